@@ -1,0 +1,100 @@
+/*
+ * test_common.c — promises of fn_err.h, fn_buf.h and fn_time.h.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fn_buf.h"
+#include "fn_err.h"
+#include "fn_time.h"
+
+START_TEST(test_fn_strerror_covers_both_ranges)
+{
+    ck_assert_str_eq(fn_strerror(FN_ETIMEOUT), "timed out");
+    ck_assert_str_eq(fn_err_name(FN_ETIMEOUT), "FN_ETIMEOUT");
+    ck_assert_str_eq(fn_err_name(-ECONNREFUSED), "ECONNREFUSED");
+    ck_assert_str_eq(fn_strerror(-ECONNREFUSED), strerror(ECONNREFUSED));
+    ck_assert_str_eq(fn_strerror(-999999), "unknown error");
+    ck_assert_str_eq(fn_err_name(0), "FN_OK");
+}
+END_TEST
+
+START_TEST(test_fn_buf_append_truncates_at_max)
+{
+    fn_buf_t b;
+    fn_buf_init(&b, 10);
+    ck_assert_int_eq(fn_buf_append_str(&b, "12345"), 0);
+    ck_assert_int_eq(fn_buf_append_str(&b, "6789abc"), FN_EFULL);
+    ck_assert_uint_eq(b.len, 10);
+    ck_assert_str_eq(b.data, "123456789a");
+    ck_assert_int_eq(b.truncated, 1);
+    ck_assert_int_eq(fn_buf_append_str(&b, "x"), FN_EFULL);
+    ck_assert_uint_eq(b.len, 10);
+    fn_buf_cleanup(&b);
+}
+END_TEST
+
+START_TEST(test_fn_buf_printf_and_steal)
+{
+    fn_buf_t b;
+    fn_buf_init(&b, 0);
+    char big[600];
+    memset(big, 'z', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    ck_assert_int_eq(fn_buf_printf(&b, "%d-%s", 42, big), 0);
+    ck_assert_uint_eq(b.len, 3 + 599);
+    size_t len;
+    char *s = fn_buf_steal(&b, &len);
+    ck_assert_uint_eq(len, 602);
+    ck_assert(strncmp(s, "42-zz", 5) == 0);
+    ck_assert_ptr_null(b.data);
+    free(s);
+    s = fn_buf_steal(&b, &len); /* empty buffer yields "" */
+    ck_assert_str_eq(s, "");
+    free(s);
+}
+END_TEST
+
+START_TEST(test_fn_buf_wipe_zeroes)
+{
+    fn_buf_t b;
+    fn_buf_init(&b, 0);
+    fn_buf_append_str(&b, "secret");
+    char *p = b.data;
+    fn_buf_wipe(&b);
+    ck_assert_uint_eq(b.len, 0);
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(p[i], 0);
+    fn_buf_cleanup(&b);
+}
+END_TEST
+
+START_TEST(test_fn_time_monotonic)
+{
+    int64_t a = fn_time_mono_us(), b = fn_time_mono_us();
+    ck_assert(b >= a);
+    ck_assert(fn_time_wall_us() > 1600000000000000LL);
+    char out[32];
+    fn_time_format(0, out, sizeof(out));
+    ck_assert_str_eq(out, "1970-01-01 00:00:00");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("common");
+    TCase *tc = tcase_create("common");
+    tcase_add_test(tc, test_fn_strerror_covers_both_ranges);
+    tcase_add_test(tc, test_fn_buf_append_truncates_at_max);
+    tcase_add_test(tc, test_fn_buf_printf_and_steal);
+    tcase_add_test(tc, test_fn_buf_wipe_zeroes);
+    tcase_add_test(tc, test_fn_time_monotonic);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

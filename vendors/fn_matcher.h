@@ -1,0 +1,88 @@
+/*
+ * fn_matcher.h — the streaming matcher: one pass over each output byte,
+ * decides prompt, pager, password prompt and vendor error while the output
+ * streams in; cleans it into stdout / stderr.
+ *
+ * Output arrives in chunks of any size. Every byte is looked at once; all
+ * error keywords of the profile are matched together (Aho–Corasick), so a
+ * keyword split across chunks still matches and 1-byte chunks give exactly
+ * the result of one chunk. Prompts and pagers are checked only against the
+ * trailing partial line (a device waiting for input has no newline after
+ * its prompt). The base prompt ("router1") is learned at login, so
+ * "router1(config-if)#" is a prompt and "[V200R009C00SPC500]" or a "#"
+ * inside output is not.
+ *
+ * Cleaning: removes the command echo, pager text and the backspaces that
+ * erase it, ANSI escape sequences, '\r', and the trailing prompt. stderr
+ * holds the error line(s), preceded by the echo and the caret marker line
+ * where the device printed them.
+ *
+ * Memory: fixed state per matcher (automaton pointer, bounded line tail)
+ * plus the cleaned output of the current command, capped at max_output
+ * bytes (past it: truncated, flagged). fn_matcher_feed never allocates
+ * beyond growing that output buffer up to its cap.
+ *
+ * Threads: a matcher belongs to one session on one thread. The profile is
+ * borrowed and must outlive the matcher.
+ */
+#ifndef FN_MATCHER_H
+#define FN_MATCHER_H
+
+#include <stddef.h>
+
+#include "fn_vendor.h"
+
+typedef struct fn_matcher fn_matcher_t;
+
+/* Bits returned by fn_matcher_feed. */
+enum fn_match_event {
+    FN_MATCH_NONE = 0,
+    FN_MATCH_ERROR = 1 << 0,    /* an error keyword matched in this chunk */
+    FN_MATCH_PAGER = 1 << 1,    /* trailing line is a pager: send the answer */
+    FN_MATCH_PROMPT = 1 << 2,   /* trailing line is the prompt: command done */
+    FN_MATCH_PASSWORD = 1 << 3, /* trailing line asks for a password */
+};
+
+/* What a finished command produced. Strings are borrowed from the matcher,
+ * NUL-terminated, valid until the next fn_matcher_begin or fn_matcher_free. */
+typedef struct fn_match_result {
+    int exit_code;         /* 0, or 1 when a vendor error keyword matched */
+    const char *out;       /* cleaned stdout */
+    size_t out_len;
+    const char *err;       /* echo + caret line + error line(s), or "" */
+    size_t err_len;
+    const char *keyword;   /* first error keyword that matched, or NULL */
+    int truncated;         /* output hit max_output */
+    int mode;              /* enum fn_vendor_mode of the final prompt */
+} fn_match_result_t;
+
+/* Returns 0 or -ENOMEM. max_output 0 means 16 MiB. *out: fn_matcher_free. */
+int fn_matcher_new(fn_matcher_t **out, const fn_vendor_t *v,
+                   size_t max_output);
+void fn_matcher_free(fn_matcher_t *m);
+
+/* Starts a command. `command` (borrowed, copied up to a bounded length) is
+ * the text sent, without newline; its echo is stripped. NULL starts the
+ * login phase: no echo, the prompt matched generically, and the base
+ * prompt learned from it. Resets output, flags and events. */
+int fn_matcher_begin(fn_matcher_t *m, const char *command);
+
+/* Consumes len bytes (borrowed). Returns a mask of enum fn_match_event for
+ * what this chunk completed. After FN_MATCH_PROMPT the command is done;
+ * bytes fed after it start a new (unexpected) output and are ignored until
+ * the next fn_matcher_begin. */
+int fn_matcher_feed(fn_matcher_t *m, const char *buf, size_t len);
+
+/* The text to send when FN_MATCH_PAGER fired (" " for most vendors). */
+const char *fn_matcher_pager_answer(const fn_matcher_t *m);
+
+/* Fills r for the current command. Valid after FN_MATCH_PROMPT, or at any
+ * time for a partial result (timeouts). Returns 0. */
+int fn_matcher_finish(fn_matcher_t *m, fn_match_result_t *r);
+
+/* The base prompt learned at login ("router1", "admin@r1"), or "" before. */
+const char *fn_matcher_base_prompt(const fn_matcher_t *m);
+/* enum fn_vendor_mode of the last prompt seen. */
+int fn_matcher_mode(const fn_matcher_t *m);
+
+#endif /* FN_MATCHER_H */

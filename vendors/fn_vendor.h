@@ -1,0 +1,69 @@
+/*
+ * fn_vendor.h — vendor profiles: how a device family prompts, pages,
+ * enables, enters config mode, backs up, and says "error".
+ *
+ * A profile is data. The built-in table covers cisco_ios, cisco_nxos,
+ * cisco_iosxr, juniper_junos, arista_eos, huawei_vrp, mikrotik_routeros and
+ * linux; users add or override profiles with files in a directory
+ * (--vendors-dir), format documented in vendors/README.md. This module is
+ * pure C: libc only, no I/O besides reading that directory, never logs.
+ *
+ * Threads: a registry is immutable after fn_vendors_new(); any number of
+ * threads may read it at once.
+ *
+ * Ownership: the registry owns every profile; fn_vendor_t pointers and all
+ * strings returned by accessors are borrowed, valid until fn_vendors_free().
+ */
+#ifndef FN_VENDOR_H
+#define FN_VENDOR_H
+
+#include <stddef.h>
+
+#include "fn_buf.h"
+
+typedef struct fn_vendor fn_vendor_t;   /* one profile */
+typedef struct fn_vendors fn_vendors_t; /* built-ins + a directory's files */
+
+/* CLI modes a prompt can put the device in. */
+enum fn_vendor_mode {
+    FN_VENDOR_MODE_UNKNOWN = 0,
+    FN_VENDOR_MODE_USER,   /* router1>   */
+    FN_VENDOR_MODE_PRIV,   /* router1#   */
+    FN_VENDOR_MODE_CONFIG, /* router1(config-if)#, [~router1], user@r1# */
+};
+
+/* Loads the built-in profiles, then every profile file of `dir` (may be
+ * NULL): a file's profile replaces a built-in of the same name or adds a
+ * new one. On error returns FN_EPARSE (or -errno) and writes "file:line:
+ * what" into err (borrowed, may be NULL). *out is owned: fn_vendors_free. */
+int fn_vendors_new(fn_vendors_t **out, const char *dir, char *err,
+                   size_t errlen);
+void fn_vendors_free(fn_vendors_t *vs);
+
+/* Profile by name, or NULL. */
+const fn_vendor_t *fn_vendors_find(const fn_vendors_t *vs, const char *name);
+size_t fn_vendors_count(const fn_vendors_t *vs);
+const fn_vendor_t *fn_vendors_at(const fn_vendors_t *vs, size_t i);
+
+/* Appends the effective profile to out in the profile file format (what
+ * `flexnet vendors show NAME` prints). Returns 0 or -ENOMEM. */
+int fn_vendor_print(const fn_vendor_t *v, fn_buf_t *out);
+
+/* Accessors. Strings are borrowed; NULL means "the vendor has none". */
+const char *fn_vendor_name(const fn_vendor_t *v);
+const char *fn_vendor_description(const fn_vendor_t *v);
+const char *fn_vendor_source(const fn_vendor_t *v); /* "builtin" or a path */
+/* Commands to run once after login, in order (paging off, width …). */
+size_t fn_vendor_setup_count(const fn_vendor_t *v);
+const char *fn_vendor_setup_at(const fn_vendor_t *v, size_t i);
+const char *fn_vendor_backup_command(const fn_vendor_t *v);
+const char *fn_vendor_enable_command(const fn_vendor_t *v); /* "enable" */
+const char *fn_vendor_config_enter(const fn_vendor_t *v);   /* conf t */
+const char *fn_vendor_config_leave(const fn_vendor_t *v);   /* end */
+const char *fn_vendor_config_commit(const fn_vendor_t *v);  /* commit */
+/* Appended to the login user name (MikroTik's "+cte511w"), or NULL. */
+const char *fn_vendor_username_suffix(const fn_vendor_t *v);
+size_t fn_vendor_error_count(const fn_vendor_t *v);
+const char *fn_vendor_error_at(const fn_vendor_t *v, size_t i);
+
+#endif /* FN_VENDOR_H */
