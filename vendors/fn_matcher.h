@@ -24,6 +24,25 @@
  *
  * Threads: a matcher belongs to one session on one thread. The profile is
  * borrowed and must outlive the matcher.
+ *
+ * Details for callers (vendors engineer; see also vendors/README.md):
+ * - A new matcher is in login mode (as after fn_matcher_begin(m, NULL)).
+ *   In login mode no error keyword is matched and only user/privileged
+ *   prompt shapes are tried; the "{base}" part of the matching pattern is
+ *   learned. Afterwards only prompts built from it match. A profile
+ *   pattern without "{base}" (linux "$ ") is then no longer tried.
+ * - FN_MATCH_PROMPT needs the prompt to be the trailing partial line of
+ *   the chunk: blanks and complete escape sequences after it are fine,
+ *   any other byte after it (same chunk) makes it ordinary output.
+ * - FN_MATCH_PAGER and FN_MATCH_PASSWORD fire once per occurrence; keep
+ *   feeding after answering. Several bits may come in one call (ERROR and
+ *   PROMPT typically do).
+ * - stdout holds every cleaned line except the echo, error lines, caret
+ *   marker lines, pager lines, password questions and the profile's
+ *   strip_line lines; error and caret lines go to stderr after a copy of
+ *   the command (the echo). Lines end in '\n'. A line longer than
+ *   FN_MATCHER_LINE_MAX goes out in pieces: its head is routed before a
+ *   keyword later in the line is seen.
  */
 #ifndef FN_MATCHER_H
 #define FN_MATCHER_H
@@ -33,6 +52,16 @@
 #include "fn_vendor.h"
 
 typedef struct fn_matcher fn_matcher_t;
+
+/* Caps (bytes). Added by the vendors engineer. */
+#define FN_MATCHER_LINE_MAX       512 /* line tail kept for editing/prompts */
+#define FN_MATCHER_PROMPT_MAX     256 /* longer trailing lines are no prompt */
+#define FN_MATCHER_CMD_MAX        256 /* command text kept for echo/stderr */
+#define FN_MATCHER_BASE_MAX       64  /* learned base prompt */
+#define FN_MATCHER_ERR_MAX        65536       /* stderr cap */
+#define FN_MATCHER_OUTPUT_DEFAULT (16u << 20) /* max_output 0 */
+/* Output buffers bigger than this are freed at begin, not kept. */
+#define FN_MATCHER_KEEP_MAX (256u << 10)
 
 /* Bits returned by fn_matcher_feed. */
 enum fn_match_event {
@@ -46,25 +75,24 @@ enum fn_match_event {
 /* What a finished command produced. Strings are borrowed from the matcher,
  * NUL-terminated, valid until the next fn_matcher_begin or fn_matcher_free. */
 typedef struct fn_match_result {
-    int exit_code;         /* 0, or 1 when a vendor error keyword matched */
-    const char *out;       /* cleaned stdout */
+    int exit_code;   /* 0, or 1 when a vendor error keyword matched */
+    const char *out; /* cleaned stdout */
     size_t out_len;
-    const char *err;       /* echo + caret line + error line(s), or "" */
+    const char *err; /* echo + caret line + error line(s), or "" */
     size_t err_len;
-    const char *keyword;   /* first error keyword that matched, or NULL */
-    int truncated;         /* output hit max_output */
-    int mode;              /* enum fn_vendor_mode of the final prompt */
+    const char *keyword; /* first error keyword that matched, or NULL */
+    int truncated;       /* output hit max_output */
+    int mode;            /* enum fn_vendor_mode of the final prompt */
 } fn_match_result_t;
 
 /* Returns 0 or -ENOMEM. max_output 0 means 16 MiB. *out: fn_matcher_free. */
-int fn_matcher_new(fn_matcher_t **out, const fn_vendor_t *v,
-                   size_t max_output);
+int fn_matcher_new(fn_matcher_t **out, const fn_vendor_t *v, size_t max_output);
 void fn_matcher_free(fn_matcher_t *m);
 
 /* Starts a command. `command` (borrowed, copied up to a bounded length) is
  * the text sent, without newline; its echo is stripped. NULL starts the
  * login phase: no echo, the prompt matched generically, and the base
- * prompt learned from it. Resets output, flags and events. */
+ * prompt learned from it. Resets output, flags and events. Returns 0. */
 int fn_matcher_begin(fn_matcher_t *m, const char *command);
 
 /* Consumes len bytes (borrowed). Returns a mask of enum fn_match_event for
@@ -84,5 +112,13 @@ int fn_matcher_finish(fn_matcher_t *m, fn_match_result_t *r);
 const char *fn_matcher_base_prompt(const fn_matcher_t *m);
 /* enum fn_vendor_mode of the last prompt seen. */
 int fn_matcher_mode(const fn_matcher_t *m);
+
+/* Added by the vendors engineer. sizeof the matcher (fixed state per
+ * session, output buffers excluded). */
+size_t fn_matcher_state_size(void);
+/* Bytes the matcher holds now: its state plus the capacity of its stdout
+ * and stderr buffers (bounded by max_output + FN_MATCHER_ERR_MAX, rounded
+ * up to a power of two). */
+size_t fn_matcher_memory(const fn_matcher_t *m);
 
 #endif /* FN_MATCHER_H */

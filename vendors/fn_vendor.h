@@ -35,7 +35,9 @@ enum fn_vendor_mode {
 /* Loads the built-in profiles, then every profile file of `dir` (may be
  * NULL): a file's profile replaces a built-in of the same name or adds a
  * new one. On error returns FN_EPARSE (or -errno) and writes "file:line:
- * what" into err (borrowed, may be NULL). *out is owned: fn_vendors_free. */
+ * what" into err (borrowed, may be NULL). *out is owned: fn_vendors_free.
+ * Codes: FN_EPARSE (bad file; line 0: the whole file), -ENOENT/-EACCES
+ * (dir or file), -EFBIG (file over 64 KiB), -EIO, -ENOMEM. */
 int fn_vendors_new(fn_vendors_t **out, const char *dir, char *err,
                    size_t errlen);
 void fn_vendors_free(fn_vendors_t *vs);
@@ -63,7 +65,25 @@ const char *fn_vendor_config_leave(const fn_vendor_t *v);   /* end */
 const char *fn_vendor_config_commit(const fn_vendor_t *v);  /* commit */
 /* Appended to the login user name (MikroTik's "+cte511w"), or NULL. */
 const char *fn_vendor_username_suffix(const fn_vendor_t *v);
+/* Error keywords: those matched anywhere in a line, then those anchored
+ * at line start (fn_vendor_error_anchored says which). */
 size_t fn_vendor_error_count(const fn_vendor_t *v);
 const char *fn_vendor_error_at(const fn_vendor_t *v, size_t i);
+
+/* Added by the vendors engineer (additive). */
+/* 1 if error keyword i only matches at line start. */
+int fn_vendor_error_anchored(const fn_vendor_t *v, size_t i);
+/* 1 if a line holding only a caret marker ("     ^") is an error. */
+int fn_vendor_caret_error(const fn_vendor_t *v);
+/* Text answering a pager (" " unless the profile says otherwise). */
+const char *fn_vendor_pager_answer(const fn_vendor_t *v);
+/* Prompt patterns of a mode (enum fn_vendor_mode), see vendors/README.md:
+ * '*' any run of bytes, "{base}" the base prompt learned at login. */
+size_t fn_vendor_prompt_count(const fn_vendor_t *v, int mode);
+const char *fn_vendor_prompt_at(const fn_vendor_t *v, int mode, size_t i);
+/* Pager patterns (same syntax), matched against the whole trailing line
+ * with surrounding blanks trimmed. */
+size_t fn_vendor_pager_count(const fn_vendor_t *v);
+const char *fn_vendor_pager_at(const fn_vendor_t *v, size_t i);
 
 #endif /* FN_VENDOR_H */

@@ -1,0 +1,277 @@
+/*
+ * test_vendors_profiles.c — promises of fn_vendor.h about profile files:
+ * a directory overrides and adds profiles, errors name file:line, and
+ * fn_vendor_print output parses back into the same profile.
+ *
+ * Uses a fresh directory under $TMPDIR (or /tmp) per test, removed after.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fn_err.h"
+#include "fn_matcher.h"
+#include "fn_vendor.h"
+
+static char dir[256];
+
+static void dir_setup(void)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(dir, sizeof(dir), "%s/fn_vendors_XXXXXX", t ? t : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void dir_teardown(void)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d)) != NULL) {
+        if (de->d_name[0] == '.')
+            continue;
+        char p[512];
+        snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+        unlink(p);
+    }
+    if (d)
+        closedir(d);
+    rmdir(dir);
+}
+
+static void write_file(const char *name, const char *text, size_t len)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "%s/%s", dir, name);
+    FILE *f = fopen(p, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+#define WRITE(name, text) write_file((name), (text), strlen(text))
+
+static int has_keyword(const fn_vendor_t *v, const char *kw)
+{
+    for (size_t i = 0; i < fn_vendor_error_count(v); i++)
+        if (strcmp(fn_vendor_error_at(v, i), kw) == 0)
+            return 1;
+    return 0;
+}
+
+START_TEST(test_fn_vendors_new_override_and_add)
+{
+    WRITE("cisco_ios.profile", "# our IOS: one more keyword, no width command\n"
+                               "inherit = cisco_ios\n"
+                               "error += % Custom failure\n"
+                               "setup = terminal length 0\n"
+                               "description = \"  IOS, site build  \"\n");
+    WRITE("acme_os.profile", "description = ACME OS 4\n"
+                             "prompt_user = {base}>\n"
+                             "prompt_config = {base}(*)#\n"
+                             "pager = -- More --\n"
+                             "\n"
+                             "   # indented comment\n"
+                             "error = ERROR:\n"
+                             "error_start = %\n"
+                             "caret_error = yes\n");
+    WRITE("notes.txt", "not a profile = at all\n");
+    fn_vendors_t *vs;
+    char err[256] = "";
+    ck_assert_int_eq(fn_vendors_new(&vs, dir, err, sizeof(err)), 0);
+    ck_assert_uint_eq(fn_vendors_count(vs), 9);
+    const fn_vendor_t *ios = fn_vendors_find(vs, "cisco_ios");
+    ck_assert(strstr(fn_vendor_source(ios), "/cisco_ios.profile") != NULL);
+    ck_assert_str_eq(fn_vendor_description(ios), "  IOS, site build  ");
+    ck_assert(has_keyword(ios, "% Invalid input detected"));
+    ck_assert(has_keyword(ios, "% Custom failure"));
+    ck_assert(has_keyword(ios, "Translating \""));
+    ck_assert_uint_eq(fn_vendor_setup_count(ios), 1);
+    ck_assert_str_eq(fn_vendor_backup_command(ios), "show running-config");
+
+    const fn_vendor_t *acme = fn_vendors_find(vs, "acme_os");
+    ck_assert_ptr_nonnull(acme);
+    ck_assert_str_eq(fn_vendor_pager_at(acme, 0), "-- More --");
+    fn_matcher_t *m;
+    ck_assert_int_eq(fn_matcher_new(&m, acme, 0), 0);
+    ck_assert(fn_matcher_feed(m, "box>", 4) & FN_MATCH_PROMPT);
+    fn_matcher_begin(m, "frob");
+    const char out[] = "frob\r\n% no frob\r\nbox(config)#";
+    int ev = fn_matcher_feed(m, out, sizeof(out) - 1);
+    ck_assert_int_eq(ev, FN_MATCH_ERROR | FN_MATCH_PROMPT);
+    fn_match_result_t r;
+    fn_matcher_finish(m, &r);
+    ck_assert_str_eq(r.keyword, "%");
+    ck_assert_int_eq(r.mode, FN_VENDOR_MODE_CONFIG);
+    fn_matcher_free(m);
+
+    /* the override's own keyword works in the matcher */
+    ck_assert_int_eq(fn_matcher_new(&m, ios, 0), 0);
+    fn_matcher_feed(m, "r1#", 3);
+    fn_matcher_begin(m, "x");
+    const char o2[] = "x\r\n% Custom failure here\r\nr1#";
+    ck_assert_int_eq(fn_matcher_feed(m, o2, sizeof(o2) - 1),
+                     FN_MATCH_ERROR | FN_MATCH_PROMPT);
+    fn_matcher_free(m);
+    fn_vendors_free(vs);
+}
+END_TEST
+
+static const struct bad_file {
+    const char *name, *text, *want;
+} bad_files[] = {
+    {"a.profile", "prompt_user = {base}>\n\nfoo = bar\n",
+     "/a.profile:3: unknown key 'foo'"},
+    {"a.profile", "# c\nprompt_user {base}>\n",
+     "/a.profile:2: expected 'key = value'"},
+    {"a.profile", "prompt_user = {base}>\ninherit = cisco_ios\n",
+     "/a.profile:2: inherit must be the first key"},
+    {"a.profile", "inherit = cisco_xyz\n",
+     "/a.profile:1: inherit: no built-in profile 'cisco_xyz'"},
+    {"a.profile", "prompt_user = {base}>\ncaret_error = maybe\n",
+     "/a.profile:2: caret_error must be 'yes' or 'no', not 'maybe'"},
+    {"a.profile", "prompt_user = {base}>\npager_answer = \" \n",
+     "/a.profile:2: unterminated quoted value"},
+    {"a.profile", "prompt_user = {base}>\npager_answer = \"\\q\"\n",
+     "/a.profile:2: unknown escape '\\q'"},
+    {"a.profile", "prompt_user = {base}>\n\n\ndescription += x\n",
+     "/a.profile:4: '+=' only applies to lists, not 'description'"},
+    {"a.profile", "prompt_user = {base}>\nclean = colour\n",
+     "/a.profile:2: unknown clean rule 'colour' (echo, caret)"},
+    {"a.profile", "description = no prompts\n",
+     "/a.profile:0: profile 'a' has no prompt_user/prompt_priv/"
+     "prompt_config pattern"},
+    {"a.profile", "prompt_user = {base}>\nerror = \"bad\\x01\"\n",
+     "/a.profile:2: control byte in error keyword"},
+    {"a b.profile", "prompt_user = {base}>\n",
+     "/a b.profile:0: bad profile name"},
+    {"z.profile", "prompt_user = >\n = x\n", "/z.profile:2: missing or"},
+};
+
+START_TEST(test_fn_vendors_new_errors_name_file_and_line)
+{
+    const struct bad_file *b = &bad_files[_i];
+    WRITE("good.profile", "inherit = linux\n");
+    WRITE(b->name, b->text);
+    fn_vendors_t *vs = NULL;
+    char err[256] = "";
+    ck_assert_int_eq(fn_vendors_new(&vs, dir, err, sizeof(err)), FN_EPARSE);
+    ck_assert_ptr_null(vs);
+    ck_assert_msg(strstr(err, b->want) != NULL, "got '%s', want '%s'", err,
+                  b->want);
+    ck_assert(strncmp(err, dir, strlen(dir)) == 0);
+}
+END_TEST
+
+START_TEST(test_fn_vendors_new_missing_dir)
+{
+    fn_vendors_t *vs = NULL;
+    char err[256] = "";
+    char p[300];
+    snprintf(p, sizeof(p), "%s/nope", dir);
+    ck_assert_int_eq(fn_vendors_new(&vs, p, err, sizeof(err)), -ENOENT);
+    ck_assert(strstr(err, "/nope: ") != NULL);
+    ck_assert_int_eq(fn_vendors_new(&vs, NULL, NULL, 0), 0);
+    fn_vendors_free(vs);
+    fn_vendors_free(NULL);
+}
+END_TEST
+
+static char *print_profile(const fn_vendor_t *v)
+{
+    fn_buf_t b;
+    fn_buf_init(&b, 0);
+    ck_assert_int_eq(fn_vendor_print(v, &b), 0);
+    size_t n;
+    return fn_buf_steal(&b, &n);
+}
+
+/* Every built-in (and an override with odd bytes): print -> file -> load
+ * -> print gives the same text, and the same matcher behaviour. */
+START_TEST(test_fn_vendor_print_round_trip)
+{
+    WRITE("odd.profile", "inherit = linux\n"
+                         "pager_answer = \"\\r\"\n"
+                         "description = \"\\\"quoted\\\" \\\\ \\x7f\\e\"\n"
+                         "setup = \" leading blank\"\n"
+                         "setup += # not a comment\n"
+                         "strip_line =\n");
+    fn_vendors_t *a;
+    char err[256] = "";
+    ck_assert_int_eq(fn_vendors_new(&a, dir, err, sizeof(err)), 0);
+    const fn_vendor_t *odd = fn_vendors_find(a, "odd");
+    ck_assert_str_eq(fn_vendor_pager_answer(odd), "\r");
+    ck_assert_str_eq(fn_vendor_description(odd), "\"quoted\" \\ \x7f\x1b");
+    ck_assert_str_eq(fn_vendor_setup_at(odd, 1), "# not a comment");
+    unlink(fn_vendor_source(odd));
+    size_t n = fn_vendors_count(a);
+    char **text = calloc(n, sizeof(*text));
+    for (size_t i = 0; i < n; i++) {
+        const fn_vendor_t *v = fn_vendors_at(a, i);
+        char name[128];
+        snprintf(name, sizeof(name), "%s.profile", fn_vendor_name(v));
+        text[i] = print_profile(v);
+        WRITE(name, text[i]);
+    }
+    fn_vendors_t *b;
+    ck_assert_int_eq(fn_vendors_new(&b, dir, err, sizeof(err)), 0);
+    ck_assert_uint_eq(fn_vendors_count(b), n);
+    for (size_t i = 0; i < n; i++) {
+        const fn_vendor_t *v =
+            fn_vendors_find(b, fn_vendor_name(fn_vendors_at(a, i)));
+        ck_assert(strcmp(fn_vendor_source(v), "builtin") != 0);
+        char *again = print_profile(v);
+        ck_assert_str_eq(again, text[i]);
+        free(again);
+        free(text[i]);
+    }
+    free(text);
+    fn_vendors_free(a);
+    fn_vendors_free(b);
+}
+END_TEST
+
+START_TEST(test_fn_vendor_print_format)
+{
+    fn_vendors_t *vs;
+    ck_assert_int_eq(fn_vendors_new(&vs, NULL, NULL, 0), 0);
+    char *t = print_profile(fn_vendors_find(vs, "linux"));
+    ck_assert(strstr(t, "# flexnet vendor profile linux\n") == t);
+    ck_assert(strstr(t, "\nprompt_user = \"{base}:*$ \"\n") != NULL);
+    ck_assert(strstr(t, "\npager_answer = \" \"\n") != NULL);
+    ck_assert(strstr(t, "\nsetup =\n") != NULL);
+    free(t);
+    t = print_profile(fn_vendors_find(vs, "cisco_ios"));
+    ck_assert(strstr(t, "\nerror_start = Translating \"\n") != NULL);
+    ck_assert(strstr(t, "\nerror = % Invalid input detected\n") != NULL);
+    free(t);
+    fn_vendors_free(vs);
+}
+END_TEST
+
+static Suite *profiles_suite(void)
+{
+    Suite *s = suite_create("vendors_profiles");
+    TCase *tc = tcase_create("files");
+    tcase_add_checked_fixture(tc, dir_setup, dir_teardown);
+    tcase_add_test(tc, test_fn_vendors_new_override_and_add);
+    tcase_add_loop_test(tc, test_fn_vendors_new_errors_name_file_and_line, 0,
+                        sizeof(bad_files) / sizeof(bad_files[0]));
+    tcase_add_test(tc, test_fn_vendors_new_missing_dir);
+    tcase_add_test(tc, test_fn_vendor_print_round_trip);
+    tcase_add_test(tc, test_fn_vendor_print_format);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(profiles_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

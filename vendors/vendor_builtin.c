@@ -1,0 +1,204 @@
+/*
+ * vendor_builtin.c — the built-in vendor profiles, as data.
+ *
+ * Each profile is a list of "key", "value" pairs in the profile file
+ * format (vendors/README.md), applied by the same code that reads profile
+ * files, so a built-in and a file cannot drift apart. Repeated keys build
+ * lists. Defaults every profile starts from: pager_answer " ",
+ * password_prompt "*assword:", clean echo + caret.
+ *
+ * Sources: the vendor table of DESIGN.md (keywords as the devices print
+ * them, as collected by public automation tools).
+ *
+ * Does not: hold code; a vendor is a table row.
+ * Thread: any; read-only.
+ */
+#include "vendors_int.h"
+
+/* One "key", "value" pair per line: keep it so. */
+/* clang-format off */
+
+/* Cisco-style CLI (IOS, NX-OS, EOS): prompts "r1>", "r1#",
+ * "r1(config-if)#", the pager, config mode and backup commands. NX-OS
+ * logs in privileged and has no "enable". */
+#define CISCO_CLI                                                              \
+    "prompt_user", "{base}>",                                                  \
+    "prompt_priv", "{base}#",                                                  \
+    "prompt_config", "{base}(*)#",                                             \
+    "pager", "--More--",                                                       \
+    "setup", "terminal length 0",                                              \
+    "config_enter", "configure terminal",                                      \
+    "config_leave", "end",                                                     \
+    "backup", "show running-config"
+
+static const char *const cisco_ios[] = {
+    "description", "Cisco IOS and IOS-XE",
+    CISCO_CLI,
+    "enable", "enable",
+    "setup", "terminal width 511",
+    "error", "% Invalid input detected",
+    "error", "% Incomplete command",
+    "error", "% Ambiguous command",
+    "error", "% Unknown command",
+    "error", "% Bad IP address",
+    "error", "Command authorization failed",
+    "error_start", "Translating \"",
+    "caret_error", "yes",
+    NULL,
+};
+
+static const char *const cisco_nxos[] = {
+    "description", "Cisco NX-OS",
+    CISCO_CLI,
+    "setup", "terminal width 511",
+    "error", "% Invalid command at",
+    "error", "% Invalid parameter",
+    "error", "% Invalid number at",
+    "error", "% Incomplete command",
+    "error", "% Ambiguous command",
+    "error", "Syntax error",
+    "caret_error", "yes",
+    NULL,
+};
+
+static const char *const cisco_iosxr[] = {
+    "description", "Cisco IOS-XR",
+    "prompt_priv", "RP/*:{base}#",
+    "prompt_priv", "{base}#",
+    "prompt_config", "RP/*:{base}(*)#",
+    "prompt_config", "{base}(*)#",
+    "pager", "--More--",
+    "setup", "terminal length 0",
+    "setup", "terminal width 512",
+    "config_enter", "configure terminal",
+    "config_leave", "end",
+    "config_commit", "commit",
+    "backup", "show running-config",
+    "error", "% Invalid input detected",
+    "error", "% Incomplete command",
+    "error", "% Ambiguous command",
+    "error", "% This command is not authorized",
+    "error", "Failed to commit",
+    "caret_error", "yes",
+    NULL,
+};
+
+static const char *const juniper_junos[] = {
+    "description", "Juniper Junos",
+    "prompt_user", "{base}>",
+    "prompt_config", "{base}#",
+    "pager", "---(more*)---",
+    "setup", "set cli screen-length 0",
+    "setup", "set cli screen-width 511",
+    "setup", "set cli complete-on-space off",
+    "config_enter", "configure",
+    "config_leave", "exit",
+    "config_commit", "commit",
+    "backup", "show configuration | display set",
+    "error", "unknown command",
+    "error", "syntax error",
+    "error", "is ambiguous",
+    "error", "missing mandatory argument",
+    "error", "invalid numeric value",
+    "error", "No valid completions",
+    "error_start", "error:",
+    "strip_line", "{master*}",
+    "strip_line", "{backup*}",
+    "strip_line", "{primary*}",
+    "strip_line", "{linecard*}",
+    "strip_line", "[edit]",
+    "strip_line", "[edit *]",
+    "caret_error", "no",
+    NULL,
+};
+
+static const char *const arista_eos[] = {
+    "description", "Arista EOS",
+    CISCO_CLI,
+    "enable", "enable",
+    "setup", "terminal width 32767",
+    "error", "% Invalid input",
+    "error", "% Incomplete command",
+    "error", "% Ambiguous command",
+    "error", "% Error",
+    "error", "% Cannot commit",
+    "error", "% Unavailable command",
+    "error", "% Duplicate sequence number",
+    "caret_error", "yes",
+    NULL,
+};
+
+static const char *const huawei_vrp[] = {
+    "description", "Huawei VRP",
+    "prompt_user", "<{base}>",
+    "prompt_config", "[{base}]",
+    "prompt_config", "[~{base}]",
+    "prompt_config", "[*{base}]",
+    "prompt_config", "[{base}-*]",
+    "prompt_config", "[~{base}-*]",
+    "prompt_config", "[*{base}-*]",
+    "pager", "---- More ----",
+    "setup", "screen-length 0 temporary",
+    "enable", "super",
+    "config_enter", "system-view",
+    "config_leave", "return",
+    "backup", "display current-configuration",
+    "error_start", "Error:",
+    "error_start", "%",
+    "caret_error", "yes",
+    NULL,
+};
+
+static const char *const mikrotik_routeros[] = {
+    "description", "MikroTik RouterOS",
+    "prompt_user", "[{base}] *>",
+    /* paging is off with the +cte511w login suffix; this is for logins
+     * without it */
+    "pager", "-- [Q quit|D dump|down]",
+    "backup", "/export",
+    "username_suffix", "+cte511w",
+    "error", "bad command name",
+    "error", "syntax error",
+    "error", "expected end of command",
+    "error", "failure:",
+    "error", "no such item",
+    "caret_error", "no",
+    NULL,
+};
+
+static const char *const linux_shell[] = {
+    "description", "Generic Linux/Unix shell (prompt ends in \"$ \" or \"# \")",
+    "prompt_user", "{base}:*$ ",
+    "prompt_user", "[{base} *]$ ",
+    "prompt_user", "{base}$ ",
+    "prompt_user", "$ ",
+    "prompt_priv", "{base}:*# ",
+    "prompt_priv", "[{base} *]# ",
+    "prompt_priv", "{base}# ",
+    "prompt_priv", "# ",
+    "password_prompt", "*assword:",
+    "password_prompt", "*password for *:",
+    "pager", "",
+    "enable", "sudo -s",
+    "error", "command not found",
+    "error", "No such file or directory",
+    "error", "Permission denied",
+    "caret_error", "no",
+    NULL,
+};
+
+/* clang-format on */
+
+const fn__builtin_t fn__vendor_builtins[] = {
+    {"cisco_ios", cisco_ios},
+    {"cisco_nxos", cisco_nxos},
+    {"cisco_iosxr", cisco_iosxr},
+    {"juniper_junos", juniper_junos},
+    {"arista_eos", arista_eos},
+    {"huawei_vrp", huawei_vrp},
+    {"mikrotik_routeros", mikrotik_routeros},
+    {"linux", linux_shell},
+};
+
+const size_t fn__vendor_builtin_count =
+    sizeof(fn__vendor_builtins) / sizeof(fn__vendor_builtins[0]);
