@@ -1,0 +1,130 @@
+/*
+ * store_hostkey.c — pinned SSH host keys ("address:port" -> HostKey):
+ * trust on first use, refuse or replace a changed key.
+ *
+ * Decides nothing about policy (TOFU, accept-new, strict: the engine
+ * does); only keeps the pins. Any thread; every write commits at once.
+ */
+#include "store_int.h"
+
+#include "fn_err.h"
+#include "fn_time.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct pin_ctx {
+    const Flexnet__V1__HostKey *hk;
+    int replace;
+} pin_ctx_t;
+
+static int same_key(const Flexnet__V1__HostKey *a,
+                    const Flexnet__V1__HostKey *b)
+{
+    const char *ta = a->type ? a->type : "", *tb = b->type ? b->type : "";
+    return strcmp(a->sha256, b->sha256) == 0 && strcmp(ta, tb) == 0;
+}
+
+static int pin_fn(fn_store_t *st, MDB_txn *txn, void *arg)
+{
+    pin_ctx_t *c = arg;
+    Flexnet__V1__HostKey hk = *c->hk;
+    int64_t now = fn_time_wall_us();
+    MDB_val k = {strlen(hk.host), hk.host}, v;
+    int rc = mdb_get(txn, st->dbi[DB_HOSTKEYS], &k, &v);
+    if (rc && rc != MDB_NOTFOUND)
+        return rc;
+    Flexnet__V1__HostKey *old =
+        rc == 0 ? flexnet__v1__host_key__unpack(NULL, v.mv_size, v.mv_data)
+                : NULL;
+    if (old && same_key(old, &hk)) {
+        hk.first_seen_us = old->first_seen_us;
+    } else if (old && !c->replace) {
+        fn__store_failf(st, FN_EHOSTKEY,
+                        "host key of %.200s changed: pinned %.80s, offered "
+                        "%.80s",
+                        hk.host, old->sha256, hk.sha256);
+        flexnet__v1__host_key__free_unpacked(old, NULL);
+        return FN_EHOSTKEY;
+    }
+    if (old)
+        flexnet__v1__host_key__free_unpacked(old, NULL);
+    if (!hk.first_seen_us)
+        hk.first_seen_us = now;
+    if (!hk.last_seen_us || hk.last_seen_us < now)
+        hk.last_seen_us = now;
+    size_t len;
+    uint8_t *buf = fn__store_pack(&hk.base, &len);
+    if (!buf)
+        return ENOMEM;
+    v.mv_size = len;
+    v.mv_data = buf;
+    rc = mdb_put(txn, st->dbi[DB_HOSTKEYS], &k, &v, 0);
+    free(buf);
+    return rc;
+}
+
+static int hostkey_pin(fn_store_t *st, const Flexnet__V1__HostKey *hk,
+                       int replace)
+{
+    if (!st || !hk)
+        return FN_EPARSE;
+    size_t hl = hk->host ? strlen(hk->host) : 0;
+    if (hl == 0 || hl > FN_STORE_HOST_MAX || !hk->sha256 || !hk->sha256[0])
+        return fn__store_failf(st, FN_EPARSE,
+                               "host key needs a host and a fingerprint");
+    pin_ctx_t c = {hk, replace};
+    return fn__store_write(st, pin_fn, &c);
+}
+
+int fn_store_hostkey_pin(fn_store_t *st, const Flexnet__V1__HostKey *hk)
+{
+    return hostkey_pin(st, hk, 0);
+}
+
+int fn_store_hostkey_replace(fn_store_t *st, const Flexnet__V1__HostKey *hk)
+{
+    return hostkey_pin(st, hk, 1);
+}
+
+int fn_store_hostkey_get(fn_store_t *st, const char *host,
+                         Flexnet__V1__HostKey **out)
+{
+    if (!st || !host || !host[0] || !out)
+        return FN_EPARSE;
+    *out = NULL;
+    MDB_txn *txn;
+    int rc = fn__store_read_begin(st, &txn);
+    if (rc)
+        return rc;
+    MDB_val k = {strlen(host), (void *)host}, v;
+    rc = mdb_get(txn, st->dbi[DB_HOSTKEYS], &k, &v);
+    if (rc == 0) {
+        *out = flexnet__v1__host_key__unpack(NULL, v.mv_size, v.mv_data);
+        rc = *out ? 0 : FN_EPARSE;
+    }
+    fn__store_read_end(st, txn);
+    if (rc == MDB_NOTFOUND)
+        return fn__store_failf(st, FN_ENOTFOUND, "no key pinned for %.200s",
+                               host);
+    return fn__store_fail(st, rc, "host key");
+}
+
+static int del_fn(fn_store_t *st, MDB_txn *txn, void *arg)
+{
+    const char *host = arg;
+    MDB_val k = {strlen(host), (void *)host};
+    int rc = mdb_del(txn, st->dbi[DB_HOSTKEYS], &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        return fn__store_failf(st, FN_ENOTFOUND, "no key pinned for %.200s",
+                               host);
+    return rc;
+}
+
+int fn_store_hostkey_delete(fn_store_t *st, const char *host)
+{
+    if (!st || !host || !host[0] || strlen(host) > FN_STORE_HOST_MAX)
+        return FN_EPARSE;
+    return fn__store_write(st, del_fn, (void *)host);
+}
