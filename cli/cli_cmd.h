@@ -1,0 +1,148 @@
+/*
+ * cli_cmd.h — internals of the `flexnet` binary that need the store or
+ * the engine: the subcommands, output of stored records, secrets.
+ *
+ * Thread: everything runs on the main thread, which also runs the
+ * engine's event loop during `flexnet run`.
+ *
+ * Ownership: borrowed unless marked. Errors: exit statuses (enum
+ * fn__cli_exit) for fn__cli_cmd_* and the error helpers; fn_err.h codes
+ * elsewhere.
+ */
+#ifndef FN_CLI_CMD_H
+#define FN_CLI_CMD_H
+
+#include <stdio.h>
+
+#include "cli_int.h"
+#include "fn_store.h"
+
+/* ---- main.c: dispatch ---------------------------------------------- */
+
+/* A (sub)command: argv[0] is its own name; returns an exit status. */
+typedef int fn__cli_cmd_fn(int argc, char **argv);
+
+typedef struct fn__cli_cmd {
+    const char *name;
+    fn__cli_cmd_fn *fn;
+} fn__cli_cmd_t;
+
+/* Runs the entry of table named argv[1] with (argc - 1, argv + 1); prints
+ * usage for none, --help or an unknown name. cmd names the caller ("tasks")
+ * in messages. */
+int fn__cli_dispatch(const char *cmd, const fn__cli_cmd_t *table,
+                     const char *usage, int argc, char **argv);
+/* Prints "flexnet CMD: what" and a --help hint; returns FN_CLI_EXIT_USAGE. */
+int fn__cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Opens the store in dir (NULL: ./.db), printing why on failure. Returns
+ * 0 or an exit status. *st owned: fn_store_close. */
+int fn__cli_store_open(fn_store_t **st, const char *dir, int rdonly);
+/* Prints a store failure about `what` `id`; returns the exit status (2
+ * for not found / ambiguous, 1 otherwise). */
+int fn__cli_store_error(fn_store_t *st, const char *what, const char *id,
+                        int rc);
+
+/* Options of the read-back commands (tasks, backups, vendors). */
+enum fn__cli_ro_flag {
+    FN_CLI_RO_JSON = 1 << 0,    /* --json */
+    FN_CLI_RO_ALL = 1 << 1,     /* --all */
+    FN_CLI_RO_VERBOSE = 1 << 2, /* -v */
+    FN_CLI_RO_HOST = 1 << 3,    /* --host H */
+    FN_CLI_RO_TASK = 1 << 4,    /* --task ID */
+    FN_CLI_RO_OUTPUT = 1 << 5,  /* -o FILE */
+    FN_CLI_RO_DB = 1 << 6,      /* --db DIR */
+};
+
+typedef struct fn__cli_ro {
+    int json, all, verbose;
+    const char *host, *task, *output, *db; /* borrowed from argv */
+    const char *args[2];                   /* positional arguments */
+    int nargs;
+} fn__cli_ro_t;
+
+/* Parses argv for `flexnet CMD` accepting the options in `allowed` and
+ * between min_args and max_args positionals (at most 2). Returns 0, -1
+ * after printing usage for --help, or FN_CLI_EXIT_USAGE. */
+int fn__cli_ro_parse(const char *cmd, const char *usage, unsigned allowed,
+                     int min_args, int max_args, int argc, char **argv,
+                     fn__cli_ro_t *ro);
+
+/* fn__cli_ro_parse (with --db), then opens the store (read-only or
+ * not). *st owned: fn_store_close. Same returns. */
+int fn__cli_ro_open(const char *cmd, const char *usage, unsigned allowed,
+                    int min_args, int max_args, int argc, char **argv,
+                    fn__cli_ro_t *ro, fn_store_t **st, int rdonly);
+
+fn__cli_cmd_fn fn__cli_cmd_run;     /* run.c */
+fn__cli_cmd_fn fn__cli_cmd_tasks;   /* tasks.c */
+fn__cli_cmd_fn fn__cli_cmd_backups; /* backups.c */
+fn__cli_cmd_fn fn__cli_cmd_vendors; /* vendors_cmd.c */
+
+/* ---- secret.c: passwords ------------------------------------------- */
+
+/* Each initialises out (capped at 1 KiB); wipe it with fn_buf_wipe then
+ * fn_buf_cleanup. _env: FN_ECREDS when var is unset or empty. _arg: copies
+ * arg, wipes it in argv, warns on stderr that `flag` is visible in ps.
+ * _prompt: reads a line from /dev/tty with echo off; -errno when there is
+ * no terminal, FN_ECREDS for an empty answer. */
+int fn__cli_secret_env(const char *var, fn_buf_t *out);
+int fn__cli_secret_arg(char *arg, fn_buf_t *out, const char *flag);
+int fn__cli_secret_prompt(const char *prompt, fn_buf_t *out);
+/* Asks question on stderr, reads a line from fd: 1 for y/yes, else 0. */
+int fn__cli_ask_yes_no(int fd, const char *question);
+
+/* ---- output.c / output_json.c: records for humans and for --json --- */
+
+/* One row of the per-device results table. Strings borrowed. */
+typedef struct fn__cli_dev {
+    const char *host;
+    const char *vendor;
+    int connect;       /* Flexnet__V1__ConnectStatus */
+    unsigned commands; /* results received */
+    unsigned errors;   /* results with exit_code != 0 (skips excluded) */
+    unsigned backups;
+    const char *note; /* connect reason or first error; may be NULL */
+} fn__cli_dev_t;
+
+const char *fn__cli_task_status_name(Flexnet__V1__TaskStatus s);
+const char *fn__cli_connect_status_name(Flexnet__V1__ConnectStatus s);
+
+/* Tables, each with its title line ("connections", "results"). With
+ * `all` 0 and more than FN_CLI_TABLE_ALL rows, only the first
+ * FN_CLI_TABLE_BAD rows that went wrong are listed, and the table says
+ * how many it left out (or, when none went wrong, that all were ok). */
+#define FN_CLI_TABLE_ALL 10
+#define FN_CLI_TABLE_BAD 20
+void fn__cli_print_conns(FILE *f, Flexnet__V1__ConnectionReport *const *rows,
+                         size_t n, int all);
+void fn__cli_print_devices(FILE *f, const fn__cli_dev_t *rows, size_t n,
+                           int all);
+/* The last non-empty line of text (a device prints its error last):
+ * returns where it starts (inside text), *len its length. */
+const char *fn__cli_last_line(const char *text, int *len);
+/* One result: a status line, then stderr (and stdout if with_output)
+ * indented. */
+void fn__cli_print_result(FILE *f, const Flexnet__V1__CommandResult *r,
+                          int with_output);
+void fn__cli_print_summary(FILE *f, const Flexnet__V1__Summary *s,
+                           const char *name);
+void fn__cli_print_task_line(FILE *f, const Flexnet__V1__Task *t);
+void fn__cli_print_backup_line(FILE *f, const Flexnet__V1__Backup *b);
+
+/* The live progress line on stderr (a terminal), redrawn in place;
+ * *shown (the caller's) remembers whether it is on screen. Clear it
+ * before printing anything else. */
+void fn__cli_progress_draw(int *shown, const Flexnet__V1__Progress *p);
+void fn__cli_progress_clear(int *shown);
+
+/* --json: each appends one object (no newline) to b. */
+int fn__cli_json_conn(fn_buf_t *b, const Flexnet__V1__ConnectionReport *r);
+int fn__cli_json_result(fn_buf_t *b, const Flexnet__V1__CommandResult *r);
+int fn__cli_json_backup(fn_buf_t *b, const Flexnet__V1__Backup *bk);
+int fn__cli_json_summary(fn_buf_t *b, const Flexnet__V1__Summary *s);
+int fn__cli_json_task(fn_buf_t *b, const Flexnet__V1__Task *t);
+/* Writes b plus a newline to f and resets b. */
+void fn__cli_json_emit(FILE *f, fn_buf_t *b);
+
+#endif /* FN_CLI_CMD_H */

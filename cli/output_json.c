@@ -1,0 +1,121 @@
+/*
+ * output_json.c — `--json` output: one object per line per record, with
+ * the field names of flexnet.proto (TaskEvent's members) plus a "type"
+ * ("connection", "result", "backup", "summary", "task") and durations
+ * also in milliseconds ("duration_ms").
+ *
+ * Records hold no secrets, so neither does this output. Does not parse
+ * JSON. Thread: main. Owns nothing: appends to the caller's buffer.
+ */
+#include "cli_cmd.h"
+
+#include <stdio.h>
+
+static double us_to_ms(int64_t us)
+{
+    return (double)us / 1000.0;
+}
+
+int fn__cli_json_conn(fn_buf_t *b, const Flexnet__V1__ConnectionReport *r)
+{
+    fn__cli_json_t j;
+    fn__cli_json_begin(&j, b, "connection");
+    fn__cli_json_str(&j, "task_id", r->task_id);
+    fn__cli_json_str(&j, "host", r->host);
+    fn__cli_json_str(&j, "address", r->address);
+    fn__cli_json_int(&j, "port", r->port);
+    fn__cli_json_str(&j, "vendor", r->vendor);
+    fn__cli_json_str(&j, "status", fn__cli_connect_status_name(r->status));
+    fn__cli_json_int(&j, "tries", r->tries);
+    fn__cli_json_double(&j, "duration_ms", us_to_ms(r->duration_us));
+    fn__cli_json_str(&j, "reason", r->reason);
+    return fn__cli_json_end(&j);
+}
+
+int fn__cli_json_result(fn_buf_t *b, const Flexnet__V1__CommandResult *r)
+{
+    fn__cli_json_t j;
+    fn__cli_json_begin(&j, b, "result");
+    fn__cli_json_str(&j, "task_id", r->task_id);
+    fn__cli_json_str(&j, "host", r->host);
+    fn__cli_json_int(&j, "step", r->step);
+    fn__cli_json_int(&j, "seq", r->seq);
+    fn__cli_json_str(&j, "command", r->command);
+    fn__cli_json_int(&j, "exit_code", r->exit_code);
+    fn__cli_json_str(&j, "stdout", r->stdout);
+    fn__cli_json_str(&j, "stderr", r->stderr);
+    fn__cli_json_int(&j, "started_us", r->started_us);
+    fn__cli_json_double(&j, "duration_ms", us_to_ms(r->duration_us));
+    fn__cli_json_str(&j, "tag", r->tag);
+    fn__cli_json_str(&j, "reason", r->reason);
+    fn__cli_json_bool(&j, "truncated", r->truncated);
+    return fn__cli_json_end(&j);
+}
+
+int fn__cli_json_backup(fn_buf_t *b, const Flexnet__V1__Backup *bk)
+{
+    fn__cli_json_t j;
+    fn__cli_json_begin(&j, b, "backup");
+    fn__cli_json_str(&j, "id", bk->id);
+    fn__cli_json_str(&j, "task_id", bk->task_id);
+    fn__cli_json_str(&j, "host", bk->host);
+    fn__cli_json_str(&j, "vendor", bk->vendor);
+    fn__cli_json_int(&j, "created_us", bk->created_us);
+    fn__cli_json_str(&j, "sha256", bk->sha256);
+    fn__cli_json_int(&j, "size", (int64_t)bk->size);
+    fn__cli_json_str(&j, "comment", bk->comment);
+    fn__cli_json_str(&j, "command", bk->command);
+    fn__cli_json_str(&j, "target", bk->target);
+    fn__cli_json_str(&j, "error", bk->error);
+    return fn__cli_json_end(&j);
+}
+
+/* The summary's members, shared by "summary" and "task" objects. */
+static void json_summary_fields(fn__cli_json_t *j,
+                                const Flexnet__V1__Summary *s)
+{
+    fn__cli_json_int(j, "devices", s->devices);
+    fn__cli_json_int(j, "connected", s->connected);
+    fn__cli_json_int(j, "failed_connect", s->failed_connect);
+    fn__cli_json_int(j, "ok", s->ok);
+    fn__cli_json_int(j, "failed", s->failed);
+    fn__cli_json_int(j, "commands", s->commands);
+    fn__cli_json_int(j, "errors", s->errors);
+    fn__cli_json_int(j, "backups", s->backups);
+}
+
+int fn__cli_json_summary(fn_buf_t *b, const Flexnet__V1__Summary *s)
+{
+    fn__cli_json_t j;
+    fn__cli_json_begin(&j, b, "summary");
+    fn__cli_json_str(&j, "task_id", s->task_id);
+    fn__cli_json_str(&j, "status", fn__cli_task_status_name(s->status));
+    json_summary_fields(&j, s);
+    fn__cli_json_double(&j, "duration_ms", us_to_ms(s->duration_us));
+    return fn__cli_json_end(&j);
+}
+
+int fn__cli_json_task(fn_buf_t *b, const Flexnet__V1__Task *t)
+{
+    fn__cli_json_t j;
+    fn__cli_json_begin(&j, b, "task");
+    fn__cli_json_str(&j, "id", t->id);
+    fn__cli_json_str(&j, "name", t->name);
+    fn__cli_json_str(&j, "status", fn__cli_task_status_name(t->status));
+    fn__cli_json_int(&j, "created_us", t->created_us);
+    fn__cli_json_int(&j, "started_us", t->started_us);
+    fn__cli_json_int(&j, "finished_us", t->finished_us);
+    fn__cli_json_str(&j, "owner", t->owner);
+    fn__cli_json_str(&j, "error", t->error);
+    if (t->summary)
+        json_summary_fields(&j, t->summary);
+    return fn__cli_json_end(&j);
+}
+
+void fn__cli_json_emit(FILE *f, fn_buf_t *b)
+{
+    if (b->data)
+        fwrite(b->data, 1, b->len, f);
+    fputc('\n', f);
+    fn_buf_reset(b);
+}

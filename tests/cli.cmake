@@ -1,0 +1,20 @@
+# cli: a Check suite for the manifest parser and the JSON writer, and
+# end-to-end tests that drive the real `flexnet` against flexnet-sim.
+# Ports (cli range 28000-29999), one sub-range per test so ctest -j is safe:
+#   test_cli_run      28000-28099
+#   test_cli_errors   28100-28199 (28190-28199 are never listened on)
+#   test_cli_secrets  28200-28299
+#   test_cli_tty      28300-28399 (28390 is never listened on)
+fn_check_test(test_cli SOURCES test_cli.c LIBS fn_cli_core TIMEOUT 60)
+
+if(TARGET flexnet AND TARGET flexnet-sim)
+  foreach(t run errors secrets tty)
+    add_test(NAME test_cli_${t}
+             COMMAND /usr/bin/python3
+                     ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_${t}.py)
+    set_tests_properties(test_cli_${t} PROPERTIES
+      TIMEOUT 120
+      LABELS "cli;e2e"
+      ENVIRONMENT "FN_TEST_SRC=${PROJECT_SOURCE_DIR};FN_TEST_BIN=${PROJECT_BINARY_DIR};FN_CLI=$<TARGET_FILE:flexnet>;FN_SIM=$<TARGET_FILE:flexnet-sim>")
+  endforeach()
+endif()
