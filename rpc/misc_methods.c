@@ -1,0 +1,98 @@
+/*
+ * misc_methods.c — the small unary methods that touch neither tasks nor
+ * backups: ListVendors (the server's effective vendor profiles) and
+ * grpc.health.v1.Health/Check.
+ *
+ * Thread: reactor. Owns: the response messages while they are packed.
+ */
+#include "rpc_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "fn_vendor.h"
+#include "flexnet/v1/flexnet.pb-c.h"
+#include "health.pb-c.h"
+
+/* Accessor-driven string lists: (count, at) of a profile. The strings stay
+ * borrowed from the registry, which outlives the reply. */
+static char **misc_strv(const fn_vendor_t *v,
+                        size_t (*count)(const fn_vendor_t *),
+                        const char *(*at)(const fn_vendor_t *, size_t),
+                        size_t *n)
+{
+    *n = count(v);
+    char **a = *n ? calloc(*n, sizeof(*a)) : NULL;
+    if (!a) {
+        *n = 0;
+        return NULL;
+    }
+    for (size_t i = 0; i < *n; i++)
+        a[i] = (char *)at(v, i);
+    return a;
+}
+
+static char *misc_str(const char *s)
+{
+    return (char *)(s ? s : "");
+}
+
+static void misc_vendor(const fn_vendor_t *v, Flexnet__V1__Vendor *out)
+{
+    flexnet__v1__vendor__init(out);
+    out->name = misc_str(fn_vendor_name(v));
+    out->description = misc_str(fn_vendor_description(v));
+    out->backup_command = misc_str(fn_vendor_backup_command(v));
+    out->source = misc_str(fn_vendor_source(v));
+    out->paging_off = misc_strv(v, fn_vendor_setup_count, fn_vendor_setup_at,
+                                &out->n_paging_off);
+    out->error_keywords = misc_strv(v, fn_vendor_error_count,
+                                    fn_vendor_error_at, &out->n_error_keywords);
+}
+
+void fn__rpc_list_vendors(fn_rpc_call_t *c, const ProtobufCMessage *req)
+{
+    const fn_vendors_t *vs = c->srv->vendors;
+    size_t n = vs ? fn_vendors_count(vs) : 0;
+    Flexnet__V1__ListVendorsResponse resp;
+    flexnet__v1__list_vendors_response__init(&resp);
+    Flexnet__V1__Vendor *items = n ? calloc(n, sizeof(*items)) : NULL;
+    Flexnet__V1__Vendor **ptrs = n ? calloc(n, sizeof(*ptrs)) : NULL;
+    if (n && (!items || !ptrs)) {
+        free(items);
+        free(ptrs);
+        fn__rpc_call_finish(c, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        misc_vendor(fn_vendors_at(vs, i), &items[i]);
+        ptrs[i] = &items[i];
+    }
+    resp.n_vendors = n;
+    resp.vendors = ptrs;
+    fn__rpc_call_reply(c, &resp.base);
+    for (size_t i = 0; i < n; i++) {
+        free(items[i].paging_off);
+        free(items[i].error_keywords);
+    }
+    free(items);
+    free(ptrs);
+}
+
+void fn__rpc_health_check(fn_rpc_call_t *c, const ProtobufCMessage *req)
+{
+    const Grpc__Health__V1__HealthCheckRequest *r =
+        (const Grpc__Health__V1__HealthCheckRequest *)req;
+    if (r->service[0] && strcmp(r->service, "flexnet.v1.Flexnet") != 0) {
+        fn__rpc_call_finish(c, GRPC_STATUS_NOT_FOUND, "unknown service");
+        return;
+    }
+    Grpc__Health__V1__HealthCheckResponse resp;
+    grpc__health__v1__health_check_response__init(&resp);
+#define MISC_SERVING(x)                                                        \
+    GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__##x
+    resp.status =
+        c->srv->draining ? MISC_SERVING(NOT_SERVING) : MISC_SERVING(SERVING);
+#undef MISC_SERVING
+    fn__rpc_call_reply(c, &resp.base);
+}
