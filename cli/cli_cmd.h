@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "cli_int.h"
+#include "fn_recorder.h"
 #include "fn_store.h"
 
 /* ---- main.c: dispatch ---------------------------------------------- */
@@ -52,11 +53,13 @@ enum fn__cli_ro_flag {
     FN_CLI_RO_TASK = 1 << 4,    /* --task ID */
     FN_CLI_RO_OUTPUT = 1 << 5,  /* -o FILE */
     FN_CLI_RO_DB = 1 << 6,      /* --db DIR */
+    FN_CLI_RO_CONFIG = 1 << 7,  /* --config FILE */
 };
 
 typedef struct fn__cli_ro {
     int json, all, verbose;
     const char *host, *task, *output, *db; /* borrowed from argv */
+    const char *config;                    /* borrowed from argv */
     const char *args[2];                   /* positional arguments */
     int nargs;
 } fn__cli_ro_t;
@@ -74,10 +77,18 @@ int fn__cli_ro_open(const char *cmd, const char *usage, unsigned allowed,
                     int min_args, int max_args, int argc, char **argv,
                     fn__cli_ro_t *ro, fn_store_t **st, int rdonly);
 
-fn__cli_cmd_fn fn__cli_cmd_run;     /* run.c */
-fn__cli_cmd_fn fn__cli_cmd_tasks;   /* tasks.c */
-fn__cli_cmd_fn fn__cli_cmd_backups; /* backups.c */
-fn__cli_cmd_fn fn__cli_cmd_vendors; /* vendors_cmd.c */
+fn__cli_cmd_fn fn__cli_cmd_run;          /* run.c */
+fn__cli_cmd_fn fn__cli_cmd_tasks;        /* tasks.c */
+fn__cli_cmd_fn fn__cli_cmd_backups;      /* backups.c */
+fn__cli_cmd_fn fn__cli_cmd_vendors;      /* vendors_cmd.c */
+fn__cli_cmd_fn fn__cli_cmd_integrations; /* integrations_cmd.c */
+
+/* Loads the integrations config: path (NULL: ./flexnet.conf when it
+ * exists, else an empty config). Prints why on failure, naming cmd.
+ * Returns 0 or FN_CLI_EXIT_USAGE. *cfg owned: fn_config_free. */
+struct fn_config;
+int fn__cli_config_load(const char *cmd, const char *path,
+                        struct fn_config **cfg);
 
 /* ---- secret.c: passwords ------------------------------------------- */
 
@@ -105,9 +116,6 @@ typedef struct fn__cli_dev {
     const char *note; /* connect reason or first error; may be NULL */
 } fn__cli_dev_t;
 
-const char *fn__cli_task_status_name(Flexnet__V1__TaskStatus s);
-const char *fn__cli_connect_status_name(Flexnet__V1__ConnectStatus s);
-
 /* Tables, each with its title line ("connections", "results"). With
  * `all` 0 and more than FN_CLI_TABLE_ALL rows, only the first
  * FN_CLI_TABLE_BAD rows that went wrong are listed, and the table says
@@ -118,9 +126,6 @@ void fn__cli_print_conns(FILE *f, Flexnet__V1__ConnectionReport *const *rows,
                          size_t n, int all);
 void fn__cli_print_devices(FILE *f, const fn__cli_dev_t *rows, size_t n,
                            int all);
-/* The last non-empty line of text (a device prints its error last):
- * returns where it starts (inside text), *len its length. */
-const char *fn__cli_last_line(const char *text, int *len);
 /* One result: a status line, then stderr (and stdout if with_output)
  * indented. */
 void fn__cli_print_result(FILE *f, const Flexnet__V1__CommandResult *r,

@@ -1,7 +1,7 @@
 /*
  * main.c — `flexnet`: dispatches to the subcommands (run, tasks, backups,
- * vendors), and the helpers every subcommand shares: the command table
- * walk, usage errors, opening the store.
+ * vendors, integrations), and the helpers every subcommand shares: the command
+ * table walk, usage errors, opening the store.
  *
  * Process-wide: SIGPIPE is ignored (a closed pipe must not kill a task
  * mid-change). Does not parse any subcommand's options (each file does
@@ -33,6 +33,7 @@ static const char main_usage[] =
     "  tasks     list, show, read the log of, delete stored tasks\n"
     "  backups   list, print, diff, delete stored config backups\n"
     "  vendors   list the vendor profiles, show one\n"
+    "  integrations check   check the [s3], [vault], [cyberark] config\n"
     "\n"
     "`flexnet COMMAND --help` describes a command; `man flexnet` all.\n"
     "Exit status: 0 ok, 1 some step failed, 2 usage or input error,\n"
@@ -43,6 +44,7 @@ static const fn__cli_cmd_t main_cmds[] = {
     {"tasks", fn__cli_cmd_tasks},
     {"backups", fn__cli_cmd_backups},
     {"vendors", fn__cli_cmd_vendors},
+    {"integrations", fn__cli_cmd_integrations},
     {NULL, NULL},
 };
 
@@ -126,6 +128,7 @@ static const struct option ro_opts[] = {
     {"task", required_argument, NULL, 't'},
     {"output", required_argument, NULL, 'o'},
     {"db", required_argument, NULL, 'd'},
+    {"config", required_argument, NULL, 'C'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -148,6 +151,8 @@ static unsigned ro_flag(int c)
         return FN_CLI_RO_OUTPUT;
     case 'd':
         return FN_CLI_RO_DB;
+    case 'C':
+        return FN_CLI_RO_CONFIG;
     default:
         return 0;
     }
@@ -174,6 +179,8 @@ static void ro_set(fn__cli_ro_t *ro, int c, const char *arg)
         ro->output = arg;
     else if (c == 'd')
         ro->db = arg;
+    else if (c == 'C')
+        ro->config = arg;
 }
 
 int fn__cli_ro_parse(const char *cmd, const char *usage, unsigned allowed,

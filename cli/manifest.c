@@ -492,6 +492,10 @@ static int mf_k_cred(mf_t *m, yaml_node_t *v, void *obj, const char *key)
         return mf_string(m, v, key, &c->password_env);
     if (!strcmp(key, "enable_password_env"))
         return mf_string(m, v, key, &c->enable_password_env);
+    if (!strcmp(key, "provider"))
+        return mf_string(m, v, key, &c->provider);
+    if (!strcmp(key, "ref"))
+        return mf_string(m, v, key, &c->ref);
     /* username_env: the name is no secret; read it now. */
     const char *var = mf_scalar(m, v, key);
     const char *val = var ? getenv(var) : NULL;
@@ -513,6 +517,8 @@ static const mf_key_t mf_cred_keys[] = {
     {"username_env", mf_k_cred},
     {"password_env", mf_k_cred},
     {"enable_password_env", mf_k_cred},
+    {"provider", mf_k_cred},
+    {"ref", mf_k_cred},
     {"password", mf_k_secret},
     {"enable_password", mf_k_secret},
     {NULL, NULL},

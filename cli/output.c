@@ -15,23 +15,6 @@
 
 #include "fn_time.h"
 
-const char *fn__cli_task_status_name(Flexnet__V1__TaskStatus s)
-{
-    static const char *const names[] = {
-        "unknown", "pending",   "running",     "done",
-        "failed",  "cancelled", "interrupted",
-    };
-    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s]
-                                                          : "unknown";
-}
-
-const char *fn__cli_connect_status_name(Flexnet__V1__ConnectStatus s)
-{
-    static const char *const names[] = {"unknown", "ok", "failed", "skipped"};
-    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s]
-                                                          : "unknown";
-}
-
 static const char *exit_code_name(int code)
 {
     switch (code) {
@@ -121,23 +104,11 @@ void fn__cli_print_conns(FILE *f, Flexnet__V1__ConnectionReport *const *rows,
         }
         snprintf(addr, sizeof(addr), "%s:%u", r->address, r->port);
         fprintf(f, "%-*s  %-21s  %-17s  %-7s  %5u  %9s  %s\n", hw, r->host,
-                addr, r->vendor, fn__cli_connect_status_name(r->status),
+                addr, r->vendor, fn_recorder_connect_status_name(r->status),
                 r->tries, fmt_duration(r->duration_us, dur, sizeof(dur)),
                 r->reason);
     }
     table_hidden(f, hidden, n);
-}
-
-const char *fn__cli_last_line(const char *text, int *len)
-{
-    const char *end = text + strlen(text);
-    while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
-        end--;
-    const char *start = end;
-    while (start > text && start[-1] != '\n')
-        start--;
-    *len = (int)(end - start);
-    return start;
 }
 
 static int dev_bad(const fn__cli_dev_t *d)
@@ -167,11 +138,11 @@ void fn__cli_print_devices(FILE *f, const fn__cli_dev_t *rows, size_t n,
             hidden++;
             continue;
         }
-        const char *note = fn__cli_last_line(d->note ? d->note : "", &nl);
+        const char *note = fn_recorder_last_line(d->note ? d->note : "", &nl);
         fprintf(f, "%-*s  %-17s  %-7s  %8u  %6u  %7u  %.*s\n", hw, d->host,
                 d->vendor ? d->vendor : "",
-                fn__cli_connect_status_name(d->connect), d->commands, d->errors,
-                d->backups, nl, note);
+                fn_recorder_connect_status_name(d->connect), d->commands,
+                d->errors, d->backups, nl, note);
     }
     table_hidden(f, hidden, n);
 }
@@ -207,7 +178,7 @@ void fn__cli_print_summary(FILE *f, const Flexnet__V1__Summary *s,
     char dur[32];
     fprintf(f, "task %s%s%s%s: %s in %s\n", s->task_id, name ? " \"" : "",
             name ? name : "", name ? "\"" : "",
-            fn__cli_task_status_name(s->status),
+            fn_recorder_task_status_name(s->status),
             fmt_duration(s->duration_us, dur, sizeof(dur)));
     fprintf(f,
             "  devices %u: %u connected, %u unreachable; %u ok, "
@@ -226,7 +197,7 @@ void fn__cli_print_task_line(FILE *f, const Flexnet__V1__Task *t)
     if (t->finished_us && t->started_us)
         fmt_duration(t->finished_us - t->started_us, dur, sizeof(dur));
     fprintf(f, "%-16s  %-19s  %-11s  %7u  %5u  %6u  %9s  %s\n", t->id, when,
-            fn__cli_task_status_name(t->status), s ? s->devices : 0,
+            fn_recorder_task_status_name(t->status), s ? s->devices : 0,
             s ? s->ok : 0, s ? s->failed + s->failed_connect : 0, dur, t->name);
 }
 

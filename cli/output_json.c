@@ -25,7 +25,7 @@ int fn__cli_json_conn(fn_buf_t *b, const Flexnet__V1__ConnectionReport *r)
     fn__cli_json_str(&j, "address", r->address);
     fn__cli_json_int(&j, "port", r->port);
     fn__cli_json_str(&j, "vendor", r->vendor);
-    fn__cli_json_str(&j, "status", fn__cli_connect_status_name(r->status));
+    fn__cli_json_str(&j, "status", fn_recorder_connect_status_name(r->status));
     fn__cli_json_int(&j, "tries", r->tries);
     fn__cli_json_double(&j, "duration_ms", us_to_ms(r->duration_us));
     fn__cli_json_str(&j, "reason", r->reason);
@@ -66,6 +66,8 @@ int fn__cli_json_backup(fn_buf_t *b, const Flexnet__V1__Backup *bk)
     fn__cli_json_str(&j, "comment", bk->comment);
     fn__cli_json_str(&j, "command", bk->command);
     fn__cli_json_str(&j, "target", bk->target);
+    fn__cli_json_str(&j, "bucket", bk->bucket);
+    fn__cli_json_str(&j, "key", bk->key);
     fn__cli_json_str(&j, "error", bk->error);
     return fn__cli_json_end(&j);
 }
@@ -89,7 +91,7 @@ int fn__cli_json_summary(fn_buf_t *b, const Flexnet__V1__Summary *s)
     fn__cli_json_t j;
     fn__cli_json_begin(&j, b, "summary");
     fn__cli_json_str(&j, "task_id", s->task_id);
-    fn__cli_json_str(&j, "status", fn__cli_task_status_name(s->status));
+    fn__cli_json_str(&j, "status", fn_recorder_task_status_name(s->status));
     json_summary_fields(&j, s);
     fn__cli_json_double(&j, "duration_ms", us_to_ms(s->duration_us));
     return fn__cli_json_end(&j);
@@ -101,7 +103,7 @@ int fn__cli_json_task(fn_buf_t *b, const Flexnet__V1__Task *t)
     fn__cli_json_begin(&j, b, "task");
     fn__cli_json_str(&j, "id", t->id);
     fn__cli_json_str(&j, "name", t->name);
-    fn__cli_json_str(&j, "status", fn__cli_task_status_name(t->status));
+    fn__cli_json_str(&j, "status", fn_recorder_task_status_name(t->status));
     fn__cli_json_int(&j, "created_us", t->created_us);
     fn__cli_json_int(&j, "started_us", t->started_us);
     fn__cli_json_int(&j, "finished_us", t->finished_us);

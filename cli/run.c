@@ -1,16 +1,20 @@
 /*
- * run.c — `flexnet run`: loads vendors and inventory, resolves targets
- * and secrets, creates the task in the store, hands it to the engine and
- * runs the loop until the summary; one job (sub-task) after the other.
+ * run.c — `flexnet run`: loads vendors, inventory and the integrations
+ * config, resolves targets and secrets, creates the task through the
+ * recorder (which stores everything and copies backups to S3), hands it
+ * to the engine and runs the loop until the summary and the last S3
+ * copy; one job (sub-task) after the other.
  *
- * Secrets are read once (env, terminal or argv), passed to the engine
+ * Secrets are read once (env, terminal, argv, or a credentials provider
+ * by reference: env, file, vault, cyberark), passed to the engine
  * (which copies them) and wiped here as soon as the task has started.
- * The store only ever sees the spec, which names environment variables,
- * never a password.
+ * The store only ever sees the spec, which names environment variables
+ * and references, never a password.
  *
  * Does not print results (run_sink.c does) nor parse options
  * (run_args.c). Thread: main, which runs the engine's loop. Owns the
- * vendors registry, the inventory, the engine, the store handle.
+ * vendors registry, the inventory, the config, the http client, the
+ * recorder, the engine, the store handle.
  */
 #include "run_int.h"
 
@@ -21,7 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 
-_Static_assert(sizeof(int) == sizeof(int32_t), "when codes are passed as-is");
+#include "fn_config.h"
+#include "fn_http.h"
 
 /* What every job of one `flexnet run` shares. */
 typedef struct run_ctx {
@@ -31,6 +36,11 @@ typedef struct run_ctx {
     char *inv_path;      /* owned: which file inv is */
     fn_store_t *st;
     fn_engine_t *engine;
+    fn_config_t *cfg;    /* integrations config (may have no section) */
+    fn_http_t *http;     /* on the engine's loop: S3, providers */
+    fn_recorder_t *rec;  /* the store sink */
+    fn__cli_run_t *cur;  /* the job running, for warnings */
+    int store_failed;    /* a store write failed (not all was kept) */
     fn_buf_t pw, enable; /* secrets given by flags (wiped at end) */
     int has_pw, has_enable;
 } run_ctx_t;
@@ -220,41 +230,6 @@ static int run_check(run_ctx_t *c, const fn__cli_manifest_t *jobs)
 
 /* ---- one job on the engine ----------------------------------------- */
 
-/* The engine's view of a spec: borrowed pointers into it. */
-static fn_step_t *run_engine_steps(const Flexnet__V1__TaskSpec *s)
-{
-    fn_step_t *steps = calloc(s->n_steps ? s->n_steps : 1, sizeof(*steps));
-    for (size_t i = 0; steps && i < s->n_steps; i++) {
-        const Flexnet__V1__Step *p = s->steps[i];
-        fn_step_t *e = &steps[i];
-        e->kind = (int)p->kind;
-        e->commands = (const char *const *)p->commands;
-        e->ncommands = p->n_commands;
-        e->tag = *p->tag ? p->tag : NULL;
-        e->exit_on_fail = p->exit_on_fail;
-        e->only_on = (const char *const *)p->only_on;
-        e->nonly_on = p->n_only_on;
-        e->skip = (const char *const *)p->skip;
-        e->nskip = p->n_skip;
-        e->when_tag = p->when ? p->when->tag : NULL;
-        e->when_codes = p->when ? (const int *)p->when->exit_codes : NULL;
-        e->nwhen_codes = p->when ? p->when->n_exit_codes : 0;
-        e->comment = *p->comment ? p->comment : NULL;
-        e->timeout_ms = p->timeout_ms;
-    }
-    return steps;
-}
-
-static void run_on_flush(evutil_socket_t fd, short what, void *arg)
-{
-    fn__cli_run_t *r = arg;
-    int rc = fn_store_flush(r->st);
-    if (rc && !r->store_failed++)
-        fprintf(stderr, "flexnet run: store: %s\n",
-                *fn_store_reason(r->st) ? fn_store_reason(r->st)
-                                        : fn_strerror(rc));
-}
-
 /* SIGINT (Ctrl-C) or SIGTERM: cancel, so the task ends stored as
  * cancelled with what it did, instead of dying mid-change. */
 static void run_on_signal(evutil_socket_t sig, short what, void *arg)
@@ -265,40 +240,45 @@ static void run_on_signal(evutil_socket_t sig, short what, void *arg)
     fn_engine_cancel(r->engine, r->task_id);
 }
 
-/* Creates the stored task; r->task_id gets its id. */
-static int run_create_task(fn__cli_run_t *r, const Flexnet__V1__TaskSpec *s)
+/* Creates the stored task through the recorder; r->task_id gets its id. */
+static int run_create_task(run_ctx_t *c, fn__cli_run_t *r,
+                           const fn_recorder_hooks_t *hooks)
 {
+    const Flexnet__V1__TaskSpec *s = r->job->spec;
     Flexnet__V1__Task t = FLEXNET__V1__TASK__INIT;
     t.name = s->name;
     t.spec = (Flexnet__V1__TaskSpec *)s;
     t.owner = "cli";
     t.status = FLEXNET__V1__TASK_STATUS__TASK_STATUS_RUNNING;
-    int rc = fn_store_task_create(r->st, &t, r->task_id);
+    int rc = fn_recorder_task_new(&r->rt, c->rec, &t, hooks);
     if (rc)
         fprintf(stderr, "flexnet run: store: %s\n",
-                *fn_store_reason(r->st) ? fn_store_reason(r->st)
+                *fn_store_reason(c->st) ? fn_store_reason(c->st)
                                         : fn_strerror(rc));
+    else
+        snprintf(r->task_id, sizeof(r->task_id), "%s",
+                 fn_recorder_task_id(r->rt));
     return rc ? FN_CLI_EXIT_FAILED : 0;
 }
 
 /* Starts the task and runs the loop until its summary. */
-static int run_loop(fn__cli_run_t *r, const fn_task_spec_t *ts, fn_sink_t *sink)
+static int run_loop(fn__cli_run_t *r, const fn_task_spec_t *ts)
 {
     char err[512] = "";
+    fn_sink_t sink;
     struct event_base *base = fn_engine_base(r->engine);
-    struct timeval tick = {0, 20000}; /* group commit every 20 ms */
-    r->ev[0] = event_new(base, -1, EV_PERSIST, run_on_flush, r);
-    r->ev[1] = evsignal_new(base, SIGINT, run_on_signal, r);
-    r->ev[2] = evsignal_new(base, SIGTERM, run_on_signal, r);
-    for (int i = 0; i < 3; i++)
-        if (!r->ev[i] || event_add(r->ev[i], i ? NULL : &tick))
+    r->ev[0] = evsignal_new(base, SIGINT, run_on_signal, r);
+    r->ev[1] = evsignal_new(base, SIGTERM, run_on_signal, r);
+    for (int i = 0; i < 2; i++)
+        if (!r->ev[i] || event_add(r->ev[i], NULL))
             return FN_CLI_EXIT_FAILED;
-    int rc = fn_task_start(r->engine, ts, sink, NULL, err, sizeof(err));
+    fn_recorder_task_sink(r->rt, &sink);
+    int rc = fn_task_start(r->engine, ts, &sink, NULL, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "flexnet run: %s\n", *err ? err : fn_strerror(rc));
-        fn_store_task_finish(r->st, r->task_id,
-                             FLEXNET__V1__TASK_STATUS__TASK_STATUS_FAILED, NULL,
-                             *err ? err : fn_strerror(rc));
+        fn_recorder_task_abandon(r->rt,
+                                 FLEXNET__V1__TASK_STATUS__TASK_STATUS_FAILED,
+                                 *err ? err : fn_strerror(rc));
         return rc == -ENOMEM ? FN_CLI_EXIT_FAILED : FN_CLI_EXIT_USAGE;
     }
     for (size_t i = 0; i < sizeof(r->wipe) / sizeof(r->wipe[0]); i++)
@@ -309,6 +289,7 @@ static int run_loop(fn__cli_run_t *r, const fn_task_spec_t *ts, fn_sink_t *sink)
                ts->nhosts, ts->nhosts == 1 ? "" : "s");
     fflush(stdout);
     fn_engine_run(r->engine);
+    fn_recorder_wait(r->rec); /* S3 copies never slowed the SSH work */
     return r->exit;
 }
 
@@ -322,75 +303,87 @@ static void run_free_events(fn__cli_run_t *r)
 }
 
 static int run_job_task(run_ctx_t *c, fn__cli_run_t *r, const fn_host_t **hosts,
-                        size_t n, const char *pw, const char *enable)
+                        size_t n, const char *user, const char *pw,
+                        const char *enable)
 {
-    const Flexnet__V1__TaskSpec *s = r->job->spec;
-    fn_sink_t sink;
-    fn_step_t *steps = run_engine_steps(s);
-    int rc = steps ? run_create_task(r, s) : FN_CLI_EXIT_FAILED;
-    if (!rc && fn__cli_run_sink_init(r, hosts, n, &sink))
+    fn_recorder_hooks_t hooks;
+    fn_task_spec_t ts;
+    int rc = fn_recorder_spec(r->job->spec, &ts) ? FN_CLI_EXIT_FAILED : 0;
+    if (!rc && fn__cli_run_sink_init(r, hosts, n, &hooks))
         rc = FN_CLI_EXIT_FAILED;
+    if (!rc)
+        rc = run_create_task(c, r, &hooks);
     if (!rc) {
-        fn_task_spec_t ts = {
-            .task_id = r->task_id,
-            .hosts = hosts,
-            .nhosts = n,
-            .steps = steps,
-            .nsteps = s->n_steps,
-            .creds = {.username = *s->credentials->username
-                                      ? s->credentials->username
-                                      : NULL,
-                      .password = pw,
-                      .enable_password = enable},
-            .default_vendor = *s->default_vendor ? s->default_vendor : NULL,
-            .mode = (int)s->mode,
-            .max_failed = s->max_failed,
-            .max_failed_percent = s->max_failed_percent,
-            .concurrency = s->concurrency,
-            .connect_timeout_ms = s->connect_timeout_ms,
-            .command_timeout_ms = s->command_timeout_ms,
-            .hostkey_policy = (int)s->host_key_policy,
-        };
-        rc = run_loop(r, &ts, &sink);
+        ts.task_id = r->task_id;
+        ts.hosts = hosts;
+        ts.nhosts = n;
+        if (user) /* the provider's, over the spec's */
+            ts.creds.username = user;
+        ts.creds.password = pw;
+        ts.creds.enable_password = enable;
+        c->cur = r;
+        rc = run_loop(r, &ts);
+        c->cur = NULL;
+        if (!rc && c->store_failed) /* ran, but not all of it was kept */
+            rc = FN_CLI_EXIT_FAILED;
     }
     run_free_events(r);
     fn__cli_run_sink_cleanup(r);
-    free(steps);
+    fn_recorder_task_free(r->rt);
+    r->rt = NULL;
+    fn_recorder_spec_cleanup(&ts);
     return rc;
 }
 
-static int run_job(run_ctx_t *c, const fn__cli_job_t *job, int last)
+/* ---- credentials by reference -------------------------------------- */
+
+typedef struct run_fetch {
+    int done, status;
+    fn_buf_t *pw;   /* the secret's copy (wiped by the caller) */
+    char user[128]; /* the provider's username, or "" */
+    char reason[256];
+} run_fetch_t;
+
+static void run_on_fetch(int status, const char *user, const char *secret,
+                         const char *reason, void *arg)
 {
-    const fn_host_t **hosts = NULL;
-    size_t n = 0;
-    fn_buf_t pw_env, en_env;
-    const char *pw = NULL, *enable = NULL;
-    fn_buf_init(&pw_env, 1024);
-    fn_buf_init(&en_env, 1024);
-    fn__cli_run_t r = {.o = c->o, .job = job, .st = c->st, .engine = c->engine};
-    int rc = run_targets(c, job->spec, &hosts, &n);
+    run_fetch_t *f = arg;
+    f->done = 1;
+    f->status = status;
+    if (!status && fn_buf_append(f->pw, secret, strlen(secret)))
+        f->status = -ENOMEM;
+    if (!status && user)
+        snprintf(f->user, sizeof(f->user), "%s", user);
+    snprintf(f->reason, sizeof(f->reason), "%s", reason ? reason : "");
+}
+
+/* Fetches the task's password from (provider, ref) into out, once,
+ * running the loop until it arrives. Every target host that cannot log
+ * in without it is reported with the reason. Returns 0 or an exit
+ * status. */
+static int run_fetch_secret(run_ctx_t *c, const Flexnet__V1__Credentials *cr,
+                            const fn_host_t *const *hosts, size_t n,
+                            fn_buf_t *out, run_fetch_t *f)
+{
+    fn_rec_fetch_t *fetch = NULL;
+    f->pw = out;
+    int rc = fn_recorder_fetch_start(&fetch, c->rec, cr->provider, cr->ref,
+                                     run_on_fetch, f);
+    if (rc)
+        snprintf(f->reason, sizeof(f->reason), "%s", fn_strerror(rc));
+    struct event_base *base = fn_engine_base(c->engine);
+    while (!rc && !f->done)
+        if (event_base_loop(base, EVLOOP_ONCE) < 0)
+            rc = FN_EINTERNAL;
+    fn_recorder_fetch_free(fetch); /* wipes the provider's copy */
+    rc = rc ? rc : f->status;
     if (!rc)
-        rc = run_job_secret(c, job->spec->credentials->password_env, &c->pw,
-                            c->has_pw, &pw_env, &pw);
-    if (!rc)
-        rc = run_job_secret(c, job->spec->credentials->enable_password_env,
-                            &c->enable, c->has_enable, &en_env, &enable);
-    if (!rc)
-        rc = run_check_passwords(hosts, n, pw);
-    /* The engine copies the secrets when the task starts: from then on
-     * ours are wiped (the flags' only after the last job needs them). */
-    r.wipe[0] = &pw_env;
-    r.wipe[1] = &en_env;
-    r.wipe[2] = last ? &c->pw : NULL;
-    r.wipe[3] = last ? &c->enable : NULL;
-    if (!rc)
-        rc = run_job_task(c, &r, hosts, n, pw, enable);
-    fn_buf_wipe(&pw_env); /* again: the task may not have started */
-    fn_buf_cleanup(&pw_env);
-    fn_buf_wipe(&en_env);
-    fn_buf_cleanup(&en_env);
-    free(hosts);
-    return rc;
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "flexnet run: %s: no password: credentials %s:%s: %s\n",
+                fn_host_name(hosts[i]), cr->provider, cr->ref,
+                *f->reason ? f->reason : fn_strerror(rc));
+    return FN_CLI_EXIT_UNREACHABLE;
 }
 
 /* 3 only when no job reached any device; else 1 when any job failed. */
@@ -401,6 +394,182 @@ static int run_combine(int sofar, int rc, int first)
     if (rc == FN_CLI_EXIT_UNREACHABLE && sofar == FN_CLI_EXIT_UNREACHABLE)
         return rc;
     return rc || sofar ? FN_CLI_EXIT_FAILED : FN_CLI_EXIT_OK;
+}
+
+/* A store write or an S3 copy failed: say so (the task goes on). */
+static void run_on_warning(const char *task_id, int what, const char *msg,
+                           void *arg)
+{
+    run_ctx_t *c = arg;
+    if (c->cur)
+        fn__cli_progress_clear(&c->cur->progress_shown);
+    fprintf(stderr, "flexnet run: %s%s\n",
+            what == FN_RECORDER_WARN_S3 ? "warning: " : "", msg);
+    c->store_failed |= what == FN_RECORDER_WARN_STORE;
+}
+
+/* The integrations config (--config, else ./flexnet.conf if present),
+ * the http client on the engine's loop, the recorder. */
+static int run_recorder(run_ctx_t *c)
+{
+    char err[512] = "";
+    int rc = fn_config_load(&c->cfg, c->o->conf_file, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "flexnet run: config: %s\n",
+                *err ? err : fn_strerror(rc));
+        return FN_CLI_EXIT_USAGE;
+    }
+    struct event_base *base = fn_engine_base(c->engine);
+    if (fn_http_new(&c->http, base)) {
+        fprintf(stderr, "flexnet run: cannot start the http client\n");
+        return FN_CLI_EXIT_FAILED;
+    }
+    fn_recorder_opts_t ro = {.base = base,
+                             .store = c->st,
+                             .http = c->http,
+                             .config = c->cfg,
+                             .on_warning = run_on_warning,
+                             .arg = c};
+    rc = fn_recorder_new(&c->rec, &ro, err, sizeof(err));
+    if (rc)
+        fprintf(stderr, "flexnet run: config: [s3]: %s\n",
+                *err ? err : fn_strerror(rc));
+    return rc ? FN_CLI_EXIT_USAGE : 0;
+}
+
+/* One engine task on hosts. Its password: from (provider, ref) when the
+ * hosts' inventory names that reference (by_host), else from the flags,
+ * else from the task's provider, else from the spec's env names. */
+static int run_part(run_ctx_t *c, const fn__cli_job_t *job,
+                    const fn_host_t **hosts, size_t n,
+                    const Flexnet__V1__Credentials *cr, int by_host, int last)
+{
+    fn_buf_t pw_env, en_env;
+    const char *pw = NULL, *enable = NULL;
+    run_fetch_t fetched = {0};
+    int rc = 0;
+    fn_buf_init(&pw_env, 1024);
+    fn_buf_init(&en_env, 1024);
+    fn__cli_run_t r = {
+        .o = c->o, .job = job, .rec = c->rec, .engine = c->engine};
+    if (*cr->provider && (by_host || !c->has_pw)) {
+        rc = run_fetch_secret(c, cr, hosts, n, &pw_env, &fetched);
+        pw = rc ? NULL : pw_env.data;
+    } else {
+        rc = run_job_secret(c, cr->password_env, &c->pw, c->has_pw, &pw_env,
+                            &pw);
+    }
+    if (!rc)
+        rc = run_job_secret(c, cr->enable_password_env, &c->enable,
+                            c->has_enable, &en_env, &enable);
+    if (!rc)
+        rc = run_check_passwords(hosts, n, pw);
+    /* The engine copies the secrets when the task starts: from then on
+     * ours are wiped (the flags' only after the last job needs them). */
+    r.wipe[0] = &pw_env;
+    r.wipe[1] = &en_env;
+    r.wipe[2] = last ? &c->pw : NULL;
+    r.wipe[3] = last ? &c->enable : NULL;
+    if (!rc)
+        rc = run_job_task(c, &r, hosts, n, *fetched.user ? fetched.user : NULL,
+                          pw, enable);
+    fn_buf_wipe(&pw_env); /* again: the task may not have started */
+    fn_buf_cleanup(&pw_env);
+    fn_buf_wipe(&en_env);
+    fn_buf_cleanup(&en_env);
+    return rc;
+}
+
+/* A host's credentials reference "provider:ref": its inventory key
+ * `credentials` (its own, or inherited from its YAML groups), else the
+ * task's, else "". */
+static const char *run_host_ref(const fn_host_t *h,
+                                const Flexnet__V1__Credentials *cr, char *buf,
+                                size_t len)
+{
+    const char *v = fn_host_get(h, "credentials");
+    if (v)
+        return v;
+    if (!*cr->provider)
+        return "";
+    snprintf(buf, len, "%s:%s", cr->provider, cr->ref);
+    return buf;
+}
+
+/* The hosts whose reference is ref (in order) into part; *n their count. */
+static void run_pick(const fn_host_t **hosts, size_t n, const char *ref,
+                     const Flexnet__V1__Credentials *cr, const fn_host_t **part,
+                     size_t *np, char *done)
+{
+    char buf[512];
+    *np = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!done[i] &&
+            !strcmp(run_host_ref(hosts[i], cr, buf, sizeof(buf)), ref)) {
+            part[(*np)++] = hosts[i];
+            done[i] = 1;
+        }
+}
+
+/* Splits "provider:ref" into a Credentials view over cr's other fields
+ * (provider and ref point into ref_buf). Returns 0 or an exit status. */
+static int run_split_ref(const char *host, const char *full,
+                         const Flexnet__V1__Credentials *cr, char *ref_buf,
+                         size_t len, Flexnet__V1__Credentials *out)
+{
+    *out = *cr;
+    if (!*full) {
+        out->provider = out->ref = "";
+        return 0;
+    }
+    snprintf(ref_buf, len, "%s", full);
+    char *colon = strchr(ref_buf, ':');
+    if (!colon || colon == ref_buf || !colon[1]) {
+        fprintf(stderr,
+                "flexnet run: %s: credentials=%s: expected "
+                "PROVIDER:REF (e.g. vault:secret/path)\n",
+                host, full);
+        return FN_CLI_EXIT_USAGE;
+    }
+    *colon = '\0';
+    out->provider = ref_buf;
+    out->ref = colon + 1;
+    return 0;
+}
+
+/* Runs a job: one engine task per distinct credentials reference among
+ * its targets (usually one), each reference fetched once. */
+static int run_job(run_ctx_t *c, const fn__cli_job_t *job, int last)
+{
+    const fn_host_t **hosts = NULL, **part = NULL;
+    size_t n = 0, np = 0;
+    char *done = NULL, buf[512], ref[512];
+    int rc = run_targets(c, job->spec, &hosts, &n), status = 0, first = 1;
+    if (!rc && (!(part = calloc(n, sizeof(*part))) || !(done = calloc(n, 1))))
+        rc = FN_CLI_EXIT_FAILED;
+    const Flexnet__V1__Credentials *cr = job->spec->credentials;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (done[i])
+            continue;
+        Flexnet__V1__Credentials view;
+        const char *full = run_host_ref(hosts[i], cr, buf, sizeof(buf));
+        rc = run_split_ref(fn_host_name(hosts[i]), full, cr, ref, sizeof(ref),
+                           &view);
+        if (rc)
+            break;
+        run_pick(hosts, n, full, cr, part, &np, done);
+        int more = memchr(done, 0, n) != NULL;
+        int by_host = fn_host_get(hosts[i], "credentials") != NULL;
+        int prc = run_part(c, job, part, np, &view, by_host, last && !more);
+        if (prc == FN_CLI_EXIT_USAGE)
+            rc = prc;
+        status = run_combine(status, prc, first);
+        first = 0;
+    }
+    free(done);
+    free(part);
+    free(hosts);
+    return rc ? rc : status;
 }
 
 static int run_jobs(run_ctx_t *c, const fn__cli_manifest_t *jobs)
@@ -421,6 +590,8 @@ static int run_jobs(run_ctx_t *c, const fn__cli_manifest_t *jobs)
         fprintf(stderr, "flexnet run: cannot start the engine\n");
         rc = FN_CLI_EXIT_FAILED;
     }
+    if (!rc)
+        rc = run_recorder(c);
     int status = rc;
     for (size_t i = 0; !rc && i < jobs->n; i++) {
         int jrc = run_job(c, &jobs->jobs[i], i + 1 == jobs->n);
@@ -433,7 +604,10 @@ static int run_jobs(run_ctx_t *c, const fn__cli_manifest_t *jobs)
 
 static void run_ctx_cleanup(run_ctx_t *c)
 {
+    fn_recorder_free(c->rec);
+    fn_http_free(c->http);
     fn_engine_free(c->engine);
+    fn_config_free(c->cfg);
     fn_store_close(c->st);
     fn_inventory_free(c->inv);
     fn_vendors_free(c->vendors);

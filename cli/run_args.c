@@ -20,11 +20,12 @@ static const char run_usage[] =
     "usage: flexnet run -i INVENTORY (-g GROUP ... | --host H ...) -u USER\n"
     "         [--password-env VAR | --password-prompt | -p PASS]\n"
     "         [--enable-password-env VAR | --enable-password-prompt]\n"
-    "         [-c CMD ...] [--commands-file F] [--config LINE ...]\n"
+    "         [-c CMD ...] [--commands-file F] [--config-line LINE ...]\n"
     "         [--config-lines-file F] [--backup [--comment TEXT]]\n"
     "         [-n NAME] [--connect-first [--max-failed N|P%] [--yes]]\n"
     "         [--concurrency N] [--connect-timeout S] [--command-timeout S]\n"
     "         [--json] [-v] [--db DIR] [--vendors-dir D] [--vendor NAME]\n"
+    "         [--config FILE] [--credentials-provider P --credentials-ref R]\n"
     "       flexnet run -f MANIFEST.yaml [-i INVENTORY] [options above]\n"
     "       flexnet run --check -f MANIFEST.yaml [-i INVENTORY]\n"
     "\n"
@@ -42,7 +43,7 @@ static const char run_usage[] =
     "      --enable-password PASS    the same for enable / super\n"
     "  -c, --command CMD         run CMD (repeat; one step, in order)\n"
     "      --commands-file F     commands from F, one a line\n"
-    "      --config LINE         a config-mode line (repeat)\n"
+    "      --config-line LINE    a config-mode line (repeat)\n"
     "      --config-lines-file F config lines from F, one a line\n"
     "      --backup              back up the running configuration\n"
     "      --comment TEXT        comment stored with the backup\n"
@@ -63,6 +64,10 @@ static const char run_usage[] =
     "      --json                one JSON object per event on stdout\n"
     "  -v, --verbose             print every result with its output\n"
     "      --db DIR              store directory (default ./.db)\n"
+    "      --config FILE         integrations config ([s3], [vault],\n"
+    "                            [cyberark]; default ./flexnet.conf)\n"
+    "      --credentials-provider P  env, file, vault or cyberark: the\n"
+    "      --credentials-ref REF     password comes from P's REF\n"
     "\n"
     "Exit status: 0 all steps ok; 1 some step failed on some device;\n"
     "2 usage or input error; 3 no device could be reached.\n";
@@ -75,7 +80,10 @@ enum {
     OPT_EN_PROMPT,
     OPT_EN_ARG,
     OPT_CMDS_FILE,
-    OPT_CONFIG,
+    OPT_CONFIG_LINE,
+    OPT_INT_CONFIG,
+    OPT_PROVIDER,
+    OPT_REF,
     OPT_CONFIG_FILE,
     OPT_BACKUP,
     OPT_COMMENT,
@@ -105,7 +113,10 @@ static const struct option run_opts[] = {
     {"enable-password", required_argument, NULL, OPT_EN_ARG},
     {"command", required_argument, NULL, 'c'},
     {"commands-file", required_argument, NULL, OPT_CMDS_FILE},
-    {"config", required_argument, NULL, OPT_CONFIG},
+    {"config-line", required_argument, NULL, OPT_CONFIG_LINE},
+    {"config", required_argument, NULL, OPT_INT_CONFIG},
+    {"credentials-provider", required_argument, NULL, OPT_PROVIDER},
+    {"credentials-ref", required_argument, NULL, OPT_REF},
     {"config-lines-file", required_argument, NULL, OPT_CONFIG_FILE},
     {"backup", no_argument, NULL, OPT_BACKUP},
     {"comment", required_argument, NULL, OPT_COMMENT},
@@ -224,6 +235,9 @@ static const args_field_t args_fields[] = {
     ARG_S(OPT_DB, db),
     ARG_S(OPT_VENDORS_DIR, vendors_dir),
     ARG_S(OPT_VENDOR, vendor),
+    ARG_S(OPT_INT_CONFIG, conf_file),
+    ARG_S(OPT_PROVIDER, provider),
+    ARG_S(OPT_REF, ref),
     ARG_F(OPT_BACKUP, backup),
     ARG_F(OPT_CHECK, check),
     ARG_F(OPT_CONNECT_FIRST, connect_first),
@@ -242,7 +256,7 @@ static int args_list(fn__cli_run_opts_t *o, int c, char *arg)
         return args_push(&o->hosts, &o->nhosts, arg);
     case 'c':
         return args_push(&o->commands, &o->ncommands, arg);
-    case OPT_CONFIG:
+    case OPT_CONFIG_LINE:
         return args_push(&o->config, &o->nconfig, arg);
     case OPT_PW_ENV:
     case OPT_PW_PROMPT:
@@ -388,6 +402,10 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
         rc |= fn__cli_str_set(&c->password_env, o->pw.env);
     if (o->enable.env || o->enable.prompt || o->enable.arg)
         rc |= fn__cli_str_set(&c->enable_password_env, o->enable.env);
+    if (o->provider)
+        rc |= fn__cli_str_set(&c->provider, o->provider);
+    if (o->ref)
+        rc |= fn__cli_str_set(&c->ref, o->ref);
     if (o->vendors_dir)
         rc |= fn__cli_str_set(&s->vendors_dir, o->vendors_dir);
     if (o->vendor)
@@ -431,6 +449,11 @@ static int args_check_jobs(const fn__cli_run_opts_t *o,
                                        "%s: no targets: give -g GROUP "
                                        "or --host NAME (-g all for "
                                        "every host)",
+                                       where);
+        if (!*s->credentials->provider != !*s->credentials->ref)
+            return fn__cli_usage_error("run",
+                                       "%s: credentials need both a "
+                                       "provider and a ref",
                                        where);
         if (o->max_failed &&
             s->mode != FLEXNET__V1__RUN_MODE__RUN_MODE_CONNECT_FIRST)

@@ -1,7 +1,7 @@
 /*
  * run_int.h — `flexnet run` internals shared by run_args.c (options to
- * jobs), run.c (inventory, secrets, store, engine) and run_sink.c (the
- * engine's sink: store writes and printing).
+ * jobs), run.c (inventory, secrets, store, recorder, engine) and
+ * run_sink.c (the recorder's hooks: printing).
  *
  * Thread: main; the sink runs on the engine's loop, on the same thread.
  * Ownership: fn__cli_run_t owns its jobs, secrets, rows and copies;
@@ -14,6 +14,7 @@
 
 #include "cli_cmd.h"
 #include "fn_engine.h"
+#include "fn_recorder.h"
 
 /* Without -v, only the first failed results print as they come. */
 #define FN_CLI_STREAM_FAILS 10
@@ -45,7 +46,10 @@ typedef struct fn__cli_run_opts {
     unsigned concurrency, connect_timeout_ms, command_timeout_ms;
     int json, verbose;
     const char *db, *vendors_dir, *vendor;
-    int hostkey_policy; /* enum fn_hostkey_policy; 0: default */
+    int hostkey_policy;    /* enum fn_hostkey_policy; 0: default */
+    const char *conf_file; /* --config FILE (NULL: ./flexnet.conf) */
+    const char *provider;  /* --credentials-provider */
+    const char *ref;       /* --credentials-ref */
 } fn__cli_run_opts_t;
 
 /* Per-device state for the results table. */
@@ -58,9 +62,10 @@ typedef struct fn__cli_run_dev {
 typedef struct fn__cli_run {
     const fn__cli_run_opts_t *o;
     const fn__cli_job_t *job;
-    fn_store_t *st;      /* borrowed */
+    fn_recorder_t *rec;  /* borrowed: stores everything */
+    fn_rec_task_t *rt;   /* owned: this job's record */
     fn_engine_t *engine; /* borrowed */
-    struct event *ev[3]; /* owned: store flush tick, SIGINT, SIGTERM */
+    struct event *ev[2]; /* owned: SIGINT, SIGTERM */
     char task_id[FN_STORE_ID_LEN + 1];
     fn__cli_run_dev_t *devs;          /* owned, in target order */
     struct fn__cli_run_dev **by_name; /* owned: into devs, by host name */
@@ -70,7 +75,6 @@ typedef struct fn__cli_run {
     fn_buf_t json; /* scratch for --json lines */
     int tty;       /* progress line on stderr */
     int progress_shown;
-    int store_failed;        /* a store write failed (said once) */
     int decided;             /* connect-first table printed */
     unsigned failures_shown; /* failed results printed as they came */
     fn_buf_t *wipe[4];       /* borrowed secrets to wipe once the engine
@@ -84,10 +88,10 @@ int fn__cli_run_parse(int argc, char **argv, fn__cli_run_opts_t *o,
                       fn__cli_manifest_t *jobs);
 void fn__cli_run_opts_cleanup(fn__cli_run_opts_t *o);
 
-/* run_sink.c: the sink for one job (r->arg); prepares r's device rows for
- * the hosts. Returns 0 or -ENOMEM. */
+/* run_sink.c: the recorder hooks for one job (arg r); prepares r's
+ * device rows for the hosts. Returns 0 or -ENOMEM. */
 int fn__cli_run_sink_init(fn__cli_run_t *r, const fn_host_t *const *hosts,
-                          size_t nhosts, fn_sink_t *sink);
+                          size_t nhosts, fn_recorder_hooks_t *hooks);
 void fn__cli_run_sink_cleanup(fn__cli_run_t *r);
 
 #endif /* FN_CLI_RUN_INT_H */

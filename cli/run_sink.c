@@ -1,13 +1,12 @@
 /*
- * run_sink.c — the engine's sink for `flexnet run`: each event becomes a
- * proto record, goes into the store's batch (flushed by run.c's 20 ms
- * tick; a backup or the task's end commits at once) and is printed:
- * JSON lines with --json, else failed results as they come, the live
- * progress line on a terminal, then the tables and the summary.
+ * run_sink.c — the presentation of `flexnet run`: recorder hooks. The
+ * recorder (recorder/) stores every record, the task log and backups
+ * (and their S3 copies) and answers host-key questions; these hooks
+ * print: JSON lines with --json, else failed results as they come, the
+ * live progress line on a terminal, then the tables and the summary.
  *
- * Also answers the engine's questions: pinned host keys (the store), and
- * in connect-first mode whether to go on when devices failed (--yes, a
- * question on a terminal, or --max-failed).
+ * Also answers connect-first's question: whether to go on when devices
+ * failed (--yes, a question on a terminal, or --max-failed).
  *
  * Does not start or stop anything. Thread: the engine's loop (main).
  * Owns the device rows, copies of the connection reports, the JSON
@@ -24,15 +23,6 @@
 #include <event2/event.h>
 
 #include "fn_log.h"
-
-static void sink_store_error(fn__cli_run_t *r, int rc)
-{
-    if (!rc || r->store_failed++)
-        return; /* say it once */
-    fn__cli_progress_clear(&r->progress_shown);
-    fprintf(stderr, "flexnet run: store: %s\n",
-            *fn_store_reason(r->st) ? fn_store_reason(r->st) : fn_strerror(rc));
-}
 
 static int dev_cmp(const void *a, const void *b)
 {
@@ -67,29 +57,6 @@ static void sink_json(fn__cli_run_t *r, int rc)
         fn_buf_reset(&r->json);
 }
 
-/* Adds a line to the task's log in the store: the engine logs what it
- * decides (retries, lost connections); the CLI adds the audit trail of
- * what happened on each device, which `flexnet tasks log` prints. */
-static void sink_audit(fn__cli_run_t *r, unsigned level, const char *host,
-                       const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void sink_audit(fn__cli_run_t *r, unsigned level, const char *host,
-                       const char *fmt, ...)
-{
-    char text[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
-    va_end(ap);
-    Flexnet__V1__LogLine l = FLEXNET__V1__LOG_LINE__INIT;
-    l.task_id = r->task_id;
-    l.host = (char *)(host ? host : "");
-    l.level = level;
-    l.text = text;
-    sink_store_error(r, fn_store_log_append(r->st, &l, NULL));
-}
-
 /* Keeps a copy of a report for the table (pack + unpack: a deep copy);
  * room for one per device was made at init. */
 static void sink_keep_conn(fn__cli_run_t *r,
@@ -106,39 +73,22 @@ static void sink_keep_conn(fn__cli_run_t *r,
     free(buf);
 }
 
-static void sink_on_connection(fn_task_t *t, const fn_conn_report_t *c,
+static void sink_on_connection(fn_rec_task_t *rt,
+                               const Flexnet__V1__ConnectionReport *p,
                                void *arg)
 {
     fn__cli_run_t *r = arg;
-    Flexnet__V1__ConnectionReport p = FLEXNET__V1__CONNECTION_REPORT__INIT;
-    p.task_id = (char *)c->task_id;
-    p.host = (char *)c->host;
-    p.address = (char *)c->address;
-    p.port = c->port;
-    p.vendor = (char *)c->vendor;
-    p.status = (Flexnet__V1__ConnectStatus)c->status;
-    p.tries = c->tries;
-    p.duration_us = c->duration_us;
-    p.reason = (char *)(c->reason ? c->reason : "");
-    sink_store_error(r, fn_store_conn_append(r->st, &p));
-    fn__cli_run_dev_t *d = sink_dev(r, c->host);
+    fn__cli_run_dev_t *d = sink_dev(r, p->host);
     if (d) {
-        d->row.connect = (int)p.status;
-        if (c->status != FN_CONNECT_OK)
-            sink_note(d, p.reason);
+        d->row.connect = (int)p->status;
+        if (p->status != FLEXNET__V1__CONNECT_STATUS__CONNECT_STATUS_OK)
+            sink_note(d, p->reason);
     }
-    if (c->status == FN_CONNECT_OK)
-        sink_audit(r, FN_LOG_INFO, c->host,
-                   "connected to %s:%u (%s) in %.1f ms", p.address, p.port,
-                   p.vendor, (double)p.duration_us / 1000.0);
-    else
-        sink_audit(r, FN_LOG_ERROR, c->host, "%s after %u tries: %s",
-                   fn__cli_connect_status_name(p.status), p.tries, p.reason);
     if (r->o->json) {
-        sink_json(r, fn__cli_json_conn(&r->json, &p));
+        sink_json(r, fn__cli_json_conn(&r->json, p));
         return;
     }
-    sink_keep_conn(r, &p);
+    sink_keep_conn(r, p);
 }
 
 /* Prints a result: as JSON, or (without -v) only the first failures. */
@@ -160,62 +110,28 @@ static void sink_show_result(fn__cli_run_t *r,
     fflush(stdout);
 }
 
-static void sink_on_result(fn_task_t *t, const fn_cmd_result_t *c, void *arg)
+static void sink_on_result(fn_rec_task_t *rt,
+                           const Flexnet__V1__CommandResult *p, void *arg)
 {
     fn__cli_run_t *r = arg;
-    Flexnet__V1__CommandResult p = FLEXNET__V1__COMMAND_RESULT__INIT;
-    p.task_id = (char *)c->task_id;
-    p.host = (char *)c->host;
-    p.step = c->step;
-    p.seq = c->seq;
-    p.command = (char *)c->command;
-    p.exit_code = c->exit_code;
-    p.stdout = (char *)(c->out ? c->out : "");
-    p.stderr = (char *)(c->err ? c->err : "");
-    p.started_us = c->started_us;
-    p.duration_us = c->duration_us;
-    p.tag = (char *)(c->tag ? c->tag : "");
-    p.reason = (char *)(c->reason ? c->reason : "");
-    p.truncated = c->truncated;
-    sink_store_error(r, fn_store_result_append(r->st, &p));
-    int bad = c->exit_code != FN_EXIT_OK && c->exit_code != FN_EXIT_SKIPPED;
-    const char *why = *p.stderr ? p.stderr : p.reason, *line;
-    int len = 0;
-    line = fn__cli_last_line(why, &len);
-    sink_audit(r, bad ? FN_LOG_ERROR : FN_LOG_INFO, c->host,
-               "step %u: %s -> exit %d%s%.*s", p.step + 1, p.command,
-               p.exit_code, len ? ": " : "", len, line);
-    fn__cli_run_dev_t *d = sink_dev(r, c->host);
+    int bad = p->exit_code != FN_EXIT_OK && p->exit_code != FN_EXIT_SKIPPED;
+    fn__cli_run_dev_t *d = sink_dev(r, p->host);
     if (d) {
         d->row.commands++;
         d->row.errors += bad;
         if (bad)
-            sink_note(d, *p.stderr ? p.stderr : p.reason);
+            sink_note(d, *p->stderr ? p->stderr : p->reason);
     }
-    sink_show_result(r, &p, bad);
+    sink_show_result(r, p, bad);
 }
 
-static void sink_on_backup(fn_task_t *t, const fn_backup_t *b, void *arg)
+static void sink_on_backup(fn_rec_task_t *rt, const Flexnet__V1__Backup *saved,
+                           void *arg)
 {
     fn__cli_run_t *r = arg;
-    Flexnet__V1__Backup meta = FLEXNET__V1__BACKUP__INIT, *saved = NULL;
-    char id[FN_STORE_ID_LEN + 1];
-    meta.task_id = (char *)b->task_id;
-    meta.host = (char *)b->host;
-    meta.vendor = (char *)(b->vendor ? b->vendor : "");
-    meta.created_us = b->created_us;
-    meta.comment = (char *)(b->comment ? b->comment : "");
-    meta.command = (char *)(b->command ? b->command : "");
-    meta.target = "local";
-    int rc = fn_store_backup_save(r->st, &meta, b->text, b->size, id);
-    sink_store_error(r, rc);
-    fn__cli_run_dev_t *d = sink_dev(r, b->host);
-    if (d && !rc)
+    fn__cli_run_dev_t *d = sink_dev(r, saved->host);
+    if (d)
         d->row.backups++;
-    if (rc || fn_store_backup_get(r->st, id, &saved, NULL))
-        return;
-    sink_audit(r, FN_LOG_INFO, b->host, "backup %s: %llu bytes, sha256 %.12s",
-               saved->id, (unsigned long long)saved->size, saved->sha256);
     if (r->o->json) {
         sink_json(r, fn__cli_json_backup(&r->json, saved));
     } else if (r->o->verbose) {
@@ -223,35 +139,14 @@ static void sink_on_backup(fn_task_t *t, const fn_backup_t *b, void *arg)
         printf("backup  %s: %s, %llu bytes\n", saved->host, saved->id,
                (unsigned long long)saved->size);
     }
-    flexnet__v1__backup__free_unpacked(saved, NULL);
 }
 
-static void sink_on_log(fn_task_t *t, const fn_log_line_t *l, void *arg)
+static void sink_on_progress(fn_rec_task_t *rt, const Flexnet__V1__Progress *p,
+                             void *arg)
 {
     fn__cli_run_t *r = arg;
-    Flexnet__V1__LogLine p = FLEXNET__V1__LOG_LINE__INIT;
-    p.task_id = (char *)l->task_id;
-    p.time_us = l->time_us;
-    p.host = (char *)(l->host ? l->host : "");
-    p.level = l->level;
-    p.text = (char *)(l->text ? l->text : "");
-    sink_store_error(r, fn_store_log_append(r->st, &p, NULL));
-}
-
-static void sink_on_progress(fn_task_t *t, const fn_progress_t *g, void *arg)
-{
-    fn__cli_run_t *r = arg;
-    Flexnet__V1__Progress p = FLEXNET__V1__PROGRESS__INIT;
-    if (!r->tty)
-        return;
-    p.total = g->total;
-    p.connected = g->connected;
-    p.failed = g->failed;
-    p.done = g->done;
-    p.running = g->running;
-    p.rate = g->rate;
-    p.eta_s = g->eta_s;
-    fn__cli_progress_draw(&r->progress_shown, &p);
+    if (r->tty)
+        fn__cli_progress_draw(&r->progress_shown, p);
 }
 
 /* Exit status of a finished job, from the device rows. */
@@ -284,72 +179,26 @@ static void sink_print_tables(fn__cli_run_t *r)
     printf("\n");
 }
 
-static void sink_on_summary(fn_task_t *t, const fn_summary_t *s, void *arg)
+static void sink_on_summary(fn_rec_task_t *rt, const Flexnet__V1__Summary *p,
+                            const char *error, void *arg)
 {
     fn__cli_run_t *r = arg;
-    Flexnet__V1__Summary p = FLEXNET__V1__SUMMARY__INIT;
-    p.task_id = (char *)s->task_id;
-    p.status = (Flexnet__V1__TaskStatus)s->status;
-    p.devices = s->devices;
-    p.connected = s->connected;
-    p.failed_connect = s->failed_connect;
-    p.ok = s->ok;
-    p.failed = s->failed;
-    p.commands = s->commands;
-    p.errors = s->errors;
-    p.duration_us = s->duration_us;
-    p.backups = s->backups;
-    sink_audit(r, FN_LOG_INFO, NULL,
-               "task %s: %u devices, %u connected, "
-               "%u ok, %u with errors; %u commands, %u errors, %u backups",
-               fn__cli_task_status_name(p.status), p.devices, p.connected, p.ok,
-               p.failed, p.commands, p.errors, p.backups);
-    sink_store_error(r, fn_store_task_finish(r->st, r->task_id, p.status, &p,
-                                             s->error ? s->error : ""));
     fn__cli_progress_clear(&r->progress_shown);
-    r->exit = sink_exit(r, s->status);
-    if (r->store_failed && r->exit == FN_CLI_EXIT_OK)
+    r->exit = sink_exit(r, (int)p->status);
+    if (fn_recorder_task_store_failed(rt) && r->exit == FN_CLI_EXIT_OK)
         r->exit = FN_CLI_EXIT_FAILED; /* ran, but not all of it was kept */
     for (size_t i = 0; i < sizeof(r->ev) / sizeof(r->ev[0]); i++)
         if (r->ev[i]) /* nothing of ours keeps the loop running */
             event_del(r->ev[i]);
     if (r->o->json) {
-        sink_json(r, fn__cli_json_summary(&r->json, &p));
+        sink_json(r, fn__cli_json_summary(&r->json, p));
         return;
     }
     sink_print_tables(r);
-    if (s->error && *s->error)
-        printf("stopped: %s\n", s->error);
-    fn__cli_print_summary(stdout, &p, r->job->spec->name);
+    if (*error)
+        printf("stopped: %s\n", error);
+    fn__cli_print_summary(stdout, p, r->job->spec->name);
     fflush(stdout);
-}
-
-static int sink_hostkey_get(fn_task_t *t, const char *hostport, char *type,
-                            size_t typelen, char *sha256, size_t shalen,
-                            void *arg)
-{
-    fn__cli_run_t *r = arg;
-    Flexnet__V1__HostKey *hk = NULL;
-    int rc = fn_store_hostkey_get(r->st, hostport, &hk);
-    if (rc)
-        return FN_ENOTFOUND;
-    snprintf(type, typelen, "%s", hk->type);
-    snprintf(sha256, shalen, "%s", hk->sha256);
-    flexnet__v1__host_key__free_unpacked(hk, NULL);
-    return 0;
-}
-
-static void sink_hostkey_pin(fn_task_t *t, const char *hostport,
-                             const char *type, const char *sha256, int replaced,
-                             void *arg)
-{
-    fn__cli_run_t *r = arg;
-    Flexnet__V1__HostKey hk = FLEXNET__V1__HOST_KEY__INIT;
-    hk.host = (char *)hostport;
-    hk.type = (char *)type;
-    hk.sha256 = (char *)sha256;
-    sink_store_error(r, replaced ? fn_store_hostkey_replace(r->st, &hk)
-                                 : fn_store_hostkey_pin(r->st, &hk));
 }
 
 /* --max-failed N|P% given: more than that many failed stops the task. */
@@ -388,7 +237,7 @@ static int sink_decide(fn_task_t *t, const fn_connect_summary_t *s, void *arg)
 }
 
 int fn__cli_run_sink_init(fn__cli_run_t *r, const fn_host_t *const *hosts,
-                          size_t nhosts, fn_sink_t *sink)
+                          size_t nhosts, fn_recorder_hooks_t *hooks)
 {
     r->devs = calloc(nhosts ? nhosts : 1, sizeof(*r->devs));
     r->by_name = calloc(nhosts ? nhosts : 1, sizeof(*r->by_name));
@@ -408,17 +257,9 @@ int fn__cli_run_sink_init(fn__cli_run_t *r, const fn_host_t *const *hosts,
     r->ndevs = nhosts;
     qsort(r->by_name, nhosts, sizeof(*r->by_name), dev_cmp);
     r->tty = !r->o->json && isatty(2);
-    memset(sink, 0, sizeof(*sink));
-    sink->on_connection = sink_on_connection;
-    sink->on_result = sink_on_result;
-    sink->on_backup = sink_on_backup;
-    sink->on_log = sink_on_log;
-    sink->on_progress = sink_on_progress;
-    sink->on_summary = sink_on_summary;
-    sink->hostkey_get = sink_hostkey_get;
-    sink->hostkey_pin = sink_hostkey_pin;
-    sink->decide = sink_decide;
-    sink->arg = r;
+    *hooks = (fn_recorder_hooks_t){
+        sink_on_connection, sink_on_result,  sink_on_backup, NULL,
+        sink_on_progress,   sink_on_summary, sink_decide,    r};
     return 0;
 }
 

@@ -5,7 +5,7 @@
  * Runs its checks one after another on a private event_base, each step
  * an asynchronous call whose callback fills a step_t and ends the wait.
  * Does not: print (the CLI prints the report), keep any secret (fetched
- * credentials are wiped with the fn_creds_t at the end).
+ * credentials are wiped with the fn_secrets_t at the end).
  * Thread: the caller's, blocked while it runs.
  */
 #include "fn_integrations.h"
@@ -63,7 +63,7 @@ static void step_fetch_done(int status, const char *user, const char *secret,
     snprintf(s->reason, sizeof(s->reason), "%s", reason ? reason : "");
 }
 
-static void step_creds_done(int status, const fn_cred_t *cred,
+static void step_creds_done(int status, const fn_secret_t *cred,
                             const char *reason, void *arg)
 {
     step_fetch_done(status, NULL, NULL, reason, arg);
@@ -131,7 +131,7 @@ static int check_vault(checker_t *k)
 static int check_cyberark(checker_t *k)
 {
     fn_cyberark_conf_t conf;
-    fn_creds_t *c = NULL;
+    fn_secrets_t *c = NULL;
     step_t a = {0}, b = {0};
     char ok[512];
     fn_config_cyberark(k->cfg, &conf);
@@ -143,16 +143,16 @@ static int check_cyberark(checker_t *k)
                         .what = "cyberark"};
     int rc = step_wait(k, &a, fn_http_request(k->http, &o, step_http_done, &a));
     if (!rc && conf.check_ref) {
-        rc = fn_creds_new(&c, k->http, k->cfg);
+        rc = fn_secrets_new(&c, k->http, k->cfg);
         if (!rc)
             rc = step_wait(k, &b,
-                           fn_creds_get(c, "cyberark", conf.check_ref,
-                                        step_creds_done, &b));
+                           fn_secrets_get(c, "cyberark", conf.check_ref,
+                                          step_creds_done, &b));
     }
     snprintf(ok, sizeof(ok), "%s answers (HTTP %ld)%s%s", conf.url, a.code,
              conf.check_ref ? ", retrieved " : "",
              conf.check_ref ? conf.check_ref : "");
-    fn_creds_free(c);
+    fn_secrets_free(c);
     return line(k, "cyberark", rc, ok, a.reason[0] ? a.reason : b.reason);
 }
 

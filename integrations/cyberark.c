@@ -1,5 +1,5 @@
 /*
- * cyberark.c — CyberArk backend of fn_creds: the Central Credential
+ * cyberark.c — CyberArk backend of fn_secrets: the Central Credential
  * Provider, or the PVWA REST API.
  *
  * CCP: one GET /AIMWebService/api/Accounts?AppID=&Safe=&Object= (client

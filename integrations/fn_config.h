@@ -14,7 +14,7 @@
  * "file:line: what" in the caller's err buffer. Secrets are never values
  * in this file: only the name of an environment variable (`*_env`) or a
  * file path (`*_file`) that holds them; they are read when a client is
- * created (fn_s3_new, fn_creds_new) and wiped when it is freed.
+ * created (fn_s3_new, fn_secrets_new) and wiped when it is freed.
  *
  * Keys (defaults in brackets):
  *  [s3]       endpoint (URL, required), region [us-east-1], bucket

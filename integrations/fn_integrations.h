@@ -7,20 +7,21 @@
  *   fn_config.h  the INI file ([s3], [vault], [cyberark])
  *   fn_http.h    libcurl multi on the caller's libevent loop
  *   fn_s3.h      PUT / GET / DELETE / LIST / bucket creation (+ sync)
- *   fn_creds.h   env / file / prompt / vault / cyberark, cached per task
+ *   fn_secrets.h   env / file / prompt / vault / cyberark, cached per task
  *
  * Depends on common/ only; knows nothing of the store, the engine or
  * gRPC. Thread: see each header; fn_integrations_check blocks its caller.
  *
- * Wiring (what the daemon, the engine and the CLI call):
+ * Wiring (recorder/ does the task and backup parts for flexnetd and the
+ * CLI; this is what it calls):
  *  - start:  fn_config_load(&cfg, path_or_NULL, err, len);
  *            fn_http_new(&http, reactor_base); if [s3] is configured,
  *            fn_config_s3(cfg, &s3c) + fn_s3_new(&s3, http, &s3c, ...).
- *  - a task: fn_creds_new(&creds, http, cfg) (the CLI also calls
- *            fn_creds_set_prompt); per host before AUTH,
- *            fn_creds_get(creds, provider, ref, cb, host) and use
+ *  - a task: fn_secrets_new(&creds, http, cfg) (the CLI also calls
+ *            fn_secrets_set_prompt); per host before AUTH,
+ *            fn_secrets_get(creds, provider, ref, cb, host) and use
  *            cred->username / cred->secret in the callback (borrowed until
- *            the task ends); fn_creds_free(creds) when the task ends.
+ *            the task ends); fn_secrets_free(creds) when the task ends.
  *  - backup: store the config locally first; then fn_s3_key(s3,
  *            "<host>/<backup id>.cfg", key, ...) and fn_s3_put(s3, key,
  *            text, len, cb, ctx) with text kept until cb; in cb record
@@ -38,7 +39,7 @@
 
 #include "fn_buf.h"
 #include "fn_config.h"
-#include "fn_creds.h"
+#include "fn_secrets.h"
 #include "fn_http.h"
 #include "fn_s3.h"
 

@@ -50,7 +50,7 @@ void fn__secret_free(char *s); /* wipes, frees; accepts NULL */
  * keep_slash) to out. */
 int fn__url_escape(fn_buf_t *out, const char *s, int keep_slash);
 
-/* --- credential backends (vault.c, cyberark.c), used by creds.c ----- */
+/* --- credential backends (vault.c, cyberark.c), used by secrets.c ----- */
 
 #include "fn_config.h"
 #include "fn_http.h"

@@ -1,5 +1,5 @@
 /*
- * vault.c — HashiCorp Vault KV v2 backend of fn_creds (and of
+ * vault.c — HashiCorp Vault KV v2 backend of fn_secrets (and of
  * fn_integrations_check).
  *
  * Token from token_env / token_file, read on first use; or an AppRole
@@ -8,7 +8,7 @@
  * A read is GET /v1/<mount>/data/<path> with X-Vault-Token (and
  * X-Vault-Namespace), the fields found at data.data.<field>.
  *
- * Does not: renew or revoke tokens, read KV v1, cache (creds.c does).
+ * Does not: renew or revoke tokens, read KV v1, cache (secrets.c does).
  * Thread: the event_base's thread. Owns: the token and the login body
  * (both wiped), one context per request in flight.
  */

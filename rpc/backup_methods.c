@@ -174,7 +174,7 @@ void fn__rpc_delete_backup(fn_rpc_call_t *c, const ProtobufCMessage *req)
         return;
     }
     if (strcmp(meta->target, "s3") == 0)
-        fn__rpc_s3_delete(c->srv, meta->key);
+        fn_recorder_s3_delete(c->srv->rec, meta->key);
     flexnet__v1__backup__free_unpacked(meta, NULL);
     Flexnet__V1__DeleteBackupResponse resp;
     flexnet__v1__delete_backup_response__init(&resp);

@@ -8,7 +8,8 @@
  *            [--config F] [--stream-queue N] [--drain-ms MS] [--verbose]
  *
  * --config: the integrations file ([vault], [cyberark] for credential
- * providers; default ./flexnet.conf when it exists).
+ * providers, [s3] for backup copies made by the recorder; default
+ * ./flexnet.conf when it exists).
  * Prints "flexnetd: listening on ADDR:PORT" on stdout once it serves.
  * Thread: main = the reactor. Owns every module handle it opens. The token
  * and the TLS key are wiped from memory once handed over.

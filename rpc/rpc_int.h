@@ -2,7 +2,7 @@
  * rpc_int.h — what rpc/'s files share: the server struct (server.c), the
  * call object and its lifecycle (call.c), the method table (dispatch.c),
  * the request validator (validate.c), the runs of RunTask (task_run.c,
- * task_registry.c, task_sink.c), S3 copies (backup_s3.c) and the method
+ * task_registry.c, task_sink.c: hooks on recorder/'s sink) and the method
  * handlers (task_methods.c, backup_methods.c, misc_methods.c).
  *
  * Not a public API: only rpc/ includes it. Everything runs on the reactor
@@ -27,7 +27,7 @@
 #include "flexnet/v1/flexnet.pb-c.h"
 #include "fn_engine.h"
 #include "fn_rpc.h"
-#include "rpc_creds.h"
+#include "fn_recorder.h"
 
 struct event;
 typedef struct fn_rpc_call fn_rpc_call_t;
@@ -105,8 +105,7 @@ struct fn_rpc {
     const struct fn_vendors *vendors;
     const struct fn_config *config; /* integrations config, may be NULL */
     struct fn_http *http;           /* owned: credential providers, S3 */
-    struct fn_s3 *s3;               /* owned, NULL without [s3] */
-    size_t s3_pending;              /* uploads in flight */
+    struct fn_recorder *rec;        /* owned: store sink, S3 copies */
     grpc_server *server;
     grpc_completion_queue *cq;
     pthread_t thread;
@@ -199,14 +198,14 @@ typedef struct fn__rpc_run {
     char id[17];                 /* store task id */
     Flexnet__V1__TaskSpec *spec; /* owned copy of the request */
     fn_task_t *task;             /* engine's, NULL once summarised */
-    fn__rpc_fetch_t *fetch;      /* credential fetch, owned, or NULL */
+    fn_rec_task_t *rt;           /* the task's record, owned */
+    fn_rec_fetch_t *fetch;       /* credential fetch, owned, or NULL */
     size_t nhosts;
     fn_rpc_call_t *call;     /* held while streaming, else NULL */
     fn_inventory_t *inv;     /* owned */
     const fn_host_t **hosts; /* owned array; hosts borrowed from inv */
     int stopping;            /* cancel asked (client, drain) */
     int interrupted;         /* stopped by a drain */
-    int store_failed;        /* a store write failed (logged once) */
     struct fn__rpc_run *prev, *next;
 } fn__rpc_run_t;
 
@@ -215,7 +214,6 @@ struct fn__rpc_tasks {
     size_t nruns;
     fn__rpc_run_t *dead; /* summarised, waiting for the reaper */
     struct event *reap;  /* frees `dead` */
-    struct event *flush; /* store group-commit tick */
 };
 
 /* task_registry.c */
@@ -226,8 +224,9 @@ size_t fn__rpc_tasks_running(const struct fn_rpc *s);
 void fn__rpc_tasks_interrupt(struct fn_rpc *s);
 /* The running task with this full id, or NULL. */
 fn__rpc_run_t *fn__rpc_tasks_find(struct fn_rpc *s, const char *id);
-/* task_sink.c: the engine sink of a run (arg = the run). */
-void fn__rpc_sink_init(fn_sink_t *sink, fn__rpc_run_t *run);
+/* task_sink.c: the recorder hooks of a run (arg = the run): stream
+ * each record on the run's call. */
+void fn__rpc_hooks_init(fn_recorder_hooks_t *hooks, fn__rpc_run_t *run);
 /* Adds a run to the list; moves a finished run to the reaper; frees. */
 void fn__rpc_run_link(fn__rpc_run_t *run);
 void fn__rpc_run_retire(fn__rpc_run_t *run);
@@ -235,18 +234,6 @@ void fn__rpc_run_free(fn__rpc_run_t *run);
 /* task_run.c: cancels a run's task or its pending credential fetch
  * (interrupted: a drain did it, the record says INTERRUPTED). */
 void fn__rpc_run_stop(fn__rpc_run_t *run, int interrupted);
-
-/* ---- backup_s3.c: backups copied to S3 when [s3] is configured */
-/* Opens the client (no [s3]: nothing). Returns 0, FN_ECREDS, FN_EPARSE
- * or -ENOMEM with err filled. */
-int fn__rpc_s3_open(struct fn_rpc *s, char *err, size_t errlen);
-/* Frees the client, cancelling uploads in flight. */
-void fn__rpc_s3_close(struct fn_rpc *s);
-/* Uploads a stored backup (text borrowed, copied); updates its record. */
-void fn__rpc_s3_upload(struct fn_rpc *s, const char *id, const char *host,
-                       const void *text, size_t len);
-/* Deletes an object (best effort). */
-void fn__rpc_s3_delete(struct fn_rpc *s, const char *key);
 
 /* Maps an fn_err code to the gRPC status a client should see. */
 grpc_status_code fn__rpc_status_of(int err);

@@ -278,6 +278,34 @@ void fn_rpc_opts_init(fn_rpc_opts_t *o)
     o->listen = RPC_DEFAULT_LISTEN;
 }
 
+/* The recorder writes every task's events to the store and copies
+ * backups to S3 ([s3] in the config); its warnings go to the log. */
+static void rpc_on_rec_warning(const char *task_id, int what, const char *msg,
+                               void *arg)
+{
+    fn_log_ctx_t ctx = {*task_id ? task_id : NULL, NULL, FN_LOGC_RPC};
+    fn_log(FN_LOG_WARN, &ctx, "%s", msg);
+}
+
+static void rpc_on_rec_idle(fn_recorder_t *r, void *arg)
+{
+    fn__rpc_check_drained(arg);
+}
+
+static int rpc_recorder(struct fn_rpc *s, char *err, size_t errlen)
+{
+    fn_recorder_opts_t ro = {
+        .base = s->base,
+        .store = s->store,
+        .http = s->http,
+        .config = s->config,
+        .on_warning = rpc_on_rec_warning,
+        .on_idle = rpc_on_rec_idle,
+        .arg = s,
+    };
+    return fn_recorder_new(&s->rec, &ro, err, errlen);
+}
+
 int fn_rpc_new(fn_rpc_t **out, struct event_base *base,
                struct fn_engine *engine, struct fn_store *store,
                const struct fn_vendors *vendors, const fn_rpc_opts_t *o,
@@ -315,7 +343,7 @@ int fn_rpc_new(fn_rpc_t **out, struct event_base *base,
     if (rc == 0)
         rc = fn_http_new(&s->http, base);
     if (rc == 0)
-        rc = fn__rpc_s3_open(s, err, errlen);
+        rc = rpc_recorder(s, err, errlen);
     if (rc == 0)
         rc = fn__rpc_tasks_new(s);
     if (rc == 0)
@@ -355,9 +383,9 @@ static void rpc_on_drain_timer(evutil_socket_t fd, short what, void *arg)
     }
     fn_log(FN_LOG_WARN, &rpc_log,
            "drain: cancelling %zu call(s), %zu upload(s)", s->ncalls,
-           s->s3_pending);
+           fn_recorder_uploads(s->rec));
     grpc_server_cancel_all_calls(s->server);
-    fn__rpc_s3_close(s);
+    fn_recorder_cancel_uploads(s->rec);
 }
 
 /* The server is gone once shutdown completed, every call object is
@@ -382,7 +410,7 @@ static void rpc_check_drained(struct fn_rpc *s)
 {
     if (!s->draining || s->drained || !s->shutdown_done || s->ncalls)
         return;
-    if (fn__rpc_tasks_running(s) || s->s3_pending)
+    if (fn__rpc_tasks_running(s) || (s->rec && fn_recorder_uploads(s->rec)))
         return;
     rpc_finish_drain(s);
 }
@@ -443,8 +471,8 @@ void fn_rpc_free(fn_rpc_t *s)
         grpc_completion_queue_destroy(s->cq);
     }
     fn__rpc_tasks_free(s);
-    fn__rpc_s3_close(s);
-    fn_http_free(s->http); /* after the runs: their fetches use it */
+    fn_recorder_free(s->rec); /* after the runs: they write through it */
+    fn_http_free(s->http);    /* after the runs: their fetches use it */
     if (s->wake)
         event_free(s->wake);
     if (s->start)

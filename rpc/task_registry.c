@@ -1,7 +1,7 @@
 /*
  * task_registry.c — the tasks this server runs: the list (CancelTask,
- * DeleteTask and the drain look runs up here), the reaper that frees a
- * run after its summary, and the store's group-commit tick.
+ * DeleteTask and the drain look runs up here) and the reaper that frees
+ * a run after its summary (the store's group commit is the recorder's).
  *
  * Thread: reactor. Owns: every run from fn__rpc_run_task's link until
  * reaped (and through the run, its inventory, spec copy and credential
@@ -18,16 +18,14 @@
 #include "fn_err.h"
 #include "fn_inventory.h"
 #include "fn_store.h"
-#include "rpc_creds.h"
-
-#define RUN_FLUSH_MS 20 /* store group commit period */
 
 /* ---------------------------------------------------------------------
  * Registry */
 
 void fn__rpc_run_free(fn__rpc_run_t *run)
 {
-    fn__rpc_fetch_free(run->fetch);
+    fn_recorder_fetch_free(run->fetch);
+    fn_recorder_task_free(run->rt);
     fn_inventory_free(run->inv);
     free(run->hosts);
     if (run->spec)
@@ -45,13 +43,6 @@ static void run_on_reap(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-static void run_on_flush(evutil_socket_t fd, short what, void *arg)
-{
-    struct fn_rpc *s = arg;
-    if (s->store)
-        fn_store_flush(s->store);
-}
-
 int fn__rpc_tasks_new(struct fn_rpc *s)
 {
     struct fn__rpc_tasks *ts = calloc(1, sizeof(*ts));
@@ -59,11 +50,7 @@ int fn__rpc_tasks_new(struct fn_rpc *s)
         return -ENOMEM;
     s->tasks = ts;
     ts->reap = event_new(s->base, -1, 0, run_on_reap, ts);
-    ts->flush = event_new(s->base, -1, EV_PERSIST, run_on_flush, s);
-    if (!ts->reap || !ts->flush)
-        return -ENOMEM;
-    struct timeval tv = {0, RUN_FLUSH_MS * 1000};
-    return event_add(ts->flush, &tv) == 0 ? 0 : FN_EINTERNAL;
+    return ts->reap ? 0 : -ENOMEM;
 }
 
 void fn__rpc_tasks_free(struct fn_rpc *s)
@@ -79,8 +66,6 @@ void fn__rpc_tasks_free(struct fn_rpc *s)
     }
     if (ts->reap)
         event_free(ts->reap);
-    if (ts->flush)
-        event_free(ts->flush);
     free(ts);
     s->tasks = NULL;
 }

@@ -7,11 +7,13 @@
  * create the task record, resolve the credentials, start the engine task,
  * announce the id. Credentials come by reference only: password_env /
  * enable_password_env name env vars of this process (getenv here); a
- * provider (env, file, vault, cyberark) is fetched through integrations
- * (creds.c, asynchronous); the engine copies what it needs.
+ * provider (env, file, vault, cyberark) is fetched through the
+ * recorder (asynchronous); the engine copies what it needs. The task
+ * record and every event's store write are the recorder's.
  *
  * Thread: reactor. Owns: a run until it is linked into the registry
- * (task_registry.c). Does not: stream or store events (task_sink.c).
+ * (task_registry.c). Does not: stream or store events (task_sink.c,
+ * recorder/).
  */
 #include "rpc_int.h"
 
@@ -25,7 +27,6 @@
 #include "fn_inventory.h"
 #include "fn_log.h"
 #include "fn_store.h"
-#include "rpc_creds.h"
 
 /* ---------------------------------------------------------------------
  * Request -> engine spec */
@@ -80,52 +81,6 @@ static int run_inventory(struct fn_rpc *s, const Flexnet__V1__TaskSpec *spec,
         return FN_EPARSE;
     }
     return fn_inventory_load(inv, path, fmt, s->vendors, err, errlen);
-}
-
-static fn_step_t *run_steps(const Flexnet__V1__TaskSpec *spec)
-{
-    fn_step_t *steps = calloc(spec->n_steps, sizeof(*steps));
-    if (!steps)
-        return NULL;
-    for (size_t i = 0; i < spec->n_steps; i++) {
-        const Flexnet__V1__Step *p = spec->steps[i];
-        fn_step_t *st = &steps[i];
-        st->kind = p->kind;
-        st->commands = (const char *const *)p->commands;
-        st->ncommands = p->n_commands;
-        st->tag = p->tag[0] ? p->tag : NULL;
-        st->exit_on_fail = p->exit_on_fail;
-        st->only_on = (const char *const *)p->only_on;
-        st->nonly_on = p->n_only_on;
-        st->skip = (const char *const *)p->skip;
-        st->nskip = p->n_skip;
-        if (p->when && p->when->tag[0]) {
-            st->when_tag = p->when->tag;
-            st->when_codes = (const int *)p->when->exit_codes;
-            st->nwhen_codes = p->when->n_exit_codes;
-        }
-        st->comment = p->comment;
-        st->timeout_ms = p->timeout_ms;
-    }
-    return steps;
-}
-
-static void run_engine_spec(const fn__rpc_run_t *run, fn_task_spec_t *es)
-{
-    const Flexnet__V1__TaskSpec *spec = run->spec;
-    memset(es, 0, sizeof(*es));
-    es->task_id = run->id;
-    es->hosts = (const fn_host_t *const *)run->hosts;
-    es->nhosts = run->nhosts;
-    es->nsteps = spec->n_steps;
-    es->default_vendor = spec->default_vendor[0] ? spec->default_vendor : NULL;
-    es->mode = spec->mode;
-    es->max_failed = spec->max_failed;
-    es->max_failed_percent = spec->max_failed_percent;
-    es->concurrency = spec->concurrency;
-    es->connect_timeout_ms = spec->connect_timeout_ms;
-    es->command_timeout_ms = spec->command_timeout_ms;
-    es->hostkey_policy = spec->host_key_policy;
 }
 
 /* Resolves an env var reference (NULL or "": none). */
@@ -195,25 +150,31 @@ static int run_create_record(fn__rpc_run_t *run)
     tmpl.spec = run->spec;
     tmpl.owner = "flexnetd";
     tmpl.status = FLEXNET__V1__TASK_STATUS__TASK_STATUS_PENDING;
-    return fn_store_task_create(run->srv->store, &tmpl, run->id);
+    fn_recorder_hooks_t hooks;
+    fn__rpc_hooks_init(&hooks, run);
+    int rc = fn_recorder_task_new(&run->rt, run->srv->rec, &tmpl, &hooks);
+    if (rc == 0)
+        snprintf(run->id, sizeof(run->id), "%s", fn_recorder_task_id(run->rt));
+    return rc;
 }
 
 static int run_start(fn__rpc_run_t *run, const char *user, const char *secret,
                      char *err, size_t errlen)
 {
     fn_task_spec_t es;
-    run_engine_spec(run, &es);
-    fn_step_t *steps = run_steps(run->spec);
-    int rc = steps ? run_creds(run->spec->credentials, user, secret, &es.creds,
-                               err, errlen)
-                   : -ENOMEM;
-    es.steps = steps;
+    int rc = fn_recorder_spec(run->spec, &es);
+    es.task_id = run->id;
+    es.hosts = (const fn_host_t *const *)run->hosts;
+    es.nhosts = run->nhosts;
+    if (rc == 0)
+        rc = run_creds(run->spec->credentials, user, secret, &es.creds, err,
+                       errlen);
     fn_sink_t sink;
-    fn__rpc_sink_init(&sink, run);
+    fn_recorder_task_sink(run->rt, &sink);
     if (rc == 0)
         rc = fn_task_start(run->srv->engine, &es, &sink, &run->task, err,
                            errlen);
-    free(steps);
+    fn_recorder_spec_cleanup(&es);
     return rc;
 }
 
@@ -241,7 +202,7 @@ static void run_abandon(fn__rpc_run_t *run, int rc, grpc_status_code code,
         status = run->interrupted
                      ? FLEXNET__V1__TASK_STATUS__TASK_STATUS_INTERRUPTED
                      : FLEXNET__V1__TASK_STATUS__TASK_STATUS_CANCELLED;
-    fn_store_task_finish(run->srv->store, run->id, status, NULL, why);
+    fn_recorder_task_abandon(run->rt, status, why);
     if (run->call) {
         fn_rpc_call_t *c = run->call;
         run->call = NULL;
@@ -281,9 +242,7 @@ static void run_go(int status, const char *user, const char *secret,
         run_abandon(run, status, code, err);
         return;
     }
-    fn_store_task_set_status(run->srv->store, run->id,
-                             FLEXNET__V1__TASK_STATUS__TASK_STATUS_RUNNING,
-                             NULL);
+    fn_recorder_task_running(run->rt);
     fn_log_ctx_t ctx = {run->id, NULL, FN_LOGC_RPC};
     fn_log(FN_LOG_INFO, &ctx, "task started: %zu host(s), %zu step(s)",
            run->nhosts, run->spec->n_steps);
@@ -299,8 +258,8 @@ static void run_fetch(fn__rpc_run_t *run)
         return;
     }
     struct fn_rpc *s = run->srv;
-    int rc = fn__rpc_fetch_start(&run->fetch, s->http, s->config, cr->provider,
-                                 cr->ref, run_go, run);
+    int rc = fn_recorder_fetch_start(&run->fetch, s->rec, cr->provider, cr->ref,
+                                     run_go, run);
     if (rc < 0) {
         char why[160];
         snprintf(why, sizeof(why), "credential provider \"%s\": %s",
@@ -315,12 +274,14 @@ void fn__rpc_run_stop(fn__rpc_run_t *run, int interrupted)
         return;
     run->stopping = 1;
     run->interrupted = interrupted;
+    if (interrupted && run->rt)
+        fn_recorder_task_interrupt(run->rt);
     if (run->task) {
         fn_task_cancel(run->task);
     } else if (run->fetch) { /* run_go runs inside, with FN_ECANCELED */
-        fn__rpc_fetch_t *f = run->fetch;
+        fn_rec_fetch_t *f = run->fetch;
         run->fetch = NULL;
-        fn__rpc_fetch_free(f);
+        fn_recorder_fetch_free(f);
     }
 }
 

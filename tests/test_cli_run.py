@@ -176,7 +176,7 @@ def check_backups(db, inv, first):
     args = []
     for h in cisco:
         args += ["--host", h]
-    p = run(db, inv, *args, "--config", "ntp server 10.9.9.9", "--backup",
+    p = run(db, inv, *args, "--config-line", "ntp server 10.9.9.9", "--backup",
             "--comment", "after ntp")
     check(p.returncode == 0, "config + backup run exits 0: %s" % p.stdout)
     p = flexnet(["backups", "list", "--host", cisco[0], "--json", "--db", db])

@@ -267,11 +267,11 @@ END_TEST
 typedef struct answer {
     int done, status;
     char secret[128], reason[256];
-    int inside_get; /* set while fn_creds_get runs */
+    int inside_get; /* set while fn_secrets_get runs */
     int called_inside;
 } answer_t;
 
-static void on_cred(int status, const fn_cred_t *cred, const char *reason,
+static void on_cred(int status, const fn_secret_t *cred, const char *reason,
                     void *arg)
 {
     answer_t *a = arg;
@@ -291,10 +291,10 @@ static int prompt_fn(const char *ref, char *out, size_t outlen, void *arg)
     return 0;
 }
 
-static void get(fn_creds_t *c, const char *p, const char *ref, answer_t *a)
+static void get(fn_secrets_t *c, const char *p, const char *ref, answer_t *a)
 {
     a->inside_get = 1;
-    ck_assert_int_eq(fn_creds_get(c, p, ref, on_cred, a), 0);
+    ck_assert_int_eq(fn_secrets_get(c, p, ref, on_cred, a), 0);
     a->inside_get = 0;
 }
 
@@ -302,7 +302,7 @@ START_TEST(creds_local_cached_once_per_task)
 {
     struct event_base *base = event_base_new();
     fn_http_t *http = NULL;
-    fn_creds_t *c = NULL;
+    fn_secrets_t *c = NULL;
     char dir[600], path[700];
     answer_t a[6];
     memset(a, 0, sizeof(a));
@@ -311,8 +311,8 @@ START_TEST(creds_local_cached_once_per_task)
     fx_write_file(path, "from-file\n");
     setenv("FN_T_DEVPW", "from-env", 1);
     ck_assert_int_eq(fn_http_new(&http, base), 0);
-    ck_assert_int_eq(fn_creds_new(&c, http, NULL), 0);
-    fn_creds_set_prompt(c, prompt_fn, NULL);
+    ck_assert_int_eq(fn_secrets_new(&c, http, NULL), 0);
+    fn_secrets_set_prompt(c, prompt_fn, NULL);
     prompts = 0;
     get(c, "env", "FN_T_DEVPW", &a[0]);
     get(c, "env", "FN_T_DEVPW", &a[1]);
@@ -320,8 +320,8 @@ START_TEST(creds_local_cached_once_per_task)
     get(c, "prompt", "core", &a[3]);
     get(c, "prompt", "core", &a[4]);
     get(c, "vault", "net/core", &a[5]);
-    ck_assert_int_eq(fn_creds_get(c, "ldap", "x", on_cred, NULL), -EINVAL);
-    ck_assert_int_eq(a[0].done, 0); /* never inside fn_creds_get */
+    ck_assert_int_eq(fn_secrets_get(c, "ldap", "x", on_cred, NULL), -EINVAL);
+    ck_assert_int_eq(a[0].done, 0); /* never inside fn_secrets_get */
     int all = 0;
     while (!all) {
         event_base_loop(base, EVLOOP_ONCE);
@@ -339,8 +339,8 @@ START_TEST(creds_local_cached_once_per_task)
     ck_assert_int_eq(a[5].status, FN_ECREDS);
     ck_assert_str_eq(a[5].reason,
                      "vault net/core: no [vault] section in the config");
-    ck_assert_int_eq(fn_creds_fetches(c), 4);
-    fn_creds_free(c);
+    ck_assert_int_eq(fn_secrets_fetches(c), 4);
+    fn_secrets_free(c);
     fn_http_free(http);
     event_base_free(base);
 }
@@ -350,11 +350,11 @@ START_TEST(creds_failure_reason_has_no_secret)
 {
     struct event_base *base = event_base_new();
     fn_http_t *http = NULL;
-    fn_creds_t *c = NULL;
+    fn_secrets_t *c = NULL;
     answer_t a = {0}, b = {0};
     setenv("FN_T_EMPTY", "", 1);
     ck_assert_int_eq(fn_http_new(&http, base), 0);
-    ck_assert_int_eq(fn_creds_new(&c, http, NULL), 0);
+    ck_assert_int_eq(fn_secrets_new(&c, http, NULL), 0);
     get(c, "env", "FN_T_EMPTY", &a);
     get(c, "prompt", "x", &b); /* no prompt function set */
     while (!a.done || !b.done)
@@ -364,7 +364,7 @@ START_TEST(creds_failure_reason_has_no_secret)
                                "FN_T_EMPTY is empty");
     ck_assert_int_eq(b.status, FN_ECREDS);
     ck_assert_str_eq(b.reason, "prompt x: no prompt available");
-    fn_creds_free(c);
+    fn_secrets_free(c);
     fn_http_free(http);
     event_base_free(base);
 }

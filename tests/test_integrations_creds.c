@@ -1,5 +1,5 @@
 /*
- * test_integrations_creds.c — fn_creds against loopback Vault and
+ * test_integrations_creds.c — fn_secrets against loopback Vault and
  * CyberArk fakes (tests/fakes/, /usr/bin/python3) on ports 32200-32299:
  * KV v2 with a token and with AppRole, CCP, PVWA; one fetch per
  * reference however many hosts ask; wrong token / AppID / password give
@@ -57,7 +57,7 @@ typedef struct env {
     struct event_base *base;
     fn_http_t *http;
     fn_config_t *cfg;
-    fn_creds_t *creds;
+    fn_secrets_t *creds;
     fn_buf_t log;  /* every fn_log line */
     fn_buf_t seen; /* every reason and report */
 } env_t;
@@ -68,7 +68,7 @@ typedef struct answer {
     fn_buf_t *seen;
 } answer_t;
 
-static void on_cred(int status, const fn_cred_t *cred, const char *reason,
+static void on_cred(int status, const fn_secret_t *cred, const char *reason,
                     void *arg)
 {
     answer_t *a = arg;
@@ -118,13 +118,13 @@ static void env_config(env_t *e, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    fn_creds_free(e->creds);
+    fn_secrets_free(e->creds);
     fn_config_free(e->cfg);
     e->creds = NULL;
     ck_assert_msg(fn_config_parse(&e->cfg, text, strlen(text), "t.conf", err,
                                   sizeof(err)) == 0,
                   "%s", err);
-    ck_assert_int_eq(fn_creds_new(&e->creds, e->http, e->cfg), 0);
+    ck_assert_int_eq(fn_secrets_new(&e->creds, e->http, e->cfg), 0);
 }
 
 static void assert_no_secrets(const char *what, const fn_buf_t *b)
@@ -136,7 +136,7 @@ static void assert_no_secrets(const char *what, const fn_buf_t *b)
 
 static void env_close(env_t *e)
 {
-    fn_creds_free(e->creds);
+    fn_secrets_free(e->creds);
     fn_http_free(e->http);
     fn_config_free(e->cfg);
     event_base_free(e->base);
@@ -154,7 +154,7 @@ static void lookup(env_t *e, const char *provider, const char *ref, answer_t *a)
 {
     memset(a, 0, sizeof(*a));
     a->seen = &e->seen;
-    ck_assert_int_eq(fn_creds_get(e->creds, provider, ref, on_cred, a), 0);
+    ck_assert_int_eq(fn_secrets_get(e->creds, provider, ref, on_cred, a), 0);
 }
 
 static void wait_answer(env_t *e, answer_t *a)
@@ -241,7 +241,7 @@ START_TEST(vault_token_fetched_once_for_many_hosts)
     wait_answer(&e, &d);
     ck_assert_int_eq(d.status, FN_ENOTFOUND);
     ck_assert_str_eq(d.reason, "vault net/none: vault: HTTP 404");
-    ck_assert_int_eq(fn_creds_fetches(e.creds), 4);
+    ck_assert_int_eq(fn_secrets_fetches(e.creds), 4);
     /* 40 hosts asked for net/core: one read; net/core#nope is its own
      * reference, so its own read. */
     ck_assert_int_eq(stat_count(&e, &e.vault, "GET /v1/secret/data/net/core"),
@@ -456,7 +456,7 @@ START_TEST(creds_free_cancels_pending_fetch)
                "token_env = FN_T_VTOKEN\n",
                e.vault.port);
     lookup(&e, "vault", "net/core", &a);
-    fn_creds_free(e.creds);
+    fn_secrets_free(e.creds);
     e.creds = NULL;
     ck_assert_int_eq(a.done, 1);
     ck_assert_int_eq(a.status, FN_ECANCELED);

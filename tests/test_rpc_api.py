@@ -131,6 +131,10 @@ def t_task_log():
     seqs = [ln.seq for ln in lines]
     check(seqs == sorted(seqs) and len(set(seqs)) == len(seqs),
           "log seqs not increasing")
+    # The recorder writes the same per-device audit lines as the CLI.
+    text = "\n".join(ln.text for ln in lines)
+    check("connected to 127.0.0.1:" in text and " -> exit " in text and
+          "task done: " in text, "task log lacks the per-device lines")
     tail = list(env.stub().GetTaskLog(pb.GetTaskLogRequest(
         task_id=state["task"], from_seq=seqs[-1]), timeout=30))
     check([ln.seq for ln in tail] == [seqs[-1]], "from_seq ignored")

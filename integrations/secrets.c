@@ -1,10 +1,10 @@
 /*
- * creds.c — the per-task credential cache and the local providers (env,
- * file, prompt). See fn_creds.h.
+ * secrets.c — the per-task credential cache and the local providers (env,
+ * file, prompt). See fn_secrets.h.
  *
  * Each distinct (provider, ref) is one entry: FETCHING with a list of
  * waiters, then DONE with a status, the secret and a reason. Answers are
- * always delivered from a deferred event (never inside fn_creds_get), so
+ * always delivered from a deferred event (never inside fn_secrets_get), so
  * the caller's stack never re-enters. Vault and CyberArk fetches go to
  * their backends (vault.c, cyberark.c), created on first use.
  *
@@ -13,7 +13,7 @@
  * about a host's failure. Thread: the event_base's thread.
  * Owns: entries, their secrets (wiped), the backends.
  */
-#include "fn_creds.h"
+#include "fn_secrets.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -34,13 +34,13 @@ typedef struct entry entry_t;
 
 typedef struct waiter {
     entry_t *e;
-    fn_creds_done_cb *cb;
+    fn_secrets_done_cb *cb;
     void *arg;
     struct waiter *next;
 } waiter_t;
 
 struct entry {
-    fn_creds_t *c;
+    fn_secrets_t *c;
     int provider;
     char *ref;
     int done;
@@ -52,7 +52,7 @@ struct entry {
     entry_t *next;
 };
 
-struct fn_creds {
+struct fn_secrets {
     fn_http_t *http;        /* kept */
     const fn_config_t *cfg; /* kept, may be NULL */
     entry_t *entries;
@@ -60,7 +60,7 @@ struct fn_creds {
     struct event *deliver;
     fn__vault_t *vault;
     fn__cyberark_t *cyberark;
-    fn_creds_prompt_fn *prompt;
+    fn_secrets_prompt_fn *prompt;
     void *prompt_arg;
     size_t fetches;
     int freeing;
@@ -126,14 +126,14 @@ void fn__gate_cleanup(fn__gate_t *g)
 
 static void creds_on_deliver(evutil_socket_t fd, short what, void *arg)
 {
-    fn_creds_t *c = arg;
+    fn_secrets_t *c = arg;
     waiter_t *w = c->ready;
     c->ready = c->ready_tail = NULL;
     while (w) {
         waiter_t *next = w->next;
         entry_t *e = w->e;
-        fn_cred_t cred = {e->username, e->secret,
-                          e->secret ? strlen(e->secret) : 0};
+        fn_secret_t cred = {e->username, e->secret,
+                            e->secret ? strlen(e->secret) : 0};
         w->cb(e->status, e->status ? NULL : &cred, e->status ? e->reason : "",
               w->arg);
         free(w);
@@ -141,7 +141,7 @@ static void creds_on_deliver(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-static void queue_ready(fn_creds_t *c, waiter_t *w)
+static void queue_ready(fn_secrets_t *c, waiter_t *w)
 {
     w->next = NULL;
     if (c->ready_tail)
@@ -208,7 +208,7 @@ static void fetch_local(entry_t *e)
 static void fetch_prompt(entry_t *e)
 {
     char buf[FN__SECRET_MAX];
-    fn_creds_t *c = e->c;
+    fn_secrets_t *c = e->c;
     if (!c->prompt) {
         entry_done(e, FN_ECREDS, NULL, NULL, "no prompt available");
         return;
@@ -224,7 +224,7 @@ static void fetch_prompt(entry_t *e)
     fn_memwipe(buf, sizeof(buf));
 }
 
-static int backend_vault(fn_creds_t *c, char *reason, size_t rlen)
+static int backend_vault(fn_secrets_t *c, char *reason, size_t rlen)
 {
     fn_vault_conf_t vc;
     if (c->vault)
@@ -236,7 +236,7 @@ static int backend_vault(fn_creds_t *c, char *reason, size_t rlen)
     return fn__vault_new(&c->vault, c->http, &vc);
 }
 
-static int backend_cyberark(fn_creds_t *c, char *reason, size_t rlen)
+static int backend_cyberark(fn_secrets_t *c, char *reason, size_t rlen)
 {
     fn_cyberark_conf_t ac;
     if (c->cyberark)
@@ -250,7 +250,7 @@ static int backend_cyberark(fn_creds_t *c, char *reason, size_t rlen)
 
 static void fetch_remote(entry_t *e)
 {
-    fn_creds_t *c = e->c;
+    fn_secrets_t *c = e->c;
     char reason[128] = "";
     int rc;
     if (e->provider == P_VAULT) {
@@ -268,10 +268,10 @@ static void fetch_remote(entry_t *e)
 
 /* --- public ---------------------------------------------------------- */
 
-int fn_creds_new(fn_creds_t **out, fn_http_t *http, const fn_config_t *cfg)
+int fn_secrets_new(fn_secrets_t **out, fn_http_t *http, const fn_config_t *cfg)
 {
     *out = NULL;
-    fn_creds_t *c = calloc(1, sizeof(*c));
+    fn_secrets_t *c = calloc(1, sizeof(*c));
     if (!c)
         return -ENOMEM;
     c->http = http;
@@ -293,7 +293,7 @@ static void entry_free(entry_t *e)
     free(e);
 }
 
-void fn_creds_free(fn_creds_t *c)
+void fn_secrets_free(fn_secrets_t *c)
 {
     if (!c)
         return;
@@ -315,7 +315,7 @@ void fn_creds_free(fn_creds_t *c)
     free(c);
 }
 
-void fn_creds_set_prompt(fn_creds_t *c, fn_creds_prompt_fn *fn, void *arg)
+void fn_secrets_set_prompt(fn_secrets_t *c, fn_secrets_prompt_fn *fn, void *arg)
 {
     c->prompt = fn;
     c->prompt_arg = arg;
@@ -329,7 +329,7 @@ static int provider_parse(const char *name)
     return -1;
 }
 
-static entry_t *entry_find(fn_creds_t *c, int provider, const char *ref)
+static entry_t *entry_find(fn_secrets_t *c, int provider, const char *ref)
 {
     for (entry_t *e = c->entries; e; e = e->next)
         if (e->provider == provider && strcmp(e->ref, ref) == 0)
@@ -353,8 +353,8 @@ static void entry_fetch(entry_t *e)
     }
 }
 
-int fn_creds_get(fn_creds_t *c, const char *provider, const char *ref,
-                 fn_creds_done_cb *cb, void *arg)
+int fn_secrets_get(fn_secrets_t *c, const char *provider, const char *ref,
+                   fn_secrets_done_cb *cb, void *arg)
 {
     int p = provider ? provider_parse(provider) : -1;
     if (p < 0 || !ref || !*ref || !cb)
@@ -390,7 +390,7 @@ int fn_creds_get(fn_creds_t *c, const char *provider, const char *ref,
     return 0;
 }
 
-size_t fn_creds_fetches(const fn_creds_t *c)
+size_t fn_secrets_fetches(const fn_secrets_t *c)
 {
     return c->fetches;
 }

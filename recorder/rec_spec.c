@@ -1,0 +1,66 @@
+/*
+ * rec_spec.c — a stored task spec (flexnet.proto TaskSpec, what the CLI
+ * builds from flags or a manifest and what flexnetd receives) as the
+ * engine's fn_task_spec_t: the one translation both front ends use.
+ *
+ * Does not: resolve hosts or secrets (front ends do), copy strings (the
+ * view points into the spec). Thread: any. Owns the steps array until
+ * fn_recorder_spec_cleanup.
+ */
+#include "fn_recorder.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+_Static_assert(sizeof(int) == sizeof(int32_t), "when codes are passed as-is");
+
+static void spec_step(const Flexnet__V1__Step *p, fn_step_t *st)
+{
+    st->kind = (int)p->kind;
+    st->commands = (const char *const *)p->commands;
+    st->ncommands = p->n_commands;
+    st->tag = *p->tag ? p->tag : NULL;
+    st->exit_on_fail = p->exit_on_fail;
+    st->only_on = (const char *const *)p->only_on;
+    st->nonly_on = p->n_only_on;
+    st->skip = (const char *const *)p->skip;
+    st->nskip = p->n_skip;
+    if (p->when && *p->when->tag) {
+        st->when_tag = p->when->tag;
+        st->when_codes = (const int *)p->when->exit_codes;
+        st->nwhen_codes = p->when->n_exit_codes;
+    }
+    st->comment = *p->comment ? p->comment : NULL;
+    st->timeout_ms = p->timeout_ms;
+}
+
+int fn_recorder_spec(const Flexnet__V1__TaskSpec *s, fn_task_spec_t *es)
+{
+    memset(es, 0, sizeof(*es));
+    fn_step_t *steps = calloc(s->n_steps ? s->n_steps : 1, sizeof(*steps));
+    if (!steps)
+        return -ENOMEM;
+    for (size_t i = 0; i < s->n_steps; i++)
+        spec_step(s->steps[i], &steps[i]);
+    es->steps = steps;
+    es->nsteps = s->n_steps;
+    if (s->credentials && *s->credentials->username)
+        es->creds.username = s->credentials->username;
+    es->default_vendor = *s->default_vendor ? s->default_vendor : NULL;
+    es->mode = (int)s->mode;
+    es->max_failed = s->max_failed;
+    es->max_failed_percent = s->max_failed_percent;
+    es->concurrency = s->concurrency;
+    es->connect_timeout_ms = s->connect_timeout_ms;
+    es->command_timeout_ms = s->command_timeout_ms;
+    es->hostkey_policy = (int)s->host_key_policy;
+    return 0;
+}
+
+void fn_recorder_spec_cleanup(fn_task_spec_t *es)
+{
+    free((fn_step_t *)es->steps);
+    es->steps = NULL;
+    es->nsteps = 0;
+}
