@@ -1,4 +1,11 @@
-"""asyncssh with asyncio: the async model behind scrapli's async transport."""
+"""asyncssh with asyncio: the async model behind scrapli's async transport.
+
+One event loop, at most --concurrency sessions at once. Per device: connect,
+password auth, pty + shell, wait for the `H>` prompt, `enable` + password
+(`H#`), `terminal length 0`, `show version`, `show running-config`, `exit`,
+disconnect; then the output is checked (common.Expect). Prints one JSON
+line: ok, failed and the failure reasons. Timing is done by the caller.
+"""
 import asyncio
 import warnings
 
@@ -7,35 +14,47 @@ import asyncssh  # noqa: E402
 
 import common  # noqa: E402
 
+STEP_TIMEOUT = 60
 
-async def read_prompt(proc, timeout=60):
+
+async def read_until(proc, done):
     buf = b""
-    while True:
-        chunk = await asyncio.wait_for(proc.stdout.read(65536), timeout)
+    while not done(buf):
+        chunk = await asyncio.wait_for(proc.stdout.read(65536), STEP_TIMEOUT)
         if not chunk:
-            raise ConnectionError("closed")
+            raise ConnectionError("closed by the device")
         buf += chunk
-        if common.PROMPT_RE.search(buf[-200:]):
-            return buf.decode(errors="replace")
+    return buf
+
+
+async def command(proc, line):
+    proc.stdin.write(line.encode() + b"\n")
+    return (await read_until(proc, common.at_prompt)).decode(
+        errors="replace")
+
+
+async def session(args, host, port):
+    async with asyncssh.connect(
+            host, port, username=args.user, password=args.password,
+            known_hosts=None, compression_algs=None,
+            encryption_algs=["aes128-ctr"]) as conn:
+        proc = await conn.create_process(term_type="vt100", encoding=None)
+        await read_until(proc, common.at_prompt)
+        proc.stdin.write(b"enable\n")
+        await read_until(proc, common.at_password)
+        if not (await command(proc, args.enable)).endswith("#"):
+            return "enable refused"
+        await command(proc, "terminal length 0")
+        version = await command(proc, "show version")
+        config = await command(proc, "show running-config")
+        proc.stdin.write(b"exit\n")
+        return args.expect.check(version, config)
 
 
 async def device(args, host, port, sem, tally):
     async with sem:
         try:
-            async with asyncssh.connect(
-                    host, port, username=args.user, password=args.password,
-                    known_hosts=None, compression_algs=None,
-                    encryption_algs=["aes128-ctr"]) as conn:
-                proc = await conn.create_process(term_type="vt100",
-                                                 encoding=None)
-                await read_prompt(proc)
-                outs = []
-                for cmd in ("terminal length 0", "show version",
-                            "show running-config"):
-                    proc.stdin.write(cmd.encode() + b"\n")
-                    outs.append(await read_prompt(proc))
-                proc.stdin.write(b"exit\n")
-                tally.add(common.check(args, outs[1], outs[2]))
+            tally.add(await session(args, host, port))
         except Exception as e:  # every failure counts, with its reason
             tally.add(f"{type(e).__name__}: {e}")
 
@@ -46,7 +65,7 @@ async def main():
     tally = common.Tally("asyncssh")
     sem = asyncio.Semaphore(args.concurrency)
     await asyncio.gather(*(device(args, h, p, sem, tally) for h, p in hosts))
-    tally.emit(len(hosts))
+    tally.emit(len(hosts), cipher="aes128-ctr")
 
 
 asyncio.run(main())
