@@ -81,7 +81,9 @@ struct fn_session {
     ssh_channel ch;             /* owned */
     fn_matcher_t *m;            /* owned */
     struct event rev, wev, tev; /* read (persistent), write, timer */
+    struct event mev;           /* more to read: a 0 s timer, see session.c */
     int evs_added;              /* rev/wev assigned to fd */
+    int tev_set;                /* tev, mev assigned (zeroed ones are not) */
     int wev_on;
     int in_handshake; /* counted in engine->handshakes */
     int counted;      /* counted in engine->sessions */

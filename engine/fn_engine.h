@@ -166,8 +166,8 @@ typedef struct fn_conn_report {
     const char *address;
     unsigned port;
     const char *vendor;
-    int status; /* enum fn_connect_status */
-    unsigned tries;
+    int status;     /* enum fn_connect_status */
+    unsigned tries; /* connect attempts made: 1 on a first success */
     int64_t duration_us;
     const char *reason; /* "" when OK */
     int err;            /* fn_err code of the failure, 0 when OK */
@@ -369,7 +369,8 @@ void fn_engine_stats(const fn_engine_t *e, fn_engine_stats_t *st);
 /* Validates and copies spec (borrowed), then starts the task on the next
  * loop iteration. sink is copied; sink->arg kept until the summary.
  * Returns 0, FN_EPARSE (bad spec: err says what, e.g. a when_tag naming
- * no earlier step), FN_EVENDOR (a host's vendor is unknown), FN_EEXISTS
+ * no earlier step), FN_EVENDOR (a host's vendor is unknown, or empty with
+ * no default_vendor: err names the host and the vendor), FN_EEXISTS
  * (a running task has this id) or -ENOMEM. *out (may be NULL) is
  * borrowed: valid until the summary callback returns. */
 int fn_task_start(fn_engine_t *e, const fn_task_spec_t *spec,

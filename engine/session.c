@@ -3,8 +3,9 @@
  * runs the commands the task hands it, on the reactor thread.
  *
  * Owns: the socket (until libssh owns it), the libssh session and
- * channel, the matcher, three embedded events (read, write, timer) and
- * the write queue. Borrows: the task, host, vendor profile, engine.
+ * channel, the matcher, four embedded events (read, write, timer, and
+ * "read more" for capped reads) and the write queue. Borrows: the task,
+ * host, vendor profile, engine.
  * Does not: decide what to run next, retry policy, reporting: the task
  * (task.c) does. Never touches LMDB or gRPC. Never frees itself inside
  * its own callback stack: fn__session_close marks CLOSING and the
@@ -73,6 +74,32 @@ static void sess_timer(fn_session_t *s, unsigned ms)
     evtimer_add(&s->tev, &tv);
 }
 
+/* Only a timer that was assigned may be deleted: libevent warns about
+ * (and rejects) an event without a base. */
+static void sess_timer_stop(fn_session_t *s)
+{
+    if (s->tev_set)
+        evtimer_del(&s->tev);
+}
+
+/* Reads were capped with data left: come back in the NEXT loop iteration
+ * (a 0 s timer). event_active would run us again in this same pass, so
+ * a session whose device outpaces the engine (a loaded or slow engine)
+ * would loop forever in one pass: no timer (command timeouts) and no
+ * other session would ever get a turn. */
+static void sess_read_later(fn_session_t *s)
+{
+    static const struct timeval now = {0, 0};
+    if (s->tev_set)
+        evtimer_add(&s->mev, &now);
+}
+
+static void sess_read_later_stop(fn_session_t *s)
+{
+    if (s->tev_set)
+        evtimer_del(&s->mev);
+}
+
 static void sess_handshake(fn_session_t *s, int on)
 {
     fn_engine_t *e = sess_engine(s);
@@ -110,7 +137,7 @@ static void sess_set_state(fn_session_t *s, int st)
         break;
     case FN_SS_READY:
     case FN_SS_CLOSING:
-        evtimer_del(&s->tev);
+        sess_timer_stop(s);
         break;
     default:
         break;
@@ -506,8 +533,10 @@ static int session_on_auth(fn_session_t *s)
     }
     if (rc == SSH_AUTH_ERROR)
         return sess_ssh_error(s, "authentication");
-    sess_reason(s, "authentication failed: %s rejected",
-                key ? "key" : "password");
+    if (key)
+        sess_reason(s, "authentication failed: key %s rejected", key);
+    else
+        sess_reason(s, "authentication failed: password rejected");
     return FN_EAUTH;
 }
 
@@ -592,7 +621,7 @@ static int sess_on_match(fn_session_t *s, int ev)
     }
     if (!(ev & FN_MATCH_PROMPT))
         return 0;
-    evtimer_del(&s->tev);
+    sess_timer_stop(s);
     if (s->state == FN_SS_PROMPT) {
         sess_set_state(s, FN_SS_PREPARE);
         sess_timer(s, fn__task_spec(s->task)->auth_timeout_ms);
@@ -625,9 +654,11 @@ static int sess_read_some(fn_session_t *s)
             return sess_ssh_error(s, "read");
         if (n == 0)
             return 0;
-        if (s->state == FN_SS_READY)
-            continue; /* unsolicited output between commands */
+        /* READY: output between commands; the matcher (done) only
+         * counts the blanks after the prompt for the next echo line */
         int ev = fn_matcher_feed(s->m, e->scratch, (size_t)n);
+        if (s->state == FN_SS_READY)
+            continue;
         if (ev) {
             int rc = sess_on_match(s, ev);
             if (rc < 0 || s->state == FN_SS_CLOSING)
@@ -635,7 +666,7 @@ static int sess_read_some(fn_session_t *s)
         }
     }
     if (ssh_channel_poll(s->ch, 0) > 0) /* capped: come back later */
-        event_active(&s->rev, EV_READ, 1);
+        sess_read_later(s);
     return 0;
 }
 
@@ -720,6 +751,11 @@ static void sess_on_read(evutil_socket_t fd, short what, void *arg)
     sess_dispatch(arg);
 }
 
+static void sess_on_more(evutil_socket_t fd, short what, void *arg)
+{
+    sess_dispatch(arg);
+}
+
 static void sess_on_write(evutil_socket_t fd, short what, void *arg)
 {
     fn_session_t *s = arg;
@@ -771,7 +807,9 @@ void fn__session_init(fn_session_t *s, fn_task_t *t, unsigned idx)
     s->fd = -1;
     s->state = FN_SS_IDLE;
     fn_buf_init(&s->wq, 1 << 20);
-    evtimer_assign(&s->tev, sess_engine(s)->base, sess_on_timer, s);
+    struct event_base *b = sess_engine(s)->base;
+    s->tev_set = evtimer_assign(&s->tev, b, sess_on_timer, s) == 0 &&
+                 evtimer_assign(&s->mev, b, sess_on_more, s) == 0;
 }
 
 int fn__session_is_active(const fn_session_t *s)
@@ -806,6 +844,8 @@ void fn__session_start(fn_session_t *s)
  * session's own callback stack. */
 void fn__session_free_resources(fn_session_t *s)
 {
+    if (!s->task)
+        return;       /* never initialised (the task's setup stopped early) */
     if (s->dns_req) { /* its callback runs now with EVUTIL_EAI_CANCEL */
         evdns_getaddrinfo_cancel(s->dns_req);
         s->dns_req = NULL;
@@ -816,7 +856,8 @@ void fn__session_free_resources(fn_session_t *s)
         s->evs_added = 0;
         s->wev_on = 0;
     }
-    evtimer_del(&s->tev);
+    sess_timer_stop(s);
+    sess_read_later_stop(s);
     if (s->ch) {
         ssh_channel_free(s->ch);
         s->ch = NULL;
@@ -855,13 +896,14 @@ void fn__session_close(fn_session_t *s)
         return;
     }
     if (s->state == FN_SS_BACKOFF)
-        evtimer_del(&s->tev);
+        sess_timer_stop(s);
     sess_set_state(s, FN_SS_CLOSING);
     if (s->evs_added) { /* no more I/O callbacks for this session */
         event_del(&s->rev);
         event_del(&s->wev);
         s->wev_on = 0;
     }
+    sess_read_later_stop(s);
     fn_engine_t *e = sess_engine(s);
     s->reap_next = e->reap;
     e->reap = s;
@@ -871,7 +913,7 @@ void fn__session_close(fn_session_t *s)
 /* Cancels a pending retry: back to IDLE, no timer. */
 void fn__session_unbackoff(fn_session_t *s)
 {
-    evtimer_del(&s->tev);
+    sess_timer_stop(s);
     s->state = FN_SS_IDLE;
 }
 

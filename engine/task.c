@@ -259,6 +259,11 @@ static int tk_devices(fn_task_t *t, char *err, size_t errlen)
         if (!vn[0])
             vn = sp->default_vendor ? sp->default_vendor : "";
         s->vendor = fn_vendors_find(t->e->vendors, vn);
+        if (!s->vendor && !vn[0])
+            return tk_errf(err, errlen, FN_EVENDOR,
+                           "host %s: no vendor (vendor ''): set vendor= in "
+                           "the inventory or a default vendor",
+                           fn_host_name(s->host));
         if (!s->vendor)
             return tk_errf(err, errlen, FN_EVENDOR,
                            "host %s: unknown vendor '%s'",
@@ -615,7 +620,6 @@ int fn_task_resume(fn_task_t *t, int go)
 
 void fn__task_on_ready(fn_task_t *t, fn_session_t *s)
 {
-    s->tries = 0;
     if (s->conn == DEV_PENDING) {
         s->conn = DEV_CONNECTED;
         t->connected++;
@@ -829,6 +833,7 @@ void fn__task_on_closed(fn_task_t *t, fn_session_t *s)
         fn__session_backoff(s, TASK_RECONNECT_MS);
         return;
     case ACT_PARK:
+        s->tries = 0; /* phase 2 connects afresh */
         s->parked = 1;
         s->state = FN_SS_IDLE;
         return;

@@ -324,9 +324,15 @@ static void match_line(const sim_cli_t *c, const char *line, size_t len,
     m->rule = m->err = -1;
     for (int r = 0; r < v->nrules; r++)
         alive[r] = (v->rules[r].modes >> c->mode) & 1u;
-    for (int k = 0; k < t.n; k++)
-        if (match_step(v, alive, k, line, &t, m) < 0)
+    for (int k = 0; k < t.n; k++) {
+        if (match_step(v, alive, k, line, &t, m) < 0) {
+            /* IOS tries a lone unknown word as a host name to telnet to */
+            if (m->err == SIM_E_UNKNOWN && t.n == 1 && v->err[SIM_E_WORD] &&
+                ((v->err_modes[SIM_E_WORD] >> c->mode) & 1u))
+                m->err = SIM_E_WORD;
             return;
+        }
+    }
     for (int r = 0; r < v->nrules && m->rule < 0; r++)
         if (alive[r] == 2 || (alive[r] == 1 && v->rules[r].nwords == t.n))
             m->rule = r;
@@ -470,7 +476,8 @@ static int run_rule(sim_cli_t *c, const sim_rule_t *ru, const match_t *m)
         return SIM_CLI_CONTINUE;
     case SIM_A_SUBMODE:
         record_line(c, m);
-        snprintf(c->arg, sizeof(c->arg), "%s", m->arg);
+        snprintf(c->arg, sizeof(c->arg), "%.*s", (int)sizeof(c->arg) - 1,
+                 m->arg);
         c->mode = ru->target;
         break;
     case SIM_A_MODE:

@@ -54,7 +54,7 @@ static void usage(FILE *f)
           "  [--faults-out FILE] [--chunk-bytes K] [--latency-ms A[-B]]\n"
           "  [--config-lines L] [--legacy-algos] [--compression]\n"
           "  [--hostkey FILE] [--seed S] [--slowbanner-ms MS]\n"
-          "  [--data-dir DIR]\n"
+          "  [--data-dir DIR] [--authorized-key FILE]\n"
           "faults: authfail refuse drop hang slowbanner dropidle, e.g.\n"
           "  --faults authfail=5%,refuse=1%,drop=2%,hang=1%,slowbanner=1%\n",
           f);
@@ -134,6 +134,7 @@ static const opt_spec_t opt_specs[] = {
     OPT("seed", K_U64, seed, ~0ul),
     OPT("slowbanner-ms", K_NUM, slowbanner_ms, 600000),
     OPT("data-dir", K_STR, data_dir, 0),
+    OPT("authorized-key", K_STR, authorized_key, 0),
 };
 #undef OPT
 #define NOPTS (sizeof(opt_specs) / sizeof(opt_specs[0]))
@@ -271,6 +272,19 @@ static ssh_key hostkey_get(const sim_opts_t *o)
                                                   o->hostkey) != SSH_OK)
         die(2, "--hostkey %s: cannot write the key", o->hostkey);
     return key;
+}
+
+/* Checked here so a bad file stops the start with a clear reason; each
+ * worker loads it again for its own ssh_bind. */
+static void authorized_key_check(const sim_opts_t *o)
+{
+    ssh_key key = NULL;
+    if (!o->authorized_key)
+        return;
+    if (ssh_pki_import_pubkey_file(o->authorized_key, &key) != SSH_OK)
+        die(2, "--authorized-key %s: cannot read an OpenSSH public key",
+            o->authorized_key);
+    ssh_key_free(key);
 }
 
 static void raise_nofile(const sim_opts_t *o)
@@ -504,6 +518,7 @@ int main(int argc, char **argv)
     load_vendors(&sim);
     raise_nofile(&sim.o);
     make_devices(&sim);
+    authorized_key_check(&sim.o);
     ssh_key key = hostkey_get(&sim.o);
     if (ssh_pki_export_privkey_base64(key, NULL, NULL, NULL,
                                       &sim.hostkey_b64) != SSH_OK)

@@ -57,7 +57,8 @@ enum sim_action {
     X(SIM_E_EXTRA, "extra")           /* token after a complete command */     \
     X(SIM_E_INCOMPLETE, "incomplete") /* command needs more tokens */          \
     X(SIM_E_AMBIGUOUS, "ambiguous")   /* prefix of several keywords */         \
-    X(SIM_E_BADPASS, "badpass")       /* wrong enable password */
+    X(SIM_E_BADPASS, "badpass")       /* wrong enable password */              \
+    X(SIM_E_WORD, "word") /* a lone unknown word (IOS: a host name) */
 
 enum sim_err_kind {
 #define SIM__E_ENUM(name, kw) name,
@@ -98,12 +99,13 @@ typedef struct sim_vendor {
     sim_mode_t modes[SIM_MAX_MODES];
     int nmodes;
     int start_mode;
-    char *pager;              /* NULL: vendor never pages */
-    char *pager_erase;        /* sent after a pager key; may be NULL */
-    int page_lines;           /* lines per page while paging is on */
-    int login_suffix_pageoff; /* "user+flags" login turns paging off */
-    char *err[SIM_E_COUNT];   /* message templates; NULL: fall back */
-    int caret[SIM_E_COUNT];   /* print a '^' marker line first */
+    char *pager;                     /* NULL: vendor never pages */
+    char *pager_erase;               /* sent after a pager key; may be NULL */
+    int page_lines;                  /* lines per page while paging is on */
+    int login_suffix_pageoff;        /* "user+flags" login turns paging off */
+    char *err[SIM_E_COUNT];          /* message templates; NULL: fall back */
+    int caret[SIM_E_COUNT];          /* print a '^' marker line first */
+    unsigned err_modes[SIM_E_COUNT]; /* modes where it applies (bits) */
     sim_rule_t *rules;
     int nrules;
     sim_text_t *texts;
@@ -232,6 +234,7 @@ struct sim_opts {
     const char *vendor; /* name or "mix" */
     const char *user, *password, *enable_password;
     const char *inventory_out, *faults_out, *hostkey, *data_dir;
+    const char *authorized_key; /* public key file accepted for user */
     const char *faults_spec;
     unsigned chunk_bytes; /* 0: as large as the window allows */
     unsigned lat_min_ms, lat_max_ms;

@@ -267,14 +267,18 @@ static int parse_mode(parser_t *p)
 
 static int parse_err(parser_t *p)
 {
-    if (p->ntok != 4)
-        return fail(p, "expected: err KIND caret|- MESSAGE");
+    if (p->ntok != 4 && p->ntok != 5)
+        return fail(p, "expected: err KIND caret|- MESSAGE [MODES]");
     int k = keyword(err_kw, SIM_E_COUNT, p->tok[1]);
     if (k < 0)
         return fail(p, "unknown error kind '%s'", p->tok[1]);
+    unsigned modes = ~0u;
+    if (p->ntok == 5 && parse_modes(p, p->tok[4], &modes) < 0)
+        return -1;
     free(p->v->err[k]);
     p->v->err[k] = xstrdup(p->tok[3]);
     p->v->caret[k] = strcmp(p->tok[2], "caret") == 0;
+    p->v->err_modes[k] = modes;
     return 0;
 }
 

@@ -7,7 +7,8 @@
  * ssh_handle_key_exchange until SSH_OK (non-blocking, re-called on
  * readable), then one ssh_event per session driven with
  * ssh_event_dopoll(ev, 0) on readable. A shared ssh_event would make
- * every poll O(sessions). Password auth, one session channel, pty and
+ * every poll O(sessions). Password auth (and public-key auth with
+ * --authorized-key), one session channel, pty and
  * shell; the shell's bytes go to cli.c and its output comes back here to
  * be written in --chunk-bytes pieces within the channel window.
  *
@@ -72,7 +73,9 @@ typedef struct sess {
     uint64_t rng;
     struct ssh_server_callbacks_struct scb;
     struct ssh_channel_callbacks_struct ccb;
-    struct event rd, wr, timer;
+    struct event io, timer; /* io: EV_READ, plus EV_WRITE when io_write */
+    evutil_socket_t sock;   /* the socket's number, for io */
+    int io_on, io_write;    /* io added; with EV_WRITE */
     sim_cli_t cli;
     struct sess *prev, *next;
 } sess_t;
@@ -81,6 +84,7 @@ struct worker {
     struct event_base *base;
     const sim_opts_t *o;
     ssh_bind bind;
+    ssh_key authkey; /* --authorized-key, or NULL */
     sim_device_t *devs;
     unsigned ndev, wid;
     sim_stats_t *stats;
@@ -90,6 +94,7 @@ struct worker {
 
 static void session_free(sess_t *s);
 static void session_after_io(sess_t *s);
+static void on_io(evutil_socket_t fd, short what, void *arg);
 
 /* ---- stats ------------------------------------------------------------- */
 
@@ -149,12 +154,28 @@ static int write_out(sess_t *s)
     return 0;
 }
 
+/* One event per socket, never a read and a write event: libssh may close
+ * the socket itself (peer's disconnect, EOF) before session_free, and
+ * deleting one of two events on a closed fd is an epoll MOD, which fails
+ * with EBADF ("[warn] Epoll MOD ... Bad file descriptor"); deleting the
+ * only one is a DEL, whose EBADF libevent expects. Changing the write
+ * interest re-adds the event (DEL + ADD while the socket is open). */
+static void io_set(sess_t *s, int write)
+{
+    if (s->io_on && s->io_write == write)
+        return;
+    if (s->io_on)
+        event_del(&s->io);
+    short what = (short)(EV_READ | EV_PERSIST | (write ? EV_WRITE : 0));
+    event_assign(&s->io, s->w->base, s->sock, what, on_io, s);
+    event_add(&s->io, NULL);
+    s->io_on = 1;
+    s->io_write = write;
+}
+
 static void want_write(sess_t *s, int more)
 {
-    if (more || (s->ssh && write_pending(s)))
-        event_add(&s->wr, NULL);
-    else
-        event_del(&s->wr);
+    io_set(s, more || (s->ssh && write_pending(s)));
 }
 
 /* ---- command line ------------------------------------------------------ */
@@ -289,6 +310,27 @@ static int cb_auth_password(ssh_session ssh, const char *user,
     return SSH_AUTH_SUCCESS;
 }
 
+/* Public-key auth: the --authorized-key for the configured user. libssh
+ * asks twice: may this key sign in (STATE_NONE), then with the signature
+ * it verified (STATE_VALID). */
+static int cb_auth_pubkey(ssh_session ssh, const char *user,
+                          struct ssh_key_struct *pubkey, char signature_state,
+                          void *arg)
+{
+    sess_t *s = arg;
+    const ssh_key want = s->w->authkey;
+    if (!want || s->dev->fault == SIM_F_AUTHFAIL || !user_ok(s, user) ||
+        ssh_key_cmp(pubkey, want, SSH_KEY_CMP_PUBLIC) != 0)
+        return SSH_AUTH_DENIED;
+    if (signature_state == SSH_PUBLICKEY_STATE_NONE)
+        return SSH_AUTH_SUCCESS;
+    if (signature_state != SSH_PUBLICKEY_STATE_VALID)
+        return SSH_AUTH_DENIED;
+    snprintf(s->login, sizeof(s->login), "%s", user);
+    s->w->stats->auth_ok++;
+    return SSH_AUTH_SUCCESS;
+}
+
 /* ---- session lifecycle ------------------------------------------------- */
 
 static void kex_step(sess_t *s)
@@ -330,10 +372,13 @@ static int ssh_setup(sess_t *s)
     memset(&s->scb, 0, sizeof(s->scb));
     s->scb.userdata = s;
     s->scb.auth_password_function = cb_auth_password;
+    s->scb.auth_pubkey_function = cb_auth_pubkey;
     s->scb.channel_open_request_session_function = cb_channel_open;
     ssh_callbacks_init(&s->scb);
     ssh_set_server_callbacks(s->ssh, &s->scb);
-    ssh_set_auth_methods(s->ssh, SSH_AUTH_METHOD_PASSWORD);
+    ssh_set_auth_methods(s->ssh,
+                         SSH_AUTH_METHOD_PASSWORD |
+                             (s->w->authkey ? SSH_AUTH_METHOD_PUBLICKEY : 0));
     return 0;
 }
 
@@ -348,7 +393,7 @@ static void session_start_ssh(sess_t *s)
     }
     struct timeval grace = {LOGIN_GRACE_S, 0};
     s->state = S_KEX;
-    event_add(&s->rd, NULL);
+    io_set(s, 0);
     evtimer_add(&s->timer, &grace);
     kex_step(s);
 }
@@ -419,8 +464,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 static void session_free(sess_t *s)
 {
     worker_t *w = s->w;
-    event_del(&s->rd);
-    event_del(&s->wr);
+    if (s->io_on)
+        event_del(&s->io);
     event_del(&s->timer);
     if (s->sev) {
         ssh_event_remove_session(s->sev, s->ssh);
@@ -459,8 +504,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
     s->dev = dev;
     s->fd = fd;
     s->rng = sim_mix64(w->o->seed ^ ((uint64_t)dev->idx << 24) ^ dev->sessions);
-    event_assign(&s->rd, w->base, fd, EV_READ | EV_PERSIST, on_io, s);
-    event_assign(&s->wr, w->base, fd, EV_WRITE, on_io, s);
+    s->sock = fd;
     evtimer_assign(&s->timer, w->base, on_timer, s);
     s->next = w->sessions;
     if (s->next)
@@ -517,6 +561,13 @@ static int bind_setup(worker_t *w, const char *hostkey_b64, char *err,
             SSH_OK) {
         ssh_key_free(key);
         snprintf(err, errlen, "cannot load the host key");
+        return -1;
+    }
+    if (w->o->authorized_key &&
+        ssh_pki_import_pubkey_file(w->o->authorized_key, &w->authkey) !=
+            SSH_OK) {
+        snprintf(err, errlen, "--authorized-key %s: cannot read it",
+                 w->o->authorized_key);
         return -1;
     }
     if (w->o->legacy_algos &&
@@ -633,6 +684,7 @@ static void worker_cleanup(worker_t *w)
         event_free(w->tick);
     if (w->bind)
         ssh_bind_free(w->bind);
+    ssh_key_free(w->authkey);
     if (w->base)
         event_base_free(w->base);
     stats_refresh(w);

@@ -19,13 +19,19 @@ if(TARGET fn_engine)
     target_include_directories(test_engine PRIVATE ${FN_SIM_SRC})
     add_dependencies(test_engine flexnet-sim)
 
+    # regressions, each with its failing-before test (ports 25000-25999)
+    fn_check_test(test_engine_regress
+      SOURCES ${FN_ENGINE_TDIR}/test_engine_regress.c
+      LIBS fn_engine fn_vendors TIMEOUT 120)
+    add_dependencies(test_engine_regress flexnet-sim)
+
     # valgrind cannot run under ASan: label no_asan. CK_FORK=no so
     # valgrind sees the test body.
     fn_check_test(test_engine_vg
       SOURCES ${FN_ENGINE_TDIR}/test_engine_vg.c
       LIBS fn_engine fn_vendors TIMEOUT 300)
     add_dependencies(test_engine_vg flexnet-sim)
-    # both runs of this suite use ports 24000-24049: never at once
+    # both runs of this suite use ports 24000-24052: never at once
     set_tests_properties(test_engine_vg PROPERTIES
                          RESOURCE_LOCK fn_engine_ports_24000)
     find_program(FN_VALGRIND valgrind)

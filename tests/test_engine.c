@@ -12,6 +12,7 @@
  * Single-threaded; CK_FORK as the runner decides.
  */
 #include "test_engine_util.c"
+#include "test_engine_fixture.c"
 #include "test_engine_oracle.c"
 
 #include "fn_log.h"
@@ -21,54 +22,12 @@
 #include <event2/event.h>
 #include <limits.h>
 
-static fn_vendors_t *vs;
-static char tmpdir[64];
-
 static const char *datadir(void)
 {
     static char d[PATH_MAX];
     const char *src = getenv("FN_TEST_SRC");
     snprintf(d, sizeof(d), "%s/sim/vendors", src ? src : ".");
     return d;
-}
-
-static void setup(void)
-{
-    char err[256];
-    ck_assert_int_eq(fn_vendors_new(&vs, NULL, err, sizeof(err)), 0);
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/fn-engine-test-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-    fn_vendors_free(vs);
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static void tmp(char *out, size_t len, const char *name)
-{
-    snprintf(out, len, "%s/%s", tmpdir, name);
-}
-
-/* A sim with N devices at port P, vendor V, plus extra args. */
-static pid_t start_sim(unsigned n, unsigned port, const char *vendor,
-                       const char *inv, const char *const *extra)
-{
-    char ns[16], ps[16];
-    snprintf(ns, sizeof(ns), "%u", n);
-    snprintf(ps, sizeof(ps), "%u", port);
-    const char *args[40] = {"--devices", ns,     "--base-port",     ps,
-                            "--vendor",  vendor, "--inventory-out", inv};
-    size_t k = 8;
-    for (; extra && extra[k - 8] && k < 38; k++)
-        args[k] = extra[k - 8];
-    args[k] = NULL;
-    pid_t pid = 0;
-    ck_assert_msg(tu_sim_start(args, &pid) == 0, "flexnet-sim did not start");
-    return pid;
 }
 
 /* A simulator plus the inventory it wrote, loaded and fully selected. */
@@ -155,10 +114,12 @@ static void check_device(oracle_t *o, const tu_rec_t *rec, const char *host,
                       " (err '%s')",
                       host, cmds[i], r->code, want[i].is_error, r->err);
         if (want[i].is_error) {
-            /* stderr: the echoed command, then exactly what the device
-             * printed (caret marker, error line); stdout: nothing */
+            /* stderr: the echo line as the screen shows it (prompt +
+             * command), then exactly what the device printed (caret
+             * marker, error line); stdout: nothing */
             char wanterr[2048];
-            snprintf(wanterr, sizeof(wanterr), "%s\n%s", cmds[i], want[i].body);
+            snprintf(wanterr, sizeof(wanterr), "%s\n%s", want[i].echo,
+                     want[i].body);
             ck_assert_msg(strstr(r->err, want[i].errline),
                           "%s '%s': stderr '%s' lacks '%s'", host, cmds[i],
                           r->err, want[i].errline);
@@ -863,10 +824,5 @@ static Suite *engine_suite(void)
 
 int main(void)
 {
-    signal(SIGPIPE, SIG_IGN);
-    SRunner *sr = srunner_create(engine_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(engine_suite());
 }

@@ -6,7 +6,9 @@
  * the test's commands.
  *
  * Reference cleaning is deliberately naive and independent of vendors/:
- * drop '\r', the echo line and the trailing prompt line. A vendor error
+ * drop '\r', the echo line and the trailing prompt line. The screen's
+ * echo line (the prompt the previous output ended with, then the command)
+ * is what an error's stderr starts with. A vendor error
  * is recognised by the simulator's own error templates, never by the
  * matcher's keyword table, so a wrong table cannot pass its own test.
  *
@@ -24,6 +26,7 @@ typedef struct oracle_out {
     char *body;    /* cleaned expected output (owned) */
     int is_error;  /* the simulator printed one of its error templates */
     char *errline; /* that line (owned) or NULL */
+    char *echo;    /* the screen's echo line: prompt + command (owned) */
 } oracle_out_t;
 
 typedef struct oracle {
@@ -97,6 +100,13 @@ const char *oracle_vendor(const oracle_t *o, unsigned idx)
     return sim_vendor_names[vendor_of(o, idx)];
 }
 
+/* The prompt a raw output ends with (its last, unterminated line). */
+static char *tail_prompt(const char *raw)
+{
+    const char *nl = strrchr(raw, '\n');
+    return strdup(nl ? nl + 1 : raw);
+}
+
 /* Feeds one line, runs it, returns everything the device printed. */
 static char *cli_line(sim_cli_t *c, const char *line)
 {
@@ -108,6 +118,13 @@ static char *cli_line(sim_cli_t *c, const char *line)
         r = sim_cli_exec(c);
     size_t len = 0;
     return fn_buf_steal(&c->out, &len);
+}
+
+/* Runs one line; *last becomes its output (the previous one freed). */
+static void cli_next(sim_cli_t *c, char **last, const char *line)
+{
+    free(*last);
+    *last = cli_line(c, line);
 }
 
 /* Drops '\r', the echo (first line) and the prompt (last, unterminated). */
@@ -177,19 +194,27 @@ int oracle_run(oracle_t *o, unsigned idx, const char *const *cmds, size_t n,
     sim_cli_t c;
     sim_cli_init(&c, &dev, &o->o, user, SIM_F_NONE);
     sim_cli_start(&c);
+    size_t blen = 0;
+    char *last = fn_buf_steal(&c.out, &blen); /* banner + first prompt */
     const char *en = fn_vendor_enable_command(fv);
     if (en && starts_in_user_mode(o->v[vi])) {
-        free(cli_line(&c, en));
-        free(cli_line(&c, o->o.enable_password));
+        cli_next(&c, &last, en);
+        cli_next(&c, &last, o->o.enable_password);
     }
     for (size_t i = 0; i < fn_vendor_setup_count(fv); i++)
-        free(cli_line(&c, fn_vendor_setup_at(fv, i)));
+        cli_next(&c, &last, fn_vendor_setup_at(fv, i));
     for (size_t i = 0; i < n; i++) {
-        char *raw = cli_line(&c, cmds[i]);
-        out[i] = (oracle_out_t){clean(raw), 0, NULL};
-        free(raw);
+        char *prompt = tail_prompt(last ? last : "");
+        size_t elen = strlen(prompt) + strlen(cmds[i]) + 1;
+        char *echo = malloc(elen);
+        snprintf(echo, elen, "%s%s", prompt, cmds[i]);
+        free(prompt);
+        free(last);
+        last = cli_line(&c, cmds[i]);
+        out[i] = (oracle_out_t){clean(last), 0, NULL, echo};
         find_error(o->v[vi], &out[i]);
     }
+    free(last);
     sim_cli_cleanup(&c);
     fn_buf_cleanup(&dev.added);
     return 0;
@@ -200,5 +225,6 @@ void oracle_out_free(oracle_out_t *out, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(out[i].body);
         free(out[i].errline);
+        free(out[i].echo);
     }
 }

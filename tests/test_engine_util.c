@@ -13,11 +13,13 @@
 #include "fn_inventory.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,6 +74,8 @@ typedef struct tu_rec {
 } tu_rec_t;
 
 int tu_sim_start(const char *const *args, pid_t *pid);
+/* Same, the simulator's stderr going to the file errpath (NULL: ours). */
+int tu_sim_start_err(const char *const *args, pid_t *pid, const char *errpath);
 void tu_sim_stop(pid_t pid);
 void tu_rec_init(tu_rec_t *rec, size_t maxdev);
 void tu_rec_free(tu_rec_t *rec);
@@ -94,6 +98,11 @@ int tu_inventory(const char *path, const fn_vendors_t *vs, fn_inventory_t **inv,
 
 int tu_sim_start(const char *const *args, pid_t *pid)
 {
+    return tu_sim_start_err(args, pid, NULL);
+}
+
+int tu_sim_start_err(const char *const *args, pid_t *pid, const char *errpath)
+{
     const char *bin = getenv("FN_TEST_BIN");
     char path[1024];
     snprintf(path, sizeof(path), "%s/sim/flexnet-sim", bin ? bin : ".");
@@ -107,6 +116,14 @@ int tu_sim_start(const char *const *args, pid_t *pid)
         return -errno;
     *pid = fork();
     if (*pid == 0) {
+        /* a failed (aborted) case must not leave it holding its ports */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        int efd =
+            errpath ? open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600) : -1;
+        if (efd >= 0) {
+            dup2(efd, 2);
+            close(efd);
+        }
         dup2(p[1], 1);
         close(p[0]);
         close(p[1]);

@@ -107,6 +107,28 @@ START_TEST(one_byte_feed_equals_whole_feed)
 }
 END_TEST
 
+/* IOS in exec mode takes a lone unknown word for a host name; more
+ * words, or config mode, get the caret and "% Invalid input". */
+START_TEST(ios_lone_word_is_translated)
+{
+    char *out = session_output("foo\rfoo bar\renable\renable\rfoo\r"
+                               "configure terminal\rfoo\r",
+                               64, SIM_F_NONE);
+    const char *tr = "cisco_ios-3>foo\r\nTranslating \"foo\"...domain server "
+                     "(255.255.255.255)\r\n% Unknown command or computer "
+                     "name, or unable to find computer address\r\n"
+                     "cisco_ios-3>foo bar\r\n";
+    ck_assert_msg(strstr(out, tr), "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "cisco_ios-3>foo bar\r\n"
+                                      "            ^\r\n% Invalid input"));
+    ck_assert_ptr_nonnull(strstr(out, "cisco_ios-3#foo\r\nTranslating"));
+    ck_assert_ptr_nonnull(strstr(out, "cisco_ios-3(config)#foo\r\n"
+                                      "                    ^\r\n"
+                                      "% Invalid input detected"));
+    free(out);
+}
+END_TEST
+
 START_TEST(echo_backspace_and_typeahead)
 {
     char *out = session_output("shx\x7fow clock\rshow clock\r", 64, 0);
@@ -245,6 +267,7 @@ int main(void)
     tcase_add_checked_fixture(ios, setup_ios, teardown_vendor);
     tcase_add_test(ios, one_byte_feed_equals_whole_feed);
     tcase_add_test(ios, echo_backspace_and_typeahead);
+    tcase_add_test(ios, ios_lone_word_is_translated);
     tcase_add_test(ios, password_not_echoed);
     tcase_add_test(ios, pager_pages_and_quits);
     tcase_add_test(ios, config_lines_are_recorded);

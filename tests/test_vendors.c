@@ -685,7 +685,7 @@ START_TEST(test_fn_matcher_50mb_constant_memory)
     ck_assert_uint_eq(r.out_len, max_output);
     ck_assert_int_eq(r.truncated, 1);
     ck_assert_int_eq(r.exit_code, 1);
-    ck_assert_str_eq(r.err, "show tech-support\n% Invalid input detected\n");
+    ck_assert_str_eq(r.err, "r1#show tech-support\n% Invalid input detected\n");
     ck_assert(strncmp(r.out, "interface line 00000", 20) == 0);
     /* the next command starts small again */
     fn_matcher_begin(m, "show clock");
@@ -719,8 +719,9 @@ START_TEST(test_fn_matcher_long_lines)
      * the line follows the echo in stderr */
     ck_assert_uint_eq(r.out_len, FN_MATCHER_LINE_MAX + 3);
     ck_assert(memcmp(r.out + FN_MATCHER_LINE_MAX, "ok\n", 3) == 0);
-    ck_assert_uint_eq(r.err_len, 18 + sizeof(line) - FN_MATCHER_LINE_MAX + 1);
-    ck_assert(memcmp(r.err, "show log messages\nx error", 25) == 0);
+    ck_assert_uint_eq(r.err_len,
+                      6 + 18 + sizeof(line) - FN_MATCHER_LINE_MAX + 1);
+    ck_assert(memcmp(r.err, "a@r1> show log messages\nx error", 31) == 0);
     memset(line, 'y', sizeof(line));
     fn_matcher_begin(m, "show x");
     FEED(m, "show x\r\n");
@@ -735,6 +736,50 @@ END_TEST
 
 /* A partial result (timeout) holds the pending line; a long command is
  * still recognised in its echo. */
+/* fn_matcher.h: stderr starts with the echo line as the screen showed it,
+ * prompt included, so the caret (counted by the device from the start of
+ * the prompt) sits under the offending character. The blanks after a
+ * prompt count wherever they arrive: in the prompt's chunk, after it
+ * fired, or at the head of the next command's output. */
+START_TEST(test_fn_matcher_stderr_echo_line_has_prompt)
+{
+    int ev;
+    fn_matcher_t *m = login("cisco_ios", "router1#", &ev);
+    ck_assert(ev & FN_MATCH_PROMPT);
+    fn_matcher_begin(m, "show interfacs");
+    ev = FEED(m, "show interfacs\r\n             ^\r\n"
+                 "% Invalid input detected at '^' marker.\r\n\r\nrouter1#");
+    ck_assert_int_eq(ev, FN_MATCH_ERROR | FN_MATCH_PROMPT);
+    fn_match_result_t r;
+    fn_matcher_finish(m, &r);
+    ck_assert_str_eq(r.err, "router1#show interfacs\n             ^\n"
+                            "% Invalid input detected at '^' marker.\n");
+    const char *caret = strchr(r.err, '^');
+    const char *nl = strchr(r.err, '\n');
+    ck_assert_int_eq(r.err[caret - nl - 1], 'i'); /* under "interfacs" */
+    fn_matcher_free(m);
+    /* junos "a@r1> ": the blank in the login chunk, after the prompt
+     * fired (1-byte feed), or leading the next output: one result */
+    static const char *const logins[] = {"a@r1> ", "a@r1>", "a@r1>"};
+    static const char *const tails[] = {"", " ", ""};
+    static const char *const heads[] = {"", "", " "};
+    for (int i = 0; i < 3; i++) {
+        m = login("juniper_junos", logins[i], &ev);
+        ck_assert(ev & FN_MATCH_PROMPT);
+        FEED(m, tails[i]);
+        fn_matcher_begin(m, "show intrfaces");
+        FEED(m, heads[i]);
+        ev = FEED(m, "show intrfaces \r\n           ^\r\n"
+                     "syntax error, expecting <command>.\r\na@r1> ");
+        ck_assert_int_eq(ev, FN_MATCH_ERROR | FN_MATCH_PROMPT);
+        fn_matcher_finish(m, &r);
+        ck_assert_str_eq(r.err, "a@r1> show intrfaces\n           ^\n"
+                                "syntax error, expecting <command>.\n");
+        fn_matcher_free(m);
+    }
+}
+END_TEST
+
 START_TEST(test_fn_matcher_partial_result_and_long_command)
 {
     int ev;
@@ -781,6 +826,7 @@ static Suite *vendors_suite(void)
     tcase_add_test(tc, test_fn_matcher_50mb_constant_memory);
     tcase_add_test(tc, test_fn_matcher_long_lines);
     tcase_add_test(tc, test_fn_matcher_partial_result_and_long_command);
+    tcase_add_test(tc, test_fn_matcher_stderr_echo_line_has_prompt);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -35,6 +35,18 @@
     "Linux h1 6.1.0-13-amd64 #1 SMP x86_64\r\n\r\nLast login: Sun Nov 29\r\n"  \
     "\x1b]0;u@h1: ~\x07u@h1:~$ "
 
+/* The prompt each login ends with: a command's stderr starts with its
+ * echo line as the screen shows it, prompt included. */
+#define IOS_P      "router1>"
+#define IOS_PRIV_P "router1#"
+#define NXOS_P     "switch1# "
+#define XR_P       "RP/0/RSP0/CPU0:router1#"
+#define JUNOS_P    "admin@r1> "
+#define EOS_P      "sw1>"
+#define VRP_P      "<r1>"
+#define ROS_P      "[admin@r1] > "
+#define LINUX_P    "u@h1:~$ "
+
 const vendor_sample_t vendor_samples[] = {
     /* ---- cisco_ios ---- */
     {"ios_invalid_input", "cisco_ios", IOS_LOGIN, "router1",
@@ -43,36 +55,40 @@ const vendor_sample_t vendor_samples[] = {
      "             ^\r\n"
      "% Invalid input detected at '^' marker.\r\n\r\nrouter1>",
      1, "^", "\n",
-     "show ip intrface brief\n             ^\n"
-     "% Invalid input detected at '^' marker.\n",
+     IOS_P "show ip intrface brief\n             ^\n"
+           "% Invalid input detected at '^' marker.\n",
      U},
     {"ios_incomplete", "cisco_ios", IOS_PRIV_LOGIN, "router1", "show ip",
      "show ip\r\n% Incomplete command.\r\n\r\nrouter1#", 1,
-     "% Incomplete command", "\n", "show ip\n% Incomplete command.\n", P},
+     "% Incomplete command", "\n",
+     IOS_PRIV_P "show ip\n% Incomplete command.\n", P},
     {"ios_ambiguous", "cisco_ios", IOS_PRIV_LOGIN, "router1", "sh i",
      "sh i\r\n% Ambiguous command:  \"sh i\"\r\nrouter1#", 1,
-     "% Ambiguous command", "", "sh i\n% Ambiguous command:  \"sh i\"\n", P},
+     "% Ambiguous command", "",
+     IOS_PRIV_P "sh i\n% Ambiguous command:  \"sh i\"\n", P},
     {"ios_translating", "cisco_ios", IOS_LOGIN, "router1", "shwo",
      "shwo\r\nTranslating \"shwo\"...domain server (255.255.255.255)\r\n"
      "% Unknown command or computer name, or unable to find computer "
      "address\r\nrouter1>",
      1, "Translating \"", "",
-     "shwo\nTranslating \"shwo\"...domain server (255.255.255.255)\n"
-     "% Unknown command or computer name, or unable to find computer "
-     "address\n",
+     IOS_P "shwo\nTranslating \"shwo\"...domain server (255.255.255.255)\n"
+           "% Unknown command or computer name, or unable to find computer "
+           "address\n",
      U},
     {"ios_bad_ip", "cisco_ios", IOS_PRIV_LOGIN, "router1",
      "ip address 10.0.0 255.255.255.0",
      "ip address 10.0.0 255.255.255.0\r\n% Bad IP address or host name\r\n"
      "router1(config-if)#",
      1, "% Bad IP address", "",
-     "ip address 10.0.0 255.255.255.0\n% Bad IP address or host name\n", C},
+     IOS_PRIV_P
+     "ip address 10.0.0 255.255.255.0\n% Bad IP address or host name\n",
+     C},
     {"ios_authorization", "cisco_ios", IOS_PRIV_LOGIN, "router1",
      "show running-config",
      "show running-config\r\nCommand authorization failed.\r\n\r\n"
      "router1#",
      1, "Command authorization failed", "\n",
-     "show running-config\nCommand authorization failed.\n", P},
+     IOS_PRIV_P "show running-config\nCommand authorization failed.\n", P},
     {"ios_show_run_pager", "cisco_ios", IOS_PRIV_LOGIN, "router1",
      "show running-config",
      "show running-config\r\nBuilding configuration...\r\n\r\n"
@@ -106,22 +122,24 @@ const vendor_sample_t vendor_samples[] = {
      "show intrface",
      "show intrface\r\n        ^\r\n% Invalid command at '^' marker.\r\n"
      "switch1# ",
-     1, "^", "", "show intrface\n        ^\n% Invalid command at '^' marker.\n",
-     P},
+     1, "^", "",
+     NXOS_P "show intrface\n        ^\n% Invalid command at '^' marker.\n", P},
     {"nxos_invalid_parameter", "cisco_nxos", NXOS_LOGIN, "switch1",
      "show vlan id 5000",
      "show vlan id 5000\r\n% Invalid parameter detected at '^' marker.\r\n"
      "switch1# ",
      1, "% Invalid parameter", "",
-     "show vlan id 5000\n% Invalid parameter detected at '^' marker.\n", P},
+     NXOS_P "show vlan id 5000\n% Invalid parameter detected at '^' marker.\n",
+     P},
     {"nxos_invalid_number", "cisco_nxos", NXOS_LOGIN, "switch1", "vlan 0",
      "vlan 0\r\n% Invalid number at '^' marker.\r\nswitch1(config)# ", 1,
-     "% Invalid number at", "", "vlan 0\n% Invalid number at '^' marker.\n", C},
+     "% Invalid number at", "",
+     NXOS_P "vlan 0\n% Invalid number at '^' marker.\n", C},
     {"nxos_syntax", "cisco_nxos", NXOS_LOGIN, "switch1", "feature foo",
      "feature foo\r\nSyntax error while parsing 'feature foo'\r\n\r\n"
      "switch1(config)# ",
      1, "Syntax error", "\n",
-     "feature foo\nSyntax error while parsing 'feature foo'\n", C},
+     NXOS_P "feature foo\nSyntax error while parsing 'feature foo'\n", C},
     {"nxos_pager_ansi", "cisco_nxos", NXOS_LOGIN, "switch1", "show vlan",
      "show vlan\r\n\r\nVLAN Name                             Status\r\n"
      "---- -------------------------------- ---------\r\n"
@@ -141,38 +159,39 @@ const vendor_sample_t vendor_samples[] = {
      "                      ^\r\n"
      "% Invalid input detected at '^' marker.\r\nRP/0/RSP0/CPU0:router1#",
      1, "^", "Sun Nov 29 06:00:00.000 UTC\n",
-     "show interfaces brif\n                      ^\n"
-     "% Invalid input detected at '^' marker.\n",
+     XR_P "show interfaces brif\n                      ^\n"
+          "% Invalid input detected at '^' marker.\n",
      P},
     {"xr_not_authorized", "cisco_iosxr", XR_LOGIN, "router1",
      "show running-config",
      "show running-config\r\n% This command is not authorized\r\n"
      "RP/0/RSP0/CPU0:router1#",
      1, "% This command is not authorized", "",
-     "show running-config\n% This command is not authorized\n", P},
+     XR_P "show running-config\n% This command is not authorized\n", P},
     {"xr_commit_failed", "cisco_iosxr", XR_LOGIN, "router1", "commit",
      "commit\r\n\r\n% Failed to commit one or more configuration items "
      "during a pseudo-atomic operation. All changes made have been "
      "reverted.\r\nRP/0/RSP0/CPU0:router1(config-if)#",
      1, "Failed to commit", "\n",
-     "commit\n% Failed to commit one or more configuration items during a "
-     "pseudo-atomic operation. All changes made have been reverted.\n",
+     XR_P "commit\n% Failed to commit one or more configuration items during a "
+          "pseudo-atomic operation. All changes made have been reverted.\n",
      C},
     {"xr_incomplete", "cisco_iosxr", XR_LOGIN, "router1", "show ipv4",
      "show ipv4\r\n% Incomplete command.\r\nRP/0/RSP0/CPU0:router1#", 1,
-     "% Incomplete command", "", "show ipv4\n% Incomplete command.\n", P},
+     "% Incomplete command", "", XR_P "show ipv4\n% Incomplete command.\n", P},
     /* ---- juniper_junos ---- */
     {"junos_syntax_error", "juniper_junos", JUNOS_LOGIN, "admin@r1",
      "show intrfaces",
      "show intrfaces \r\n     ^\r\nsyntax error, expecting <command>.\r\n"
      "\r\n{master:0}\r\nadmin@r1> ",
      1, "syntax error", "\n",
-     "show intrfaces\n     ^\nsyntax error, expecting <command>.\n", U},
+     JUNOS_P "show intrfaces\n     ^\nsyntax error, expecting <command>.\n", U},
     {"junos_unknown_command", "juniper_junos", JUNOS_LOGIN, "admin@r1",
      "shw version",
      "shw version \r\n ^\r\nunknown command.\r\n\r\n{master:0}\r\n"
      "admin@r1> ",
-     1, "unknown command", "\n", "shw version\n ^\nunknown command.\n", U},
+     1, "unknown command", "\n", JUNOS_P "shw version\n ^\nunknown command.\n",
+     U},
     {"junos_ambiguous", "juniper_junos", JUNOS_LOGIN, "admin@r1", "show i",
      "show i \r\n      ^\r\n'i' is ambiguous.\r\nPossible completions:\r\n"
      "  igmp                 Show Internet Group Management Protocol "
@@ -182,15 +201,15 @@ const vendor_sample_t vendor_samples[] = {
      "Possible completions:\n  igmp                 Show Internet Group "
      "Management Protocol information\n  interfaces           Show "
      "interface information\n",
-     "show i\n      ^\n'i' is ambiguous.\n", U},
+     JUNOS_P "show i\n      ^\n'i' is ambiguous.\n", U},
     {"junos_commit_error", "juniper_junos", JUNOS_LOGIN, "admin@r1", "commit",
      "commit \r\n[edit interfaces ge-0/0/0 unit 0 family inet]\r\n"
      "  'address 10.0.0.1/24'\r\n    missing mandatory argument\r\n"
      "error: configuration check-out failed\r\n\r\n[edit]\r\n"
      "admin@r1# ",
      1, "missing mandatory argument", "  'address 10.0.0.1/24'\n\n",
-     "commit\n    missing mandatory argument\n"
-     "error: configuration check-out failed\n",
+     JUNOS_P "commit\n    missing mandatory argument\n"
+             "error: configuration check-out failed\n",
      C},
     {"junos_numeric", "juniper_junos", JUNOS_LOGIN, "admin@r1",
      "set interfaces ge-0/0/0 mtu x",
@@ -198,15 +217,15 @@ const vendor_sample_t vendor_samples[] = {
      "                             ^\r\n"
      "invalid numeric value: 'x' at 'x'\r\n\r\n[edit]\r\nadmin@r1# ",
      1, "invalid numeric value", "\n",
-     "set interfaces ge-0/0/0 mtu x\n                             ^\n"
-     "invalid numeric value: 'x' at 'x'\n",
+     JUNOS_P "set interfaces ge-0/0/0 mtu x\n                             ^\n"
+             "invalid numeric value: 'x' at 'x'\n",
      C},
     {"junos_completions", "juniper_junos", JUNOS_LOGIN, "admin@r1",
      "show foo bar",
      "show foo bar \r\n         ^\r\nNo valid completions\r\n\r\n"
      "{master:0}\r\nadmin@r1> ",
      1, "No valid completions", "\n",
-     "show foo bar\n         ^\nNo valid completions\n", U},
+     JUNOS_P "show foo bar\n         ^\nNo valid completions\n", U},
     {"junos_pager", "juniper_junos", JUNOS_LOGIN, "admin@r1",
      "show configuration | display set",
      "show configuration | display set \r\n"
@@ -221,36 +240,37 @@ const vendor_sample_t vendor_samples[] = {
     /* ---- arista_eos ---- */
     {"eos_invalid_input", "arista_eos", EOS_LOGIN, "sw1", "show foo",
      "show foo\r\n% Invalid input (at token 1: 'foo')\r\nsw1>", 1,
-     "% Invalid input", "", "show foo\n% Invalid input (at token 1: 'foo')\n",
-     U},
+     "% Invalid input", "",
+     EOS_P "show foo\n% Invalid input (at token 1: 'foo')\n", U},
     {"eos_ambiguous", "arista_eos", EOS_LOGIN, "sw1", "show in",
      "show in\r\n% Ambiguous command\r\nsw1>", 1, "% Ambiguous command", "",
-     "show in\n% Ambiguous command\n", U},
+     EOS_P "show in\n% Ambiguous command\n", U},
     {"eos_incomplete", "arista_eos", EOS_LOGIN, "sw1", "show ip",
      "show ip\r\n% Incomplete command\r\nsw1#", 1, "% Incomplete command", "",
-     "show ip\n% Incomplete command\n", P},
+     EOS_P "show ip\n% Incomplete command\n", P},
     {"eos_unavailable", "arista_eos", EOS_LOGIN, "sw1", "show platform fap",
      "show platform fap\r\n% Unavailable command (not supported on this "
      "hardware platform)\r\nsw1#",
      1, "% Unavailable command", "",
-     "show platform fap\n% Unavailable command (not supported on this "
-     "hardware platform)\n",
+     EOS_P "show platform fap\n% Unavailable command (not supported on this "
+           "hardware platform)\n",
      P},
     {"eos_duplicate_seq", "arista_eos", EOS_LOGIN, "sw1",
      "10 permit ip any any",
      "10 permit ip any any\r\n% Duplicate sequence number\r\n"
      "sw1(config-acl-a1)#",
      1, "% Duplicate sequence number", "",
-     "10 permit ip any any\n% Duplicate sequence number\n", C},
+     EOS_P "10 permit ip any any\n% Duplicate sequence number\n", C},
     {"eos_cannot_commit", "arista_eos", EOS_LOGIN, "sw1", "commit",
      "commit\r\n% Cannot commit: session is stale\r\nsw1(config-s-s1)#", 1,
-     "% Cannot commit", "", "commit\n% Cannot commit: session is stale\n", C},
+     "% Cannot commit", "", EOS_P "commit\n% Cannot commit: session is stale\n",
+     C},
     {"eos_error", "arista_eos", EOS_LOGIN, "sw1", "copy flash:x flash:y",
      "copy flash:x flash:y\r\n% Error copying flash:x to flash:y (No such "
      "file)\r\nsw1#",
      1, "% Error", "",
-     "copy flash:x flash:y\n% Error copying flash:x to flash:y (No such "
-     "file)\n",
+     EOS_P "copy flash:x flash:y\n% Error copying flash:x to flash:y (No such "
+           "file)\n",
      P},
     {"eos_show_version_colour", "arista_eos", EOS_LOGIN, "sw1", "show version",
      "show version\r\n\x1b[1mArista DCS-7050SX-64\x1b[0m\r\n"
@@ -265,20 +285,21 @@ const vendor_sample_t vendor_samples[] = {
      "dis ip int brif\r\n              ^\r\n"
      "Error: Unrecognized command found at '^' position.\r\n<r1>",
      1, "^", "",
-     "dis ip int brif\n              ^\n"
-     "Error: Unrecognized command found at '^' position.\n",
+     VRP_P "dis ip int brif\n              ^\n"
+           "Error: Unrecognized command found at '^' position.\n",
      U},
     {"vrp_wrong_parameter", "huawei_vrp", VRP_LOGIN, "r1",
      "interface GigabitEthernet0/0/99",
      "interface GigabitEthernet0/0/99\r\nError: Wrong parameter found at "
      "'^' position.\r\n[~r1]",
      1, "Error:", "",
+     VRP_P
      "interface GigabitEthernet0/0/99\nError: Wrong parameter found at '^' "
      "position.\n",
      C},
     {"vrp_percent", "huawei_vrp", VRP_LOGIN, "r1", "save",
      "save\r\n% Failed to save the configuration.\r\n<r1>", 1, "%", "",
-     "save\n% Failed to save the configuration.\n", U},
+     VRP_P "save\n% Failed to save the configuration.\n", U},
     {"vrp_version_pager", "huawei_vrp", VRP_LOGIN, "r1", "display version",
      "display version\r\nHuawei Versatile Routing Platform Software\r\n"
      "VRP (R) software, Version 5.160 (AR2200 V200R009C00SPC500)\r\n"
@@ -302,26 +323,27 @@ const vendor_sample_t vendor_samples[] = {
      "/ip adress print\r\nbad command name adress (line 1 column 5)\r\n"
      "[admin@r1] > ",
      1, "bad command name", "",
-     "/ip adress print\nbad command name adress (line 1 column 5)\n", U},
+     ROS_P "/ip adress print\nbad command name adress (line 1 column 5)\n", U},
     {"ros_syntax", "mikrotik_routeros", ROS_LOGIN, "admin@r1",
      "/ip address add address=",
      "/ip address add address=\r\nsyntax error (line 1 column 25)\r\n"
      "[admin@r1] > ",
      1, "syntax error", "",
-     "/ip address add address=\nsyntax error (line 1 column 25)\n", U},
+     ROS_P "/ip address add address=\nsyntax error (line 1 column 25)\n", U},
     {"ros_expected_end", "mikrotik_routeros", ROS_LOGIN, "admin@r1",
      "/system reboot now",
      "/system reboot now\r\nexpected end of command (line 1 column 16)\r\n"
      "[admin@r1] > ",
      1, "expected end of command", "",
-     "/system reboot now\nexpected end of command (line 1 column 16)\n", U},
+     ROS_P "/system reboot now\nexpected end of command (line 1 column 16)\n",
+     U},
     {"ros_failure", "mikrotik_routeros", ROS_LOGIN, "admin@r1",
      "/ip address add address=10.0.0.1/24 interface=ether1",
      "/ip address add address=10.0.0.1/24 interface=ether1\r\n"
      "failure: already have such address\r\n[admin@r1] /ip address> ",
      1, "failure:", "",
-     "/ip address add address=10.0.0.1/24 interface=ether1\n"
-     "failure: already have such address\n",
+     ROS_P "/ip address add address=10.0.0.1/24 interface=ether1\n"
+           "failure: already have such address\n",
      U},
     {"ros_export", "mikrotik_routeros", ROS_LOGIN, "admin@r1", "/export",
      "/export\r\n# nov/29/2026 06:00:00 by RouterOS 6.49.10\r\n"
@@ -335,7 +357,8 @@ const vendor_sample_t vendor_samples[] = {
     {"linux_not_found", "linux", LINUX_LOGIN, "u@h1", "shwo",
      "shwo\r\n-bash: shwo: command not found\r\n"
      "\x1b]0;u@h1: ~\x07u@h1:~$ ",
-     1, "command not found", "", "shwo\n-bash: shwo: command not found\n", U},
+     1, "command not found", "",
+     LINUX_P "shwo\n-bash: shwo: command not found\n", U},
     {"linux_ls", "linux", LINUX_LOGIN, "u@h1", "ls -1 /etc/ssh",
      "ls -1 /etc/ssh\r\n\x1b[0m\x1b[01;34mmoduli\x1b[0m\r\nssh_config\r\n"
      "# not a prompt\r\n$ not a prompt\r\n"

@@ -14,8 +14,10 @@
  *
  * Cleaning: removes the command echo, pager text and the backspaces that
  * erase it, ANSI escape sequences, '\r', and the trailing prompt. stderr
- * holds the error line(s), preceded by the echo and the caret marker line
- * where the device printed them.
+ * reads like the device's screen: the echo line with the prompt in front
+ * ("router1#show interfacs"), then the caret marker line where the device
+ * printed one (its column counts the prompt, so it lines up), then the
+ * error line(s).
  *
  * Memory: fixed state per matcher (automaton pointer, bounded line tail)
  * plus the cleaned output of the current command, capped at max_output
@@ -39,8 +41,12 @@
  *   PROMPT typically do).
  * - stdout holds every cleaned line except the echo, error lines, caret
  *   marker lines, pager lines, password questions and the profile's
- *   strip_line lines; error and caret lines go to stderr after a copy of
- *   the command (the echo). Lines end in '\n'. A line longer than
+ *   strip_line lines; error and caret lines go to stderr after the echo
+ *   line: the last prompt seen (before this command), the blanks that
+ *   followed it (whichever chunk brought them: feeding after
+ *   FN_MATCH_PROMPT counts them, so keep feeding what arrives between
+ *   commands) and the command. No prompt seen yet: the command alone.
+ *   Lines end in '\n'. A line longer than
  *   FN_MATCHER_LINE_MAX goes out in pieces: its head is routed before a
  *   keyword later in the line is seen.
  */
@@ -78,7 +84,7 @@ typedef struct fn_match_result {
     int exit_code;   /* 0, or 1 when a vendor error keyword matched */
     const char *out; /* cleaned stdout */
     size_t out_len;
-    const char *err; /* echo + caret line + error line(s), or "" */
+    const char *err; /* prompt + echo, caret line, error line(s), or "" */
     size_t err_len;
     const char *keyword; /* first error keyword that matched, or NULL */
     int truncated;       /* output hit max_output */
@@ -98,7 +104,8 @@ int fn_matcher_begin(fn_matcher_t *m, const char *command);
 /* Consumes len bytes (borrowed). Returns a mask of enum fn_match_event for
  * what this chunk completed. After FN_MATCH_PROMPT the command is done;
  * bytes fed after it start a new (unexpected) output and are ignored until
- * the next fn_matcher_begin. */
+ * the next fn_matcher_begin (only blanks right after the prompt are
+ * counted, for the next stderr echo line). */
 int fn_matcher_feed(fn_matcher_t *m, const char *buf, size_t len);
 
 /* The text to send when FN_MATCH_PAGER fired (" " for most vendors). */

@@ -74,8 +74,13 @@ struct fn_matcher {
     uint8_t error;       /* an error keyword matched */
     uint8_t err_started; /* the echo line is in err */
     uint8_t mode;        /* enum fn_vendor_mode of the last prompt */
+    uint8_t gap_open;    /* counting the blanks right after that prompt */
+    uint16_t prompt_len; /* the last prompt, trailing blanks cut */
+    uint16_t gap;        /* blanks after it, whatever chunk they came in */
+    uint16_t echo_pad;   /* blanks leading the echo line */
     int events;          /* FN_MATCH_ERROR seen during this feed */
     char cmd[FN_MATCHER_CMD_MAX + 1];
+    char prompt[FN_MATCHER_PROMPT_MAX + 1];
     char base[FN_MATCHER_BASE_MAX + 1];
     /* + the '\n' of a commit, + the automaton's read-ahead */
     char line[FN_MATCHER_LINE_MAX + 1 + FN__AC_PAD];
@@ -205,21 +210,43 @@ static int is_caret_line(const char *s, size_t n)
 
 /* The first line is the echo when it holds the head or the tail of the
  * command (terminal wrap junk may garble the rest). */
-static int is_echo(const fn_matcher_t *m, const char *s, size_t n)
+static int is_echo(fn_matcher_t *m, const char *s, size_t n)
 {
     size_t k = m->cmd_len < 8 ? m->cmd_len : 8;
-    return memmem(s, n, m->cmd, k) || memmem(s, n, m->cmd + m->cmd_len - k, k);
+    const char *head = memmem(s, n, m->cmd, k);
+    if (head) { /* blanks before the echo belong to the prompt's gap */
+        size_t pad = (size_t)(head - s);
+        while (pad > 0 && is_blank(s[pad - 1]))
+            pad--;
+        m->echo_pad = pad == 0 ? (uint16_t)(head - s) : 0;
+        return 1;
+    }
+    return memmem(s, n, m->cmd + m->cmd_len - k, k) != NULL;
 }
 
 /* ---- committing text
  * --------------------------------------------------------- */
 
+/* The echo line as the device's screen showed it: the prompt, the
+ * blanks after it, the command; so a caret marker counted from the start
+ * of the prompt lines up under the command. */
+static void err_echo_line(fn_matcher_t *m)
+{
+    static const char blanks[32] = "                                ";
+    (void)fn_buf_append(&m->err, m->prompt, m->prompt_len);
+    for (size_t pad = (size_t)m->gap + m->echo_pad; pad > 0;) {
+        size_t k = pad < sizeof(blanks) ? pad : sizeof(blanks);
+        (void)fn_buf_append(&m->err, blanks, k);
+        pad -= k;
+    }
+    (void)fn_buf_append(&m->err, m->cmd, m->cmd_len);
+    (void)fn_buf_append(&m->err, "\n", 1);
+}
+
 static void err_append(fn_matcher_t *m, const char *s, size_t n, int nl)
 {
-    if (!m->err_started && m->cmd_len) {
-        (void)fn_buf_append(&m->err, m->cmd, m->cmd_len);
-        (void)fn_buf_append(&m->err, "\n", 1);
-    }
+    if (!m->err_started && m->cmd_len)
+        err_echo_line(m);
     m->err_started = 1;
     (void)fn_buf_append(&m->err, s, n);
     if (nl)
@@ -547,6 +574,31 @@ static int prompt_check(fn_matcher_t *m, const char *s, size_t n)
     return 0;
 }
 
+/* Keeps the prompt for the next command's stderr echo line. Its
+ * trailing blanks are counted apart (gap), so blanks arriving after the
+ * prompt fired (a later chunk) count the same. */
+static void prompt_keep(fn_matcher_t *m, const char *s, size_t n)
+{
+    size_t tb;
+    n = trim_blanks(&s, n, &tb);
+    memcpy(m->prompt, s, n);
+    m->prompt[n] = '\0';
+    m->prompt_len = (uint16_t)n;
+    m->gap = (uint16_t)tb;
+    m->gap_open = 1;
+}
+
+/* After the prompt: only the blanks right after it are looked at. */
+static void gap_count(fn_matcher_t *m, const unsigned char *p, size_t len)
+{
+    for (size_t i = 0; i < len && m->gap_open; i++) {
+        if (p[i] == ' ' && m->gap < FN_MATCHER_PROMPT_MAX)
+            m->gap++;
+        else
+            m->gap_open = 0;
+    }
+}
+
 static int tail_check(fn_matcher_t *m)
 {
     if (m->partial || m->len == 0 || m->esc != ESC_NONE)
@@ -557,6 +609,7 @@ static int tail_check(fn_matcher_t *m)
     if (n == 0 || n > FN_MATCHER_PROMPT_MAX)
         return 0;
     if (prompt_check(m, s, n)) {
+        prompt_keep(m, s, n);
         m->done = 1;
         line_reset(m);
         return FN_MATCH_PROMPT;
@@ -644,6 +697,10 @@ int fn_matcher_begin(fn_matcher_t *m, const char *command)
     m->login = command == NULL;
     m->done = m->error = m->err_started = 0;
     m->events = 0;
+    m->gap_open = 0;
+    m->echo_pad = 0;
+    if (!command) /* login: the prompt is learned again */
+        m->prompt_len = m->gap = 0;
     line_reset(m);
     size_t n = command ? strlen(command) : 0;
     while (n > 0 && (command[n - 1] == '\n' || command[n - 1] == '\r'))
@@ -689,8 +746,10 @@ static const unsigned char *whole_line(fn_matcher_t *m, const unsigned char *p,
 
 int fn_matcher_feed(fn_matcher_t *m, const char *buf, size_t len)
 {
-    if (m->done)
+    if (m->done) {
+        gap_count(m, (const unsigned char *)buf, len);
         return 0;
+    }
     const unsigned char *p = (const unsigned char *)buf;
     const unsigned char *e = p + len;
     m->events = 0;
