@@ -27,8 +27,10 @@ if(FN_CLANG AND NOT DEFINED FN_CLANG_FUZZER_OK)
   endif()
 endif()
 if(FN_CLANG AND NOT FN_CLANG_FUZZER_OK)
-  message(WARNING "clang cannot link -fsanitize=fuzzer (install "
-                  "libclang-rt-14-dev): fuzz_matcher is not built")
+  # A missing fuzz test must not pass unnoticed: scripts/bootstrap
+  # installs the runtime, so its absence is a set-up error.
+  message(FATAL_ERROR "clang cannot link -fsanitize=fuzzer: run "
+                      "scripts/bootstrap (libclang-rt-14-dev)")
 endif()
 if(FN_CLANG AND FN_CLANG_FUZZER_OK)
   set(FN_FUZZ_SRCS
