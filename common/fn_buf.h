@@ -16,11 +16,11 @@
 #include <stddef.h>
 
 typedef struct fn_buf {
-    char *data;     /* owned; NULL until the first append */
-    size_t len;     /* bytes used, excluding the NUL */
-    size_t cap;     /* bytes allocated, including room for the NUL */
-    size_t max;     /* hard cap on len; 0 means SIZE_MAX / 2 */
-    int truncated;  /* set once an append hit max */
+    char *data;    /* owned; NULL until the first append */
+    size_t len;    /* bytes used, excluding the NUL */
+    size_t cap;    /* bytes allocated, including room for the NUL */
+    size_t max;    /* hard cap on len; 0 means SIZE_MAX / 2 */
+    int truncated; /* set once an append hit max */
 } fn_buf_t;
 
 /* Embeds an empty buffer whose len will never exceed max (0: unbounded). */

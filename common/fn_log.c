@@ -65,8 +65,8 @@ void fn_log(int level, const fn_log_ctx_t *ctx, const char *fmt, ...)
     gmtime_r(&ts.tv_sec, &tm);
     FILE *out = log_cfg.out ? log_cfg.out : stderr;
     fprintf(out, "%02d:%02d:%02d.%03ld %-5s %s%s%s%s%s\n", tm.tm_hour,
-            tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, fn_log_level_name(level),
-            ctx && ctx->task ? ctx->task : "", ctx && ctx->task ? " " : "",
-            ctx && ctx->host ? ctx->host : "", ctx && ctx->host ? ": " : "",
-            msg);
+            tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+            fn_log_level_name(level), ctx && ctx->task ? ctx->task : "",
+            ctx && ctx->task ? " " : "", ctx && ctx->host ? ctx->host : "",
+            ctx && ctx->host ? ": " : "", msg);
 }

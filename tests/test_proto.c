@@ -16,7 +16,8 @@
  * For oneofs, the member whose index in the oneof equals `variant` (mod
  * the member count) is set. Everything is malloc'd so that
  * protobuf_c_message_free_unpacked() can free it. */
-static void fill(ProtobufCMessage *m, unsigned seed, unsigned variant, int depth);
+static void fill(ProtobufCMessage *m, unsigned seed, unsigned variant,
+                 int depth);
 
 static void *field_ptr(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 {
@@ -26,37 +27,49 @@ static void *field_ptr(ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
 static size_t scalar_size(ProtobufCType t)
 {
     switch (t) {
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
-    case PROTOBUF_C_TYPE_SFIXED64: case PROTOBUF_C_TYPE_UINT64:
-    case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE:
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_DOUBLE:
         return 8;
-    case PROTOBUF_C_TYPE_STRING: return sizeof(char *);
-    case PROTOBUF_C_TYPE_MESSAGE: return sizeof(void *);
-    case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
-    case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
-    default: return 4;
+    case PROTOBUF_C_TYPE_STRING:
+        return sizeof(char *);
+    case PROTOBUF_C_TYPE_MESSAGE:
+        return sizeof(void *);
+    case PROTOBUF_C_TYPE_BYTES:
+        return sizeof(ProtobufCBinaryData);
+    case PROTOBUF_C_TYPE_BOOL:
+        return sizeof(protobuf_c_boolean);
+    default:
+        return 4;
     }
 }
 
-static void set_value(void *p, const ProtobufCFieldDescriptor *f,
-                      unsigned seed, unsigned variant, int depth)
+static void set_value(void *p, const ProtobufCFieldDescriptor *f, unsigned seed,
+                      unsigned variant, int depth)
 {
     char text[64];
     switch (f->type) {
-    case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
         *(int32_t *)p = (int32_t)(seed * 7 + 3);
         break;
     case PROTOBUF_C_TYPE_SINT32:
         *(int32_t *)p = -(int32_t)(seed % 4) - 1; /* exit codes go negative */
         break;
-    case PROTOBUF_C_TYPE_UINT32: case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
         *(uint32_t *)p = seed * 11 + 1;
         break;
-    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
     case PROTOBUF_C_TYPE_SFIXED64:
         *(int64_t *)p = (int64_t)1700000000000000LL + seed;
         break;
-    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
         *(uint64_t *)p = 5000000000ULL + seed;
         break;
     case PROTOBUF_C_TYPE_FLOAT:
@@ -114,7 +127,8 @@ static void oneof_pos(const ProtobufCMessageDescriptor *d, unsigned fi,
     }
 }
 
-static void fill(ProtobufCMessage *m, unsigned seed, unsigned variant, int depth)
+static void fill(ProtobufCMessage *m, unsigned seed, unsigned variant,
+                 int depth)
 {
     const ProtobufCMessageDescriptor *d = m->descriptor;
     for (unsigned i = 0; i < d->n_fields; i++) {
@@ -149,14 +163,15 @@ static void check_all_set(const ProtobufCMessage *m, int depth)
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         const char *p = (const char *)m + f->offset;
         if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-            uint32_t c = *(const uint32_t *)((const char *)m +
-                                             f->quantifier_offset);
+            uint32_t c =
+                *(const uint32_t *)((const char *)m + f->quantifier_offset);
             ck_assert_msg(c != 0, "%s: oneof unset", d->name);
             if (c != f->id)
                 continue;
         }
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-            size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+            size_t n =
+                *(const size_t *)((const char *)m + f->quantifier_offset);
             ck_assert_msg(n == 2, "%s.%s: %zu items", d->name, f->name, n);
             continue;
         }
