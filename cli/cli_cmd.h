@@ -124,6 +124,13 @@ typedef struct fn__cli_dev {
 #define FN_CLI_TABLE_BAD 20
 void fn__cli_print_conns(FILE *f, Flexnet__V1__ConnectionReport *const *rows,
                          size_t n, int all);
+/* The same table when only some of its `total` rows were kept (`nbad`
+ * of them went wrong): rows holds, in order, every row the table lists
+ * (all of them when all or total <= FN_CLI_TABLE_ALL, else at least the
+ * first FN_CLI_TABLE_BAD bad ones); the others are counted as left out. */
+void fn__cli_print_conns_kept(FILE *f,
+                              Flexnet__V1__ConnectionReport *const *rows,
+                              size_t nrows, size_t total, size_t nbad, int all);
 void fn__cli_print_devices(FILE *f, const fn__cli_dev_t *rows, size_t n,
                            int all);
 /* One result: a status line, then stderr (and stdout if with_output)

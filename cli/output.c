@@ -81,34 +81,42 @@ static int conn_bad(const Flexnet__V1__ConnectionReport *r)
     return r->status != FLEXNET__V1__CONNECT_STATUS__CONNECT_STATUS_OK;
 }
 
-void fn__cli_print_conns(FILE *f, Flexnet__V1__ConnectionReport *const *rows,
-                         size_t n, int all)
+void fn__cli_print_conns_kept(FILE *f,
+                              Flexnet__V1__ConnectionReport *const *rows,
+                              size_t nrows, size_t total, size_t nbad, int all)
 {
     int hw = 4;
-    size_t hidden = 0, nbad = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t shown = 0;
+    for (size_t i = 0; i < nrows; i++) {
         int l = (int)strlen(rows[i]->host);
         hw = l > hw ? (l > 40 ? 40 : l) : hw;
-        nbad += conn_bad(rows[i]);
     }
-    if (!table_title(f, "connections", n, all, nbad))
+    if (!table_title(f, "connections", total, all, nbad))
         return;
     fprintf(f, "%-*s  %-21s  %-17s  %-7s  %5s  %9s  %s\n", hw, "HOST",
             "ADDRESS", "VENDOR", "STATUS", "TRIES", "TIME", "REASON");
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < nrows; i++) {
         const Flexnet__V1__ConnectionReport *r = rows[i];
         char addr[300], dur[32];
-        if (!table_lists(n, all, conn_bad(r), i - hidden)) {
-            hidden++;
+        if (!table_lists(total, all, conn_bad(r), shown))
             continue;
-        }
+        shown++;
         snprintf(addr, sizeof(addr), "%s:%u", r->address, r->port);
         fprintf(f, "%-*s  %-21s  %-17s  %-7s  %5u  %9s  %s\n", hw, r->host,
                 addr, r->vendor, fn_recorder_connect_status_name(r->status),
                 r->tries, fmt_duration(r->duration_us, dur, sizeof(dur)),
                 r->reason);
     }
-    table_hidden(f, hidden, n);
+    table_hidden(f, total - shown, total);
+}
+
+void fn__cli_print_conns(FILE *f, Flexnet__V1__ConnectionReport *const *rows,
+                         size_t n, int all)
+{
+    size_t nbad = 0;
+    for (size_t i = 0; i < n; i++)
+        nbad += conn_bad(rows[i]);
+    fn__cli_print_conns_kept(f, rows, n, n, nbad, all);
 }
 
 static int dev_bad(const fn__cli_dev_t *d)

@@ -70,10 +70,12 @@ typedef struct fn__cli_run {
     fn__cli_run_dev_t *devs;          /* owned, in target order */
     struct fn__cli_run_dev **by_name; /* owned: into devs, by host name */
     size_t ndevs;
-    Flexnet__V1__ConnectionReport **conns; /* owned copies */
-    size_t nconns;
-    fn_buf_t json; /* scratch for --json lines */
-    int tty;       /* progress line on stderr */
+    Flexnet__V1__ConnectionReport **conns; /* owned copies: only rows
+                                              the table will list */
+    size_t nconns, conns_cap;
+    size_t conns_total, conns_bad; /* reports seen, of which failed */
+    fn_buf_t json;                 /* scratch for --json lines */
+    int tty;                       /* progress line on stderr */
     int progress_shown;
     int decided;             /* connect-first table printed */
     unsigned failures_shown; /* failed results printed as they came */

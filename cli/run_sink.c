@@ -9,8 +9,10 @@
  * failed (--yes, a question on a terminal, or --max-failed).
  *
  * Does not start or stop anything. Thread: the engine's loop (main).
- * Owns the device rows, copies of the connection reports, the JSON
- * scratch buffer (all in fn__cli_run_t, freed by _cleanup).
+ * Owns the device rows, copies of the connection reports the table will
+ * list (every one only with -v or a small task: a copy per device was
+ * ~300 bytes kept to the end for a table that shows 20 failed rows),
+ * the JSON scratch buffer (all in fn__cli_run_t, freed by _cleanup).
  */
 #include "run_int.h"
 
@@ -57,14 +59,19 @@ static void sink_json(fn__cli_run_t *r, int rc)
         fn_buf_reset(&r->json);
 }
 
-/* Keeps a copy of a report for the table (pack + unpack: a deep copy);
- * room for one per device was made at init. */
+/* Counts a report and keeps a copy (pack + unpack: a deep copy) when
+ * the table lists it: room for those was made at init. */
 static void sink_keep_conn(fn__cli_run_t *r,
                            const Flexnet__V1__ConnectionReport *p)
 {
+    int bad = p->status != FLEXNET__V1__CONNECT_STATUS__CONNECT_STATUS_OK;
+    r->conns_total++;
+    r->conns_bad += bad;
+    if (r->nconns >= r->conns_cap || (!bad && r->conns_cap < r->ndevs))
+        return; /* a big task without -v lists only failed rows */
     size_t len = flexnet__v1__connection_report__get_packed_size(p);
     uint8_t *buf = malloc(len ? len : 1);
-    if (buf && r->nconns < r->ndevs) {
+    if (buf) {
         flexnet__v1__connection_report__pack(p, buf);
         r->conns[r->nconns] =
             flexnet__v1__connection_report__unpack(NULL, len, buf);
@@ -166,11 +173,17 @@ static int sink_exit(const fn__cli_run_t *r, int status)
     return bad || status != FN_TASK_DONE ? FN_CLI_EXIT_FAILED : FN_CLI_EXIT_OK;
 }
 
+static void sink_print_conns(fn__cli_run_t *r)
+{
+    fn__cli_print_conns_kept(stdout, r->conns, r->nconns, r->conns_total,
+                             r->conns_bad, r->o->verbose);
+}
+
 static void sink_print_tables(fn__cli_run_t *r)
 {
     fn__cli_dev_t *rows = malloc((r->ndevs ? r->ndevs : 1) * sizeof(*rows));
     if (!r->decided)
-        fn__cli_print_conns(stdout, r->conns, r->nconns, r->o->verbose);
+        sink_print_conns(r);
     for (size_t i = 0; rows && i < r->ndevs; i++)
         rows[i] = r->devs[i].row;
     if (rows)
@@ -220,7 +233,7 @@ static int sink_decide(fn_task_t *t, const fn_connect_summary_t *s, void *arg)
     char q[160];
     fn__cli_progress_clear(&r->progress_shown);
     if (!r->o->json) {
-        fn__cli_print_conns(stdout, r->conns, r->nconns, r->o->verbose);
+        sink_print_conns(r);
         fflush(stdout);
         r->decided = 1;
     }
@@ -241,7 +254,13 @@ int fn__cli_run_sink_init(fn__cli_run_t *r, const fn_host_t *const *hosts,
 {
     r->devs = calloc(nhosts ? nhosts : 1, sizeof(*r->devs));
     r->by_name = calloc(nhosts ? nhosts : 1, sizeof(*r->by_name));
-    r->conns = calloc(nhosts ? nhosts : 1, sizeof(*r->conns));
+    /* the connections table lists every row only with -v or a small
+     * task, else the first FN_CLI_TABLE_BAD failed ones */
+    r->conns_cap =
+        r->o->verbose || nhosts <= FN_CLI_TABLE_ALL
+            ? nhosts
+            : (nhosts < FN_CLI_TABLE_BAD ? nhosts : FN_CLI_TABLE_BAD);
+    r->conns = calloc(r->conns_cap ? r->conns_cap : 1, sizeof(*r->conns));
     fn_buf_init(&r->json, 0);
     if (!r->devs || !r->by_name || !r->conns)
         return -ENOMEM;
@@ -276,5 +295,6 @@ void fn__cli_run_sink_cleanup(fn__cli_run_t *r)
     r->devs = NULL;
     r->by_name = NULL;
     r->conns = NULL;
-    r->ndevs = r->nconns = 0;
+    r->ndevs = r->nconns = r->conns_cap = 0;
+    r->conns_total = r->conns_bad = 0;
 }

@@ -47,6 +47,11 @@
  * -ENOSPC), what was committed before stays, and the failed batch stays
  * pending (up to a cap) for the next flush.
  *
+ * Memory. A writer's RSS does not grow with the file: every 16 commits
+ * (or 1 MiB of growth) the writer drops its page-table mappings of the
+ * map (madvise MADV_DONTNEED; the data stays in the file and page
+ * cache and is faulted back in on the next read).
+ *
  * Crashes. Each unfinished task has a `live` row naming its writer
  * (pid, process start time, boot id). A RUNNING or PENDING task whose
  * writer is gone reads back as INTERRUPTED from any process, and a writer

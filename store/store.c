@@ -1,7 +1,8 @@
 /*
  * store.c — the LMDB environment of fn_store: open/close, schema, the
  * group-commit batch, the write loop (grow the map and replay on
- * MDB_MAP_FULL), short read transactions, ids, and error reasons.
+ * MDB_MAP_FULL; trim the map's resident pages), short read
+ * transactions, ids, and error reasons.
  *
  * Does not know what records mean: tasks, results/logs, backups and the
  * diff live in store_task.c, store_rec.c, store_backup.c, store_diff.c.
@@ -18,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +32,8 @@
 #define STORE_BATCH_FLUSH_BYTES (16u << 20) /* auto-flush past this */
 #define STORE_BATCH_MAX_BYTES   (64u << 20) /* refuse past this */
 #define STORE_MAX_READERS       512
+#define STORE_TRIM_BYTES        (1u << 20) /* file growth between trims */
+#define STORE_TRIM_COMMITS      16u        /* or commits between trims */
 
 /* One queued op in the batch; followed by key, then val, padded to 8. */
 typedef struct op_hdr {
@@ -345,6 +350,75 @@ static void store_maybe_sync(fn_store_t *st)
         st->last_sync_us = now;
 }
 
+/* Where this process maps the store's file (LMDB tells its map address
+ * only with MDB_FIXEDMAP, and the map moves when it grows): the
+ * /proc/self/maps line of the file's device and inode at offset 0.
+ * Returns 0 and *addr, *len, or -1. */
+static int store_map_find(fn_store_t *st, void **addr, size_t *len)
+{
+    int fd = -1;
+    struct stat sb;
+    if (mdb_env_get_fd(st->env, &fd) || fstat(fd, &sb))
+        return -1;
+    FILE *f = fopen("/proc/self/maps", "re");
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = -1;
+    while (f && rc && getline(&line, &cap, f) > 0) {
+        char *p; /* start-end perms offset maj:min inode path */
+        unsigned long long lo = strtoull(line, &p, 16);
+        unsigned long long hi = strtoull(*p == '-' ? p + 1 : p, &p, 16);
+        p = strchr(p + 1, ' '); /* after perms */
+        unsigned long long off = p ? strtoull(p, &p, 16) : 1;
+        unsigned long long maj = p ? strtoull(p, &p, 16) : 0;
+        unsigned long long min = p && *p == ':' ? strtoull(p + 1, &p, 16) : 0;
+        unsigned long long ino = p ? strtoull(p, &p, 10) : 0;
+        if (off == 0 && ino == (unsigned long long)sb.st_ino &&
+            maj == major(sb.st_dev) && min == minor(sb.st_dev) && hi > lo) {
+            *addr = (void *)(uintptr_t)lo;
+            *len = (size_t)(hi - lo);
+            rc = 0;
+        }
+    }
+    free(line);
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+/* After a commit: every STORE_TRIM_COMMITS commits, or once the file
+ * grew by STORE_TRIM_BYTES, drops this process's page-table mappings of
+ * the map. Each write txn walks its B-trees through the map, the pages
+ * it reads sit among freshly written ones (LMDB reuses freed pages) and
+ * the kernel maps up to 16 neighbouring cached pages per fault: without
+ * this a writer soon has the whole file in its RSS (~4 KiB per device
+ * of a task with backups, 400 MB at 100,000 devices). Measured: a trim
+ * per 4 MiB of growth alone still let the file's RSS reach its size.
+ * The map is a shared, read-only file mapping (no MDB_WRITEMAP):
+ * MADV_DONTNEED only unmaps; the data stays in the file and page cache,
+ * and a reader (any thread, read txn open or not) faults it back in
+ * unchanged. Cost at 4,000 devices: 500 calls, ~40 ms in all. */
+static void store_trim_map(fn_store_t *st)
+{
+    MDB_envinfo info;
+    MDB_stat ms;
+    void *addr;
+    size_t len;
+    pthread_rwlock_rdlock(&st->maplock); /* no remap meanwhile */
+    if (mdb_env_info(st->env, &info) == 0 && mdb_env_stat(st->env, &ms) == 0 &&
+        (++st->trim_commits >= STORE_TRIM_COMMITS ||
+         (info.me_last_pgno - st->trim_pgno) * ms.ms_psize >=
+             STORE_TRIM_BYTES) &&
+        store_map_find(st, &addr, &len) == 0) {
+        size_t used = (size_t)(info.me_last_pgno + 1) * ms.ms_psize;
+        if (madvise(addr, used < len ? used : len, MADV_DONTNEED) == 0) {
+            st->trim_pgno = info.me_last_pgno;
+            st->trim_commits = 0;
+        }
+    }
+    pthread_rwlock_unlock(&st->maplock);
+}
+
 /* One attempt: batch + fn in one txn. *fnrc gets fn's own failure (the
  * txn is then aborted and 0 returned, so the caller retries batch-only). */
 static int write_once(fn_store_t *st, store_write_fn *fn, void *arg, int *fnrc)
@@ -394,6 +468,7 @@ int fn__store_write_locked(fn_store_t *st, store_write_fn *fn, void *arg)
         }
         batch_reset(st);
         store_maybe_sync(st);
+        store_trim_map(st);
         return 0;
     }
 }

@@ -70,7 +70,9 @@ struct fn_store {
     unsigned flags;
     uint64_t map_size, map_max;
     uint32_t batch_records, sync_interval_ms;
-    int64_t last_sync_us; /* monotonic */
+    int64_t last_sync_us;  /* monotonic */
+    uint64_t trim_pgno;    /* the map's last page at its last trim */
+    unsigned trim_commits; /* commits since (store_trim_map) */
     pthread_mutex_t wlock;
     pthread_rwlock_t maplock;
     pthread_mutex_t rlock; /* guards reason */

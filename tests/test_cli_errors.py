@@ -6,7 +6,8 @@ Malformed inventory and manifest give "file:line:" and exit 2; usage
 errors exit 2; a missing password exits 2 before connecting; a port with
 nothing listening on 127.0.0.1 is "connection refused": exit 3 when no
 device is reachable, 1 when some are; --connect-first with --max-failed
-stops or goes on.
+stops or goes on; a big task's connections table lists the failed rows
+(all of them with -v).
 """
 import os
 import re
@@ -221,6 +222,37 @@ def check_partial(work, db, inv):
           "--max-failed 60% goes on with the reachable")
 
 
+def conn_table(out):
+    """The host column of the connections table, and its last line."""
+    sect = out.split("\nconnections\n", 1)[1].split("\n\n", 1)[0]
+    lines = sect.splitlines()
+    return [ln.split()[0] for ln in lines[1:] if ln[:1].isdigit()], lines[-1]
+
+
+def check_big_table(work, db, inv):
+    """More than 10 devices without -v: the connections table lists only
+    the failed rows (the CLI keeps copies of those alone) and counts the
+    others; -v lists every row."""
+    with open(inv) as f:
+        text = f.read()
+    dead = ["127.0.0.1:%d" % p for p in range(28190, 28200)]
+    big = write(os.path.join(work, "big.ini"), text + "[cisco_ios]\n" +
+                "".join("%s vendor=cisco_ios\n" % h for h in dead))
+    common = ["-g", "cisco_ios", "-c", "show version", "--password-env",
+              "FN_T_PW", "--enable-password-env", "FN_T_EN",
+              "--connect-timeout", "2"]
+    p = run(db, big, *common)
+    hosts, last = conn_table(p.stdout)
+    check(p.returncode == 1 and sorted(hosts) == dead and
+          last.startswith("(4 of 14 rows not listed"),
+          "big task: failed rows only, others counted (%r %r)"
+          % (hosts, last))
+    p = run(db, big, *common, "-v")
+    hosts, last = conn_table(p.stdout)
+    check(p.returncode == 1 and len(hosts) == 14 and set(dead) <= set(hosts),
+          "-v: every connection row (%r)" % hosts)
+
+
 def main():
     work = tempdir("fn-cli-err-")
     db = os.path.join(work, "db")
@@ -233,6 +265,7 @@ def main():
         check_missing_password(db, sim.inventory)
         check_unreachable(work, db)
         check_partial(work, db, sim.inventory)
+        check_big_table(work, db, sim.inventory)
     finish("test_cli_errors")
 
 

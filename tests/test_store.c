@@ -3,10 +3,12 @@
  * tasks (create, update, finish, get by prefix, list with filters and
  * paging, delete), batched results/reports/logs, backups (dedup,
  * content, list, latest/previous, diff that `patch` applies, delete with
- * refcounts), host keys, map growth and a full map.
+ * refcounts), host keys, map growth, a full map, and a writer's RSS
+ * staying bounded while its file grows.
  * Crash and multi-process cases are in test_store_crash.c.
  */
 #include <check.h>
+#include <ctype.h>
 #include <errno.h>
 #include <lmdb.h>
 #include <stdio.h>
@@ -939,6 +941,77 @@ END_TEST
 
 /* ---- map growth and a full map ----------------------------------------- */
 
+/* Resident KiB of this process's mappings of path (/proc/self/smaps). */
+static long mapped_rss_kib(const char *path)
+{
+    FILE *f = fopen("/proc/self/smaps", "re");
+    ck_assert_ptr_nonnull(f);
+    char line[4096];
+    long kib = 0;
+    int in = 0;
+    size_t pl = strlen(path);
+    while (fgets(line, sizeof(line), f)) {
+        size_t l = strcspn(line, "\n");
+        line[l] = '\0';
+        if (strchr(line, '-') && strchr(line, ':') && line[0] != 'R' &&
+            strchr(line, ' ') && isxdigit((unsigned char)line[0]))
+            in = l >= pl && !strcmp(line + l - pl, path);
+        else if (in && !strncmp(line, "Rss:", 4))
+            kib += strtol(line + 4, NULL, 10);
+    }
+    fclose(f);
+    return kib;
+}
+
+/* A writer's RSS must not grow with the file: each commit walks the
+ * B-trees through the map and the kernel maps neighbouring pages per
+ * fault, so without the store's trim the whole file ended up resident
+ * (~4 KiB per device of a task with backups). 3000 distinct backups
+ * (one commit each, as the recorder saves them) plus batched results. */
+START_TEST(test_store_writer_rss_bounded_by_map_trim)
+{
+    const char *dir = tst_tmpdir(0);
+    fn_store_t *st = tst_open(dir, 0, 0, 0);
+    char path[512], id[FN_STORE_ID_LEN + 1], task[FN_STORE_ID_LEN + 1];
+    snprintf(path, sizeof(path), "%s/data.mdb", dir);
+    tst_task(st, "rss", RUNNING, task);
+    fn_buf_t cfg;
+    fn_buf_init(&cfg, 0);
+    uint64_t x = 88172645463325252ull; /* xorshift: text zlib cannot shrink */
+    long peak = 0;
+    for (int d = 0; d < 3000; d++) {
+        char host[32];
+        snprintf(host, sizeof(host), "10.0.%d.%d:22", d / 250, d % 250);
+        fn_buf_reset(&cfg);
+        for (int i = 0; i < 60; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            fn_buf_printf(&cfg, " description %016llx%016llx\n",
+                          (unsigned long long)x, (unsigned long long)~x);
+        }
+        tst_log(st, task, host, "show version -> exit 0");
+        save(st, task, host, cfg.data, id);
+        long kib = mapped_rss_kib(path);
+        peak = kib > peak ? kib : peak;
+    }
+    struct stat sb;
+    ck_assert_int_eq(stat(path, &sb), 0);
+    ck_assert_int_gt(sb.st_size, 6 << 20); /* the file did grow */
+    /* trimmed every 16 commits / 1 MiB: 2-3 MiB here, not the file */
+    ck_assert_msg(peak < 4096, "data.mdb resident %ld KiB of a %lld KiB file",
+                  peak, (long long)(sb.st_size >> 10));
+    fn_buf_t out;
+    fn_buf_init(&out, 0); /* trimmed pages read back intact */
+    ck_assert_int_eq(fn_store_backup_get(st, id, NULL, &out), 0);
+    ck_assert_uint_eq(out.len, cfg.len);
+    ck_assert_mem_eq(out.data, cfg.data, cfg.len);
+    ck_assert_uint_eq(tst_count_logs(st, task), 3000);
+    fn_buf_cleanup(&out);
+    fn_buf_cleanup(&cfg);
+    fn_store_close(st);
+    tst_rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_store_map_grows_from_tiny)
 {
     const char *dir = tst_tmpdir(0);
@@ -1026,6 +1099,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_store_hostkey_pin_lookup_replace);
     tcase_add_test(tc, test_store_map_grows_from_tiny);
     tcase_add_test(tc, test_store_map_full_keeps_committed);
+    tcase_add_test(tc, test_store_writer_rss_bounded_by_map_trim);
     suite_add_tcase(s, tc);
     return s;
 }
