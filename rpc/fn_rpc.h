@@ -21,9 +21,9 @@
  * THREADS: call every function on the reactor thread (the one running
  * `base`), except fn_rpc_opts_init. evthread_use_pthreads() must have run
  * before event_base_new() (the completion-queue thread wakes the base).
- * Give the base 2 priorities (event_base_priority_init(base, 2)) before
- * anything adds events: gRPC completions then run at priority 0, ahead
- * of the engine's sessions, so streams keep flowing on a busy reactor.
+ * Leave the base at one priority: gRPC completions run in the same pass
+ * as the engine's sessions (a priority of their own made libevent poll
+ * again after each of them; see server.c).
  *
  * OWNERSHIP: engine, store, vendors, opts->config and base are kept
  * (borrowed until fn_rpc_free). opts' strings are copied; the token copy

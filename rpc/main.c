@@ -267,9 +267,8 @@ int main(int argc, char **argv)
     char err[512] = "";
     int rc = main_secrets(&a, &m);
     if (rc == 0 &&
-        (evthread_use_pthreads() < 0 || !(m.base = event_base_new()) ||
-         event_base_priority_init(m.base, 2) < 0))
-        rc = FN_EINTERNAL; /* 2 priorities: see fn_rpc.h */
+        (evthread_use_pthreads() < 0 || !(m.base = event_base_new())))
+        rc = FN_EINTERNAL; /* one priority: see fn_rpc.h */
     if (rc == 0 && (rc = main_open(&a, &m, err, sizeof(err))) < 0)
         fprintf(stderr, "flexnetd: %s\n", err[0] ? err : fn_strerror(rc));
     fn_buf_wipe(&m.token); /* the server keeps its own copy */

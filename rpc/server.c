@@ -36,6 +36,7 @@
 #define RPC_CANCEL_GRACE_MS     1000 /* after interrupting, before cancel-all */
 #define RPC_MAX_MSG             (4 * 1024 * 1024)
 #define RPC_REQUESTS_POSTED     8 /* per method, see rpc_on_start */
+#define RPC_WAKE_ROUNDS         8 /* hand-off lists taken per wakeup */
 
 static const fn_log_ctx_t rpc_log = {NULL, NULL, FN_LOGC_RPC};
 
@@ -118,10 +119,17 @@ static void rpc_process(struct fn_rpc *s, fn__rpc_op_t *list)
     }
 }
 
+/* Completions that the cq thread hands over while we process a list
+ * (a buffered SEND_MESSAGE completes within microseconds of its batch)
+ * are taken in the same wakeup, up to a cap so that a busy stream cannot
+ * starve the sessions (libuv caps work per wakeup the same way). */
 static void rpc_on_wake(evutil_socket_t fd, short what, void *arg)
 {
     struct fn_rpc *s = arg;
-    rpc_process(s, rpc_take(s));
+    fn__rpc_op_t *list;
+    for (int round = 0; round < RPC_WAKE_ROUNDS && (list = rpc_take(s));
+         round++)
+        rpc_process(s, list);
     rpc_check_drained(s);
 }
 
@@ -333,12 +341,14 @@ int fn_rpc_new(fn_rpc_t **out, struct event_base *base,
     s->vendors = vendors;
     s->config = o->config;
     s->op_shutdown.kind = FN__RPC_OP_SHUTDOWN;
+    /* Same priority as the sessions, on purpose. At priority 0 every
+     * completion made libevent run that queue alone and poll again: one
+     * epoll_wait per streamed message, each returning every ready SSH
+     * socket again (measured: 27% of flexnetd's CPU in epoll_wait at
+     * 1,000 devices, sessions starved, 1.4-1.6 ms CPU per device against
+     * ~1.0 without). Sends still chain within one loop pass: the wake
+     * event goes back to the tail of the active queue. */
     s->wake = event_new(base, -1, EV_PERSIST, rpc_on_wake, s);
-    /* Completions jump the queue: a SEND_MESSAGE completion starts the
-     * next send, so on a base busy with thousands of SSH sessions the
-     * stream rate would otherwise be one message per loop iteration. */
-    if (s->wake && event_base_get_npriorities(base) > 1)
-        event_priority_set(s->wake, 0);
     int rc = s->wake ? rpc_copy_opts(s, o) : -ENOMEM;
     if (rc == 0)
         rc = fn_http_new(&s->http, base);

@@ -80,9 +80,15 @@ class Env:
         self.token = token
         self.channels = []
         self.term_sent = False
-        if devices:
-            self._start_sim(list(sim_args))
-        self._start_daemon(list(daemon_args), valgrind, ready_timeout)
+        try:
+            if devices:
+                self._start_sim(list(sim_args))
+            self._start_daemon(list(daemon_args), valgrind, ready_timeout)
+        except BaseException:
+            # __exit__ never runs for a failed __init__: stop the
+            # simulator here, or it outlives the test holding its ports.
+            self.close()
+            raise
 
     def _start_sim(self, extra):
         cmd = [SIM, "--devices", str(self.devices), "--base-port",

@@ -79,11 +79,19 @@ def drive(env, args):
 
 
 def log_task(env):
+    """A task of one host and one command, made for the log scenario: the
+    recorder logs a line per result, so the RunTask scenarios' tasks have
+    ~20,000 log lines each and are no short stream."""
     stub = env.stub()
-    tasks = stub.ListTasks(pb.ListTasksRequest(name="bench-grpc",
-                                               page_size=1000),
-                           timeout=30).tasks
-    tid = tasks[-1].id
+    s = pb.TaskSpec(name="bench-log", hosts=["127.0.0.1:%d" % (PORT + 1)],
+                    steps=[pb.Step(kind=pb.STEP_KIND_COMMANDS,
+                                   commands=["show version"])],
+                    credentials=pb.Credentials(
+                        username="admin", password_env="FN_BENCH_PASSWORD",
+                        enable_password_env="FN_BENCH_ENABLE"))
+    tid = ""
+    for ev in stub.RunTask(s, timeout=120):
+        tid = tid or ev.task_id
     lines = sum(1 for _ in stub.GetTaskLog(pb.GetTaskLogRequest(
         task_id=tid), timeout=300))
     return tid, lines
