@@ -232,6 +232,10 @@ static void run_go(int status, const char *user, const char *secret,
     if (status == 0 && run->stopping)
         status = FN_ECANCELED;
     grpc_status_code code = run_fetch_code(status);
+    /* The task id goes out before the engine starts: the engine's first
+     * log line must not overtake the announced count. */
+    if (status == 0 && run->call)
+        run_announce(run);
     if (status == 0) {
         status = run_start(run, user, secret, err, sizeof(err));
         code = fn__rpc_status_of(status); /* a bad spec: INVALID_ARGUMENT */
@@ -246,8 +250,6 @@ static void run_go(int status, const char *user, const char *secret,
     fn_log_ctx_t ctx = {run->id, NULL, FN_LOGC_RPC};
     fn_log(FN_LOG_INFO, &ctx, "task started: %zu host(s), %zu step(s)",
            run->nhosts, run->spec->n_steps);
-    if (run->call)
-        run_announce(run);
 }
 
 static void run_fetch(fn__rpc_run_t *run)

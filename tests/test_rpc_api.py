@@ -74,7 +74,9 @@ def t_run_500():
     tid = summary.task_id
     check(all(e.task_id == tid for v in kinds.values() for e in v),
           "an event carries another task id")
-    first = kinds["progress"][0]
+    first = kinds["first"][0]
+    check(first.WhichOneof("event") == "progress",
+          "first event is a %s, not progress" % first.WhichOneof("event"))
     check(first.progress.total == DEVICES, "first event is not the count")
     state["task"] = tid
     state["results"] = len(keys)

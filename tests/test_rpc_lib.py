@@ -215,11 +215,13 @@ def spec(commands=("show version",), name="test", backup=False, **kw):
 
 
 def run_task(stub, s, md=(), timeout=120):
-    """Runs a task to its end; returns (events by kind, summary)."""
+    """Runs a task to its end; returns (events by kind, summary). The
+    kind "first" holds the very first event of the stream."""
     kinds = {}
     summary = None
     for ev in stub.RunTask(s, metadata=md, timeout=timeout):
         kind = ev.WhichOneof("event")
+        kinds.setdefault("first", [ev])
         kinds.setdefault(kind, []).append(ev)
         if kind == "summary":
             summary = ev.summary
