@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "fn_log.h"
+#include "fn_proc.h"
 
 #ifndef FLEXNET_VERSION
 #define FLEXNET_VERSION "0.1.0"
@@ -225,6 +226,8 @@ int fn__cli_ro_open(const char *cmd, const char *usage, unsigned allowed,
 int main(int argc, char **argv)
 {
     fn_log_configure(FN_LOG_WARN, 0, stderr);
+    if (fn_proc_protect_secrets() < 0)
+        fprintf(stderr, "flexnet: warning: core dumps stay enabled\n");
     /* `flexnet run ... | head` must not kill a task half-way through a
      * config change: a closed pipe only stops the printing. */
     signal(SIGPIPE, SIG_IGN);

@@ -28,6 +28,7 @@
 #include "fn_config.h"
 #include "fn_engine.h"
 #include "fn_err.h"
+#include "fn_proc.h"
 #include "fn_log.h"
 #include "fn_rpc.h"
 #include "fn_store.h"
@@ -255,6 +256,8 @@ static void main_close(main_ctx_t *m)
 
 int main(int argc, char **argv)
 {
+    if (fn_proc_protect_secrets() < 0)
+        fprintf(stderr, "flexnetd: warning: core dumps stay enabled\n");
     main_args_t a;
     if (main_parse(argc, argv, &a) < 0) {
         main_usage(stderr);

@@ -8,7 +8,13 @@
 
 #include "fn_buf.h"
 #include "fn_err.h"
+#include "fn_proc.h"
 #include "fn_time.h"
+
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 START_TEST(test_fn_strerror_covers_both_ranges)
 {
@@ -82,6 +88,45 @@ START_TEST(test_fn_time_monotonic)
 }
 END_TEST
 
+/* In a child, so the test runner itself stays dumpable. Exit code: 0 when
+ * the process ended as promised. */
+static int proc_child(const char *core_env)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (core_env)
+            setenv("FLEXNET_CORE_DUMPS", core_env, 1);
+        else
+            unsetenv("FLEXNET_CORE_DUMPS");
+        struct rlimit before;
+        getrlimit(RLIMIT_CORE, &before);
+        if (fn_proc_protect_secrets() < 0)
+            _exit(10);
+        struct rlimit after;
+        getrlimit(RLIMIT_CORE, &after);
+        int dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+        if (core_env) /* opted out: nothing changed */
+            _exit(after.rlim_cur == before.rlim_cur && dumpable == 1 ? 0 : 11);
+        if (after.rlim_cur != 0 || after.rlim_max != 0)
+            _exit(12);
+#ifndef __SANITIZE_ADDRESS__
+        if (dumpable != 0)
+            _exit(13);
+#endif
+        _exit(0);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 99;
+}
+
+START_TEST(test_fn_proc_protect_secrets)
+{
+    ck_assert_int_eq(proc_child(NULL), 0);
+    ck_assert_int_eq(proc_child("1"), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("common");
@@ -91,6 +136,7 @@ int main(void)
     tcase_add_test(tc, test_fn_buf_printf_and_steal);
     tcase_add_test(tc, test_fn_buf_wipe_zeroes);
     tcase_add_test(tc, test_fn_time_monotonic);
+    tcase_add_test(tc, test_fn_proc_protect_secrets);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
