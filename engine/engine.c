@@ -99,11 +99,11 @@ struct evdns_base *fn__engine_dns(fn_engine_t *e)
 static void engine_reap(fn_engine_t *e)
 {
     while (e->reap) {
-        fn_session_t *s = e->reap;
-        e->reap = s->reap_next;
-        s->reap_next = NULL;
+        fn_dev_t *s = e->reap;
+        e->reap = s->live->reap_next;
+        s->live->reap_next = NULL;
         fn__session_free_resources(s);
-        fn__task_on_closed(s->task, s);
+        fn__task_on_closed(s->task, s); /* then returns s->live to its pool */
     }
 }
 
@@ -112,7 +112,7 @@ static void engine_admit(fn_engine_t *e)
     for (fn_task_t *t = e->tasks; t; t = fn__task_next(t)) {
         while (fn__task_can_start(t) && e->sessions < e->opts.max_sessions &&
                e->handshakes < e->opts.max_handshakes) {
-            fn_session_t *s = fn__task_next_idle(t);
+            fn_dev_t *s = fn__task_next_idle(t);
             if (!s)
                 break;
             fn__session_start(s);
@@ -283,4 +283,7 @@ void fn_engine_stats(const fn_engine_t *e, fn_engine_stats_t *st)
     st->sessions_peak = e->sessions_peak;
     st->handshakes = e->handshakes;
     st->sessions_total = e->sessions_total;
+    st->live = e->live;
+    st->live_peak = e->live_peak;
+    st->device_bytes = sizeof(fn_dev_t);
 }

@@ -354,12 +354,17 @@ int fn_engine_cancel(fn_engine_t *e, const char *task_id);
 size_t fn_engine_task_count(const fn_engine_t *e);
 
 /* Counters for benchmarks and health: sessions open now, their peak,
- * handshakes in flight. */
+ * handshakes in flight; live connection records (lent to at most
+ * `concurrency` devices per task) and their peak; the bytes each target
+ * device costs for a whole task while it has no live connection. */
 typedef struct fn_engine_stats {
     unsigned sessions;
     unsigned sessions_peak;
     unsigned handshakes;
     uint64_t sessions_total;
+    unsigned live;
+    unsigned live_peak;
+    size_t device_bytes;
 } fn_engine_stats_t;
 void fn_engine_stats(const fn_engine_t *e, fn_engine_stats_t *st);
 

@@ -2,10 +2,11 @@
  * session.c — drives one device's SSH session from CONNECT to READY and
  * runs the commands the task hands it, on the reactor thread.
  *
- * Owns: the socket (until libssh owns it), the libssh session and
- * channel, the matcher, four embedded events (read, write, timer, and
- * "read more" for capped reads) and the write queue. Borrows: the task,
- * host, vendor profile, engine.
+ * Owns, in the live session (fn_session_t) the task lends the device
+ * while it connects or runs: the socket (until libssh owns it), the
+ * libssh session and channel, the matcher, four embedded events (read,
+ * write, timer, and "read more" for capped reads) and the write queue.
+ * Borrows: the device record, task, host, vendor profile, engine.
  * Does not: decide what to run next, retry policy, reporting: the task
  * (task.c) does. Never touches LMDB or gRPC. Never frees itself inside
  * its own callback stack: fn__session_close marks CLOSING and the
@@ -53,33 +54,33 @@ const char *fn__session_state_name(int st)
 /* ------------------------------------------------------------------ */
 /* helpers */
 
-static fn_engine_t *sess_engine(const fn_session_t *s)
+static fn_engine_t *sess_engine(const fn_dev_t *s)
 {
     return fn__task_engine(s->task);
 }
 
-static void sess_reason(fn_session_t *s, const char *fmt, ...)
+static void sess_reason(fn_dev_t *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static void sess_reason(fn_session_t *s, const char *fmt, ...)
+static void sess_reason(fn_dev_t *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+    vsnprintf(s->live->reason, sizeof(s->live->reason), fmt, ap);
     va_end(ap);
 }
 
-static void sess_timer(fn_session_t *s, unsigned ms)
+static void sess_timer(fn_dev_t *s, unsigned ms)
 {
     struct timeval tv = {ms / 1000, (long)(ms % 1000) * 1000};
-    evtimer_add(&s->tev, &tv);
+    evtimer_add(&s->live->tev, &tv);
 }
 
 /* Only a timer that was assigned may be deleted: libevent warns about
  * (and rejects) an event without a base. */
-static void sess_timer_stop(fn_session_t *s)
+static void sess_timer_stop(fn_dev_t *s)
 {
-    if (s->tev_set)
-        evtimer_del(&s->tev);
+    if (s->live->tev_set)
+        evtimer_del(&s->live->tev);
 }
 
 /* Reads were capped with data left: come back in the NEXT loop iteration
@@ -87,25 +88,25 @@ static void sess_timer_stop(fn_session_t *s)
  * a session whose device outpaces the engine (a loaded or slow engine)
  * would loop forever in one pass: no timer (command timeouts) and no
  * other session would ever get a turn. */
-static void sess_read_later(fn_session_t *s)
+static void sess_read_later(fn_dev_t *s)
 {
     static const struct timeval now = {0, 0};
-    if (s->tev_set)
-        evtimer_add(&s->mev, &now);
+    if (s->live->tev_set)
+        evtimer_add(&s->live->mev, &now);
 }
 
-static void sess_read_later_stop(fn_session_t *s)
+static void sess_read_later_stop(fn_dev_t *s)
 {
-    if (s->tev_set)
-        evtimer_del(&s->mev);
+    if (s->live->tev_set)
+        evtimer_del(&s->live->mev);
 }
 
-static void sess_handshake(fn_session_t *s, int on)
+static void sess_handshake(fn_dev_t *s, int on)
 {
     fn_engine_t *e = sess_engine(s);
-    if (on == s->in_handshake)
+    if (on == s->live->in_handshake)
         return;
-    s->in_handshake = on;
+    s->live->in_handshake = on;
     if (on) {
         e->handshakes++;
     } else {
@@ -114,7 +115,7 @@ static void sess_handshake(fn_session_t *s, int on)
     }
 }
 
-static void sess_set_state(fn_session_t *s, int st)
+static void sess_set_state(fn_dev_t *s, int st)
 {
     if (fn_log_enabled(FN_LOG_DEBUG, FN_LOGC_SESSION)) {
         fn_log_ctx_t ctx = {fn_task_id(s->task), fn_host_name(s->host),
@@ -144,9 +145,10 @@ static void sess_set_state(fn_session_t *s, int st)
     }
 }
 
-static int sess_ssh_error(fn_session_t *s, const char *what)
+static int sess_ssh_error(fn_dev_t *s, const char *what)
 {
-    sess_reason(s, "%s: %s", what, s->ssh ? ssh_get_error(s->ssh) : "?");
+    sess_reason(s, "%s: %s", what,
+                s->live->ssh ? ssh_get_error(s->live->ssh) : "?");
     return FN_ESSH;
 }
 
@@ -154,7 +156,7 @@ static int sess_ssh_error(fn_session_t *s, const char *what)
 /* socket */
 
 /* Numeric addresses only; returns FN_EAGAIN for a name (resolve it). */
-static int sess_sockaddr(fn_session_t *s, struct sockaddr_storage *ss,
+static int sess_sockaddr(fn_dev_t *s, struct sockaddr_storage *ss,
                          socklen_t *len)
 {
     const char *addr = fn_host_address(s->host);
@@ -180,9 +182,9 @@ static int sess_sockaddr(fn_session_t *s, struct sockaddr_storage *ss,
 static void sess_on_read(evutil_socket_t fd, short what, void *arg);
 static void sess_on_write(evutil_socket_t fd, short what, void *arg);
 
-static void sess_fail(fn_session_t *s, int rc);
+static void sess_fail(fn_dev_t *s, int rc);
 
-static int sess_connect_to(fn_session_t *s, const struct sockaddr *sa,
+static int sess_connect_to(fn_dev_t *s, const struct sockaddr *sa,
                            socklen_t len)
 {
     int fd =
@@ -194,18 +196,18 @@ static int sess_connect_to(fn_session_t *s, const struct sockaddr *sa,
     }
     int one = 1; /* Nagle + delayed ACK cost ~130 ms per session here */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    s->fd = fd;
+    s->live->fd = fd;
     struct event_base *b = sess_engine(s)->base;
-    event_assign(&s->rev, b, fd, EV_READ | EV_PERSIST, sess_on_read, s);
-    event_assign(&s->wev, b, fd, EV_WRITE | EV_PERSIST, sess_on_write, s);
-    s->evs_added = 1;
+    event_assign(&s->live->rev, b, fd, EV_READ | EV_PERSIST, sess_on_read, s);
+    event_assign(&s->live->wev, b, fd, EV_WRITE | EV_PERSIST, sess_on_write, s);
+    s->live->evs_added = 1;
     if (connect(fd, sa, len) < 0 && errno != EINPROGRESS) {
         int rc = -errno;
         sess_reason(s, "connect: %s", strerror(errno));
         return errno == ECONNREFUSED ? FN_EREFUSED : rc;
     }
-    event_add(&s->wev, NULL);
-    s->wev_on = 1;
+    event_add(&s->live->wev, NULL);
+    s->live->wev_on = 1;
     return FN_EAGAIN;
 }
 
@@ -213,8 +215,8 @@ static int sess_connect_to(fn_session_t *s, const struct sockaddr *sa,
  * often than on both), else whatever came. */
 static void sess_on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
 {
-    fn_session_t *s = arg;
-    s->dns_req = NULL;
+    fn_dev_t *s = arg;
+    s->live->dns_req = NULL;
     if (err == EVUTIL_EAI_CANCEL) {
         if (ai)
             evutil_freeaddrinfo(ai);
@@ -242,7 +244,7 @@ static void sess_on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
 
 /* Names resolve on the reactor with evdns (libssh's getaddrinfo would
  * block it); the answer may come before this returns (hosts file). */
-static int sess_resolve(fn_session_t *s)
+static int sess_resolve(fn_dev_t *s)
 {
     struct evdns_base *dns = fn__engine_dns(sess_engine(s));
     if (!dns) {
@@ -256,12 +258,12 @@ static int sess_resolve(fn_session_t *s)
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    s->dns_req = evdns_getaddrinfo(dns, fn_host_address(s->host), port, &hints,
-                                   sess_on_resolved, s);
+    s->live->dns_req = evdns_getaddrinfo(dns, fn_host_address(s->host), port,
+                                         &hints, sess_on_resolved, s);
     return FN_EAGAIN;
 }
 
-static int sess_socket(fn_session_t *s)
+static int sess_socket(fn_dev_t *s)
 {
     struct sockaddr_storage ss;
     socklen_t len = 0;
@@ -274,52 +276,53 @@ static int sess_socket(fn_session_t *s)
 /* ------------------------------------------------------------------ */
 /* write queue */
 
-static int sess_flush(fn_session_t *s)
+static int sess_flush(fn_dev_t *s)
 {
-    while (s->wq_off < s->wq.len) {
-        int n = ssh_channel_write(s->ch, s->wq.data + s->wq_off,
-                                  (uint32_t)(s->wq.len - s->wq_off));
+    while (s->live->wq_off < s->live->wq.len) {
+        int n =
+            ssh_channel_write(s->live->ch, s->live->wq.data + s->live->wq_off,
+                              (uint32_t)(s->live->wq.len - s->live->wq_off));
         if (n == SSH_ERROR)
             return sess_ssh_error(s, "channel write");
         if (n <= 0)
             break; /* window full: the next read event retries */
-        s->wq_off += (size_t)n;
+        s->live->wq_off += (size_t)n;
     }
-    if (s->wq_off == s->wq.len && s->wq.len) {
-        fn_buf_wipe(&s->wq); /* may have held the enable password */
-        s->wq_off = 0;
+    if (s->live->wq_off == s->live->wq.len && s->live->wq.len) {
+        fn_buf_wipe(&s->live->wq); /* may have held the enable password */
+        s->live->wq_off = 0;
     }
     return 0;
 }
 
-static void sess_update_write(fn_session_t *s)
+static void sess_update_write(fn_dev_t *s)
 {
-    int want = s->wq_off < s->wq.len;
-    if (s->ssh && (ssh_get_poll_flags(s->ssh) & SSH_WRITE_PENDING))
+    int want = s->live->wq_off < s->live->wq.len;
+    if (s->live->ssh && (ssh_get_poll_flags(s->live->ssh) & SSH_WRITE_PENDING))
         want = 1;
     if (s->state == FN_SS_CONNECT)
         want = 1;
-    if (want && !s->wev_on)
-        event_add(&s->wev, NULL);
-    else if (!want && s->wev_on)
-        event_del(&s->wev);
-    s->wev_on = want;
+    if (want && !s->live->wev_on)
+        event_add(&s->live->wev, NULL);
+    else if (!want && s->live->wev_on)
+        event_del(&s->live->wev);
+    s->live->wev_on = want;
 }
 
-int fn__session_send(fn_session_t *s, const char *cmd, int job)
+int fn__session_send(fn_dev_t *s, const char *cmd, int job)
 {
     const fn_task_spec_t *sp = fn__task_spec(s->task);
     int secret = job == JOB_ENABLE_PASS;
-    fn_matcher_begin(s->m, secret ? NULL : cmd);
-    if (fn_buf_append_str(&s->wq, cmd) < 0 ||
-        fn_buf_append(&s->wq, "\n", 1) < 0) {
+    fn_matcher_begin(s->live->m, secret ? NULL : cmd);
+    if (fn_buf_append_str(&s->live->wq, cmd) < 0 ||
+        fn_buf_append(&s->live->wq, "\n", 1) < 0) {
         sess_reason(s, "out of memory queueing a command");
         return -ENOMEM;
     }
-    s->job = job;
-    s->cmd_text = secret ? "" : cmd;
-    s->cmd_wall_us = fn_time_wall_us();
-    s->cmd_mono_us = fn_time_mono_us();
+    s->live->job = job;
+    s->live->cmd_text = secret ? "" : cmd;
+    s->live->cmd_wall_us = fn_time_wall_us();
+    s->live->cmd_mono_us = fn_time_mono_us();
     if (job == JOB_USER || job == JOB_CONFIG_ENTER || job == JOB_CONFIG_LEAVE)
         sess_set_state(s, FN_SS_RUNNING);
     unsigned ms = sp->command_timeout_ms;
@@ -336,11 +339,11 @@ int fn__session_send(fn_session_t *s, const char *cmd, int job)
 /* ------------------------------------------------------------------ */
 /* states, in diagram order */
 
-static int session_on_connect(fn_session_t *s)
+static int session_on_connect(fn_dev_t *s)
 {
     int err = 0;
     socklen_t len = sizeof(err);
-    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+    if (getsockopt(s->live->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
         err = errno;
     if (err == EINPROGRESS || err == EALREADY)
         return FN_EAGAIN;
@@ -352,7 +355,7 @@ static int session_on_connect(fn_session_t *s)
     return 0;
 }
 
-static int sess_ssh_options(fn_session_t *s)
+static int sess_ssh_options(fn_dev_t *s)
 {
     const fn_engine_t *e = sess_engine(s);
     int legacy = fn_host_legacy_algos(s->host);
@@ -361,13 +364,14 @@ static int sess_ssh_options(fn_session_t *s)
     static const char *const names[] = {"kex", "hostkeys", "ciphers", "macs"};
     long port = (long)fn_host_port(s->host);
     int zero = 0;
-    socket_t fd = s->fd;
+    socket_t fd = s->live->fd;
     int rc = 0;
-    rc |= ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &zero);
-    rc |= ssh_options_set(s->ssh, SSH_OPTIONS_HOST, fn_host_address(s->host));
-    rc |= ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &port);
-    rc |= ssh_options_set(s->ssh, SSH_OPTIONS_FD, &fd);
-    rc |= ssh_options_set(s->ssh, SSH_OPTIONS_COMPRESSION,
+    rc |= ssh_options_set(s->live->ssh, SSH_OPTIONS_PROCESS_CONFIG, &zero);
+    rc |= ssh_options_set(s->live->ssh, SSH_OPTIONS_HOST,
+                          fn_host_address(s->host));
+    rc |= ssh_options_set(s->live->ssh, SSH_OPTIONS_PORT, &port);
+    rc |= ssh_options_set(s->live->ssh, SSH_OPTIONS_FD, &fd);
+    rc |= ssh_options_set(s->live->ssh, SSH_OPTIONS_COMPRESSION,
                           fn_host_compression(s->host) ? "yes" : "no");
     for (int i = 0; i < 4; i++) {
         const char *v = fn_host_algos(s->host, names[i]);
@@ -375,15 +379,15 @@ static int sess_ssh_options(fn_session_t *s)
             v = fn__engine_algos(e, legacy, i);
         if (!v)
             continue;
-        if (ssh_options_set(s->ssh, opt_of[i], v) < 0)
+        if (ssh_options_set(s->live->ssh, opt_of[i], v) < 0)
             return sess_ssh_error(s, names[i]);
         if (i >= 2) /* same list both directions */
-            rc |= ssh_options_set(s->ssh, opt_of[i] + 1, v);
+            rc |= ssh_options_set(s->live->ssh, opt_of[i] + 1, v);
     }
     return rc < 0 ? sess_ssh_error(s, "ssh options") : 0;
 }
 
-static int sess_username(fn_session_t *s, char *out, size_t len)
+static int sess_username(fn_dev_t *s, char *out, size_t len)
 {
     const char *u = fn_host_username(s->host);
     if (!u)
@@ -398,9 +402,9 @@ static int sess_username(fn_session_t *s, char *out, size_t len)
 
 /* Algorithm mismatches show either as libssh's "no match" or, when the
  * device noticed first, as a closed socket: both get a hint. */
-static int sess_kex_error(fn_session_t *s)
+static int sess_kex_error(fn_dev_t *s)
 {
-    const char *e = ssh_get_error(s->ssh);
+    const char *e = ssh_get_error(s->live->ssh);
     int legacy = fn_host_legacy_algos(s->host);
     const char *hint = legacy ? ""
                               : "; an old device may need "
@@ -418,24 +422,24 @@ static int sess_kex_error(fn_session_t *s)
     return FN_ESSH;
 }
 
-static int session_on_kex(fn_session_t *s)
+static int session_on_kex(fn_dev_t *s)
 {
-    if (!s->ssh) {
+    if (!s->live->ssh) {
         char user[256];
-        s->ssh = ssh_new();
-        if (!s->ssh)
+        s->live->ssh = ssh_new();
+        if (!s->live->ssh)
             return sess_reason(s, "ssh_new failed"), -ENOMEM;
         int rc = sess_ssh_options(s);
         if (rc == 0 && sess_username(s, user, sizeof(user)) == 0)
-            rc = ssh_options_set(s->ssh, SSH_OPTIONS_USER, user) < 0
+            rc = ssh_options_set(s->live->ssh, SSH_OPTIONS_USER, user) < 0
                      ? sess_ssh_error(s, "user")
                      : 0;
         if (rc < 0)
             return rc;
-        ssh_set_blocking(s->ssh, 0);
-        event_add(&s->rev, NULL);
+        ssh_set_blocking(s->live->ssh, 0);
+        event_add(&s->live->rev, NULL);
     }
-    int rc = ssh_connect(s->ssh);
+    int rc = ssh_connect(s->live->ssh);
     if (rc == SSH_AGAIN)
         return FN_EAGAIN;
     if (rc != SSH_OK)
@@ -444,12 +448,12 @@ static int session_on_kex(fn_session_t *s)
     return 0;
 }
 
-static int session_on_hostkey(fn_session_t *s)
+static int session_on_hostkey(fn_dev_t *s)
 {
     ssh_key key = NULL;
     unsigned char *hash = NULL;
     size_t hlen = 0;
-    if (ssh_get_server_publickey(s->ssh, &key) < 0)
+    if (ssh_get_server_publickey(s->live->ssh, &key) < 0)
         return sess_ssh_error(s, "server public key");
     int rc =
         ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen);
@@ -472,41 +476,41 @@ static int session_on_hostkey(fn_session_t *s)
 
 /* The password for this host: its password_env, else the task's. The
  * env copy is owned by the session and wiped when auth ends. */
-static const char *sess_password(fn_session_t *s)
+static const char *sess_password(fn_dev_t *s)
 {
-    if (s->password)
-        return s->password;
+    if (s->live->password)
+        return s->live->password;
     const char *env = fn_host_password_env(s->host);
     const char *v = env ? getenv(env) : NULL;
     if (v) {
-        s->password = strdup(v);
-        return s->password;
+        s->live->password = strdup(v);
+        return s->live->password;
     }
     return fn__task_password(s->task, 0);
 }
 
-static void sess_wipe_password(fn_session_t *s)
+static void sess_wipe_password(fn_dev_t *s)
 {
-    if (s->password) {
-        fn_memwipe(s->password, strlen(s->password));
-        free(s->password);
-        s->password = NULL;
+    if (s->live->password) {
+        fn_memwipe(s->live->password, strlen(s->live->password));
+        free(s->live->password);
+        s->live->password = NULL;
     }
 }
 
-static int sess_auth_key(fn_session_t *s, const char *path)
+static int sess_auth_key(fn_dev_t *s, const char *path)
 {
     ssh_key key = NULL;
     if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
         sess_reason(s, "cannot load key file %s", path);
         return FN_ECREDS;
     }
-    int rc = ssh_userauth_publickey(s->ssh, NULL, key);
+    int rc = ssh_userauth_publickey(s->live->ssh, NULL, key);
     ssh_key_free(key);
     return rc;
 }
 
-static int session_on_auth(fn_session_t *s)
+static int session_on_auth(fn_dev_t *s)
 {
     const char *key = fn_host_key_file(s->host);
     if (!key)
@@ -522,7 +526,7 @@ static int session_on_auth(fn_session_t *s)
             sess_reason(s, "no password and no key file for this host");
             return FN_ECREDS;
         }
-        rc = ssh_userauth_password(s->ssh, NULL, pw);
+        rc = ssh_userauth_password(s->live->ssh, NULL, pw);
     }
     if (rc == SSH_AUTH_AGAIN)
         return FN_EAGAIN;
@@ -542,7 +546,7 @@ static int session_on_auth(fn_session_t *s)
 
 /* The channel phases share one shape: libssh's SSH_AGAIN waits, an
  * error names the phase, success moves to `next`. */
-static int sess_chan_result(fn_session_t *s, int rc, const char *what, int next)
+static int sess_chan_result(fn_dev_t *s, int rc, const char *what, int next)
 {
     if (rc == SSH_AGAIN)
         return FN_EAGAIN;
@@ -552,70 +556,70 @@ static int sess_chan_result(fn_session_t *s, int rc, const char *what, int next)
     return 0;
 }
 
-static int session_on_channel(fn_session_t *s)
+static int session_on_channel(fn_dev_t *s)
 {
-    if (!s->ch && !(s->ch = ssh_channel_new(s->ssh)))
+    if (!s->live->ch && !(s->live->ch = ssh_channel_new(s->live->ssh)))
         return sess_ssh_error(s, "channel");
-    return sess_chan_result(s, ssh_channel_open_session(s->ch), "channel open",
-                            FN_SS_PTY);
+    return sess_chan_result(s, ssh_channel_open_session(s->live->ch),
+                            "channel open", FN_SS_PTY);
 }
 
-static int session_on_pty(fn_session_t *s)
+static int session_on_pty(fn_dev_t *s)
 {
-    int rc = ssh_channel_request_pty_size(s->ch, "xterm", SESS_PTY_COLS,
+    int rc = ssh_channel_request_pty_size(s->live->ch, "xterm", SESS_PTY_COLS,
                                           SESS_PTY_ROWS);
     return sess_chan_result(s, rc, "pty request", FN_SS_SHELL);
 }
 
-static int session_on_shell(fn_session_t *s)
+static int session_on_shell(fn_dev_t *s)
 {
-    int rc = ssh_channel_request_shell(s->ch);
-    if (rc == SSH_OK && !s->m &&
-        fn_matcher_new(&s->m, s->vendor, fn__task_spec(s->task)->max_output) <
-            0)
+    int rc = ssh_channel_request_shell(s->live->ch);
+    if (rc == SSH_OK && !s->live->m &&
+        fn_matcher_new(&s->live->m, s->vendor,
+                       fn__task_spec(s->task)->max_output) < 0)
         return sess_reason(s, "out of memory"), -ENOMEM;
     if (rc == SSH_OK) { /* before PROMPT's on-enter hook */
-        fn_matcher_begin(s->m, NULL);
-        s->job = JOB_NONE;
+        fn_matcher_begin(s->live->m, NULL);
+        s->live->job = JOB_NONE;
         s->setup_i = 0;
     }
     return sess_chan_result(s, rc, "shell request", FN_SS_PROMPT);
 }
 
 /* PREPARE: enable if needed, then the vendor's setup commands. */
-static int sess_prepare_next(fn_session_t *s)
+static int sess_prepare_next(fn_dev_t *s)
 {
     const char *enable_pw = fn__task_password(s->task, 1);
     const char *enable = fn_vendor_enable_command(s->vendor);
-    if (s->job == JOB_NONE && enable_pw && enable &&
-        fn_matcher_mode(s->m) == FN_VENDOR_MODE_USER)
+    if (s->live->job == JOB_NONE && enable_pw && enable &&
+        fn_matcher_mode(s->live->m) == FN_VENDOR_MODE_USER)
         return fn__session_send(s, enable, JOB_ENABLE);
-    if (s->job == JOB_ENABLE_PASS &&
-        fn_matcher_mode(s->m) == FN_VENDOR_MODE_USER)
+    if (s->live->job == JOB_ENABLE_PASS &&
+        fn_matcher_mode(s->live->m) == FN_VENDOR_MODE_USER)
         fn__task_log(s->task, s, FN_LOG_WARN,
                      "enable failed: still in user mode");
     if (s->setup_i < fn_vendor_setup_count(s->vendor)) {
         const char *cmd = fn_vendor_setup_at(s->vendor, s->setup_i++);
         return fn__session_send(s, cmd, JOB_SETUP);
     }
-    s->job = JOB_NONE;
+    s->live->job = JOB_NONE;
     sess_set_state(s, FN_SS_READY);
     fn__task_on_ready(s->task, s);
     return 0;
 }
 
 /* One matcher event in PROMPT / PREPARE / RUNNING. */
-static int sess_on_match(fn_session_t *s, int ev)
+static int sess_on_match(fn_dev_t *s, int ev)
 {
     if (ev & FN_MATCH_PAGER) {
-        const char *ans = fn_matcher_pager_answer(s->m);
-        if (fn_buf_append_str(&s->wq, ans) < 0)
+        const char *ans = fn_matcher_pager_answer(s->live->m);
+        if (fn_buf_append_str(&s->live->wq, ans) < 0)
             return -ENOMEM;
         int rc = sess_flush(s);
         if (rc < 0)
             return rc;
     }
-    if ((ev & FN_MATCH_PASSWORD) && s->job == JOB_ENABLE) {
+    if ((ev & FN_MATCH_PASSWORD) && s->live->job == JOB_ENABLE) {
         const char *pw = fn__task_password(s->task, 1);
         return fn__session_send(s, pw ? pw : "", JOB_ENABLE_PASS);
     }
@@ -631,22 +635,22 @@ static int sess_on_match(fn_session_t *s, int ev)
         return sess_prepare_next(s);
     if (s->state == FN_SS_RUNNING) {
         fn_match_result_t r;
-        fn_matcher_finish(s->m, &r);
+        fn_matcher_finish(s->live->m, &r);
         sess_set_state(s, FN_SS_READY);
         fn__task_on_result(s->task, s, r.exit_code, &r, "");
     }
     return 0;
 }
 
-static int sess_read_some(fn_session_t *s)
+static int sess_read_some(fn_dev_t *s)
 {
     fn_engine_t *e = sess_engine(s);
     unsigned cap = e->opts.ops_per_wakeup;
     for (unsigned i = 0; i < cap; i++) {
-        int n = ssh_channel_read_nonblocking(s->ch, e->scratch,
+        int n = ssh_channel_read_nonblocking(s->live->ch, e->scratch,
                                              (uint32_t)e->scratch_len, 0);
-        if (n == SSH_EOF || (n == 0 && (ssh_channel_is_eof(s->ch) ||
-                                        ssh_channel_is_closed(s->ch)))) {
+        if (n == SSH_EOF || (n == 0 && (ssh_channel_is_eof(s->live->ch) ||
+                                        ssh_channel_is_closed(s->live->ch)))) {
             sess_reason(s, "connection closed by the device");
             return FN_ECLOSED;
         }
@@ -656,7 +660,7 @@ static int sess_read_some(fn_session_t *s)
             return 0;
         /* READY: output between commands; the matcher (done) only
          * counts the blanks after the prompt for the next echo line */
-        int ev = fn_matcher_feed(s->m, e->scratch, (size_t)n);
+        int ev = fn_matcher_feed(s->live->m, e->scratch, (size_t)n);
         if (s->state == FN_SS_READY)
             continue;
         if (ev) {
@@ -665,12 +669,12 @@ static int sess_read_some(fn_session_t *s)
                 return rc;
         }
     }
-    if (ssh_channel_poll(s->ch, 0) > 0) /* capped: come back later */
+    if (ssh_channel_poll(s->live->ch, 0) > 0) /* capped: come back later */
         sess_read_later(s);
     return 0;
 }
 
-static int session_on_io(fn_session_t *s)
+static int session_on_io(fn_dev_t *s)
 {
     int rc = sess_flush(s);
     if (rc == 0)
@@ -683,7 +687,7 @@ static int session_on_io(fn_session_t *s)
 /* ------------------------------------------------------------------ */
 /* dispatcher */
 
-static int sess_step(fn_session_t *s)
+static int sess_step(fn_dev_t *s)
 {
     switch (s->state) {
     case FN_SS_CONNECT:
@@ -716,22 +720,22 @@ static int sess_step(fn_session_t *s)
 }
 
 /* Connect and handshake failures may be retried; the task decides. */
-static int sess_retryable(const fn_session_t *s, int rc)
+static int sess_retryable(const fn_dev_t *s, int rc)
 {
     if (s->state > FN_SS_KEX || rc == FN_EPARSE || rc == -ENOMEM ||
         rc == FN_ENOTFOUND)
         return 0;
-    return strstr(s->reason, "no common algorithm") == NULL;
+    return strstr(s->live->reason, "no common algorithm") == NULL;
 }
 
-static void sess_fail(fn_session_t *s, int rc)
+static void sess_fail(fn_dev_t *s, int rc)
 {
-    if (!s->reason[0])
+    if (!s->live->reason[0])
         sess_reason(s, "%s", fn_strerror(rc));
     fn__task_on_failure(s->task, s, rc, sess_retryable(s, rc));
 }
 
-static void sess_dispatch(fn_session_t *s)
+static void sess_dispatch(fn_dev_t *s)
 {
     int rc = 0;
     for (int i = 0; i < SESS_MAX_STEPS_PER_EVENT && rc == 0; i++) {
@@ -758,15 +762,15 @@ static void sess_on_more(evutil_socket_t fd, short what, void *arg)
 
 static void sess_on_write(evutil_socket_t fd, short what, void *arg)
 {
-    fn_session_t *s = arg;
-    if (s->ssh && s->state > FN_SS_KEX && s->state <= FN_SS_RUNNING)
-        ssh_blocking_flush(s->ssh, 0);
+    fn_dev_t *s = arg;
+    if (s->live->ssh && s->state > FN_SS_KEX && s->state <= FN_SS_RUNNING)
+        ssh_blocking_flush(s->live->ssh, 0);
     sess_dispatch(s);
 }
 
 static void sess_on_timer(evutil_socket_t fd, short what, void *arg)
 {
-    fn_session_t *s = arg;
+    fn_dev_t *s = arg;
     const fn_task_spec_t *sp = fn__task_spec(s->task);
     switch (s->state) {
     case FN_SS_BACKOFF:
@@ -777,7 +781,7 @@ static void sess_on_timer(evutil_socket_t fd, short what, void *arg)
     case FN_SS_KEX:
     case FN_SS_HOSTKEY:
         sess_reason(s, "%s timed out after %u ms",
-                    s->dns_req                  ? "name resolution"
+                    s->live->dns_req            ? "name resolution"
                     : s->state == FN_SS_CONNECT ? "TCP connect"
                                                 : "SSH handshake",
                     sp->connect_timeout_ms);
@@ -785,9 +789,9 @@ static void sess_on_timer(evutil_socket_t fd, short what, void *arg)
         return;
     case FN_SS_RUNNING: {
         fn_match_result_t r;
-        fn_matcher_finish(s->m, &r);
+        fn_matcher_finish(s->live->m, &r);
         sess_reason(s, "no prompt within the command timeout");
-        fn__task_on_result(s->task, s, FN_EXIT_TIMEOUT, &r, s->reason);
+        fn__task_on_result(s->task, s, FN_EXIT_TIMEOUT, &r, s->live->reason);
         return;
     }
     default:
@@ -800,29 +804,60 @@ static void sess_on_timer(evutil_socket_t fd, short what, void *arg)
 /* ------------------------------------------------------------------ */
 /* lifecycle (engine and task call these) */
 
-void fn__session_init(fn_session_t *s, fn_task_t *t, unsigned idx)
+void fn__session_init(fn_dev_t *s, fn_task_t *t, unsigned idx)
 {
     s->task = t;
     s->idx = idx;
-    s->fd = -1;
     s->state = FN_SS_IDLE;
-    fn_buf_init(&s->wq, 1 << 20);
-    struct event_base *b = sess_engine(s)->base;
-    s->tev_set = evtimer_assign(&s->tev, b, sess_on_timer, s) == 0 &&
-                 evtimer_assign(&s->mev, b, sess_on_more, s) == 0;
 }
 
-int fn__session_is_active(const fn_session_t *s)
+void fn__session_attach(fn_dev_t *s, fn_session_t *lv)
+{
+    memset(lv, 0, sizeof(*lv));
+    lv->fd = -1;
+    fn_buf_init(&lv->wq, 1 << 20);
+    struct event_base *b = sess_engine(s)->base;
+    lv->tev_set = evtimer_assign(&lv->tev, b, sess_on_timer, s) == 0 &&
+                  evtimer_assign(&lv->mev, b, sess_on_more, s) == 0;
+    s->live = lv;
+}
+
+/* The reason outlives the connection only when something failed: a
+ * finished device keeps no string. */
+fn_session_t *fn__session_detach(fn_dev_t *s)
+{
+    fn_session_t *lv = s->live;
+    if (!lv)
+        return NULL;
+    if (lv->reason[0]) {
+        char *r = strdup(lv->reason);
+        if (r) {
+            free(s->reason);
+            s->reason = r;
+        }
+    }
+    s->live = NULL;
+    return lv;
+}
+
+const char *fn__session_reason(const fn_dev_t *s)
+{
+    if (s->live)
+        return s->live->reason;
+    return s->reason ? s->reason : "";
+}
+
+int fn__session_is_active(const fn_dev_t *s)
 {
     return s->state != FN_SS_IDLE && s->state != FN_SS_DONE &&
            s->state != FN_SS_BACKOFF;
 }
 
-void fn__session_start(fn_session_t *s)
+void fn__session_start(fn_dev_t *s)
 {
     fn_engine_t *e = sess_engine(s);
-    if (!s->counted) {
-        s->counted = 1;
+    if (!s->live->counted) {
+        s->live->counted = 1;
         e->sessions++;
         e->sessions_total++;
         if (e->sessions > e->sessions_peak)
@@ -831,7 +866,9 @@ void fn__session_start(fn_session_t *s)
     if (!s->t_first_us)
         s->t_first_us = fn_time_mono_us();
     s->tries++;
-    s->reason[0] = '\0';
+    s->live->reason[0] = '\0';
+    free(s->reason); /* a new attempt: no stale failure */
+    s->reason = NULL;
     sess_handshake(s, 1);
     sess_set_state(s, FN_SS_CONNECT);
     int rc = sess_socket(s);
@@ -842,52 +879,52 @@ void fn__session_start(fn_session_t *s)
 
 /* Frees every resource (not the record). Reaper only: never inside the
  * session's own callback stack. */
-void fn__session_free_resources(fn_session_t *s)
+void fn__session_free_resources(fn_dev_t *s)
 {
-    if (!s->task)
-        return;       /* never initialised (the task's setup stopped early) */
-    if (s->dns_req) { /* its callback runs now with EVUTIL_EAI_CANCEL */
-        evdns_getaddrinfo_cancel(s->dns_req);
-        s->dns_req = NULL;
+    if (!s->task || !s->live)
+        return;             /* never initialised, or no connection to free */
+    if (s->live->dns_req) { /* its callback runs now with EVUTIL_EAI_CANCEL */
+        evdns_getaddrinfo_cancel(s->live->dns_req);
+        s->live->dns_req = NULL;
     }
-    if (s->evs_added) {
-        event_del(&s->rev);
-        event_del(&s->wev);
-        s->evs_added = 0;
-        s->wev_on = 0;
+    if (s->live->evs_added) {
+        event_del(&s->live->rev);
+        event_del(&s->live->wev);
+        s->live->evs_added = 0;
+        s->live->wev_on = 0;
     }
     sess_timer_stop(s);
     sess_read_later_stop(s);
-    if (s->ch) {
-        ssh_channel_free(s->ch);
-        s->ch = NULL;
+    if (s->live->ch) {
+        ssh_channel_free(s->live->ch);
+        s->live->ch = NULL;
     }
-    if (s->ssh) {
-        ssh_disconnect(s->ssh); /* closes the fd it was given */
-        ssh_free(s->ssh);
-        s->ssh = NULL;
-        s->fd = -1;
+    if (s->live->ssh) {
+        ssh_disconnect(s->live->ssh); /* closes the fd it was given */
+        ssh_free(s->live->ssh);
+        s->live->ssh = NULL;
+        s->live->fd = -1;
     }
-    if (s->fd >= 0) {
-        close(s->fd);
-        s->fd = -1;
+    if (s->live->fd >= 0) {
+        close(s->live->fd);
+        s->live->fd = -1;
     }
-    fn_matcher_free(s->m);
-    s->m = NULL;
-    fn_buf_wipe(&s->wq);
-    fn_buf_cleanup(&s->wq);
-    s->wq_off = 0;
+    fn_matcher_free(s->live->m);
+    s->live->m = NULL;
+    fn_buf_wipe(&s->live->wq);
+    fn_buf_cleanup(&s->live->wq);
+    s->live->wq_off = 0;
     sess_wipe_password(s);
     sess_handshake(s, 0);
-    if (s->counted) {
-        s->counted = 0;
+    if (s->live->counted) {
+        s->live->counted = 0;
         sess_engine(s)->sessions--;
     }
     s->in_config = 0;
-    s->job = JOB_NONE;
+    s->live->job = JOB_NONE;
 }
 
-void fn__session_close(fn_session_t *s)
+void fn__session_close(fn_dev_t *s)
 {
     if (s->state == FN_SS_CLOSING)
         return;
@@ -898,27 +935,27 @@ void fn__session_close(fn_session_t *s)
     if (s->state == FN_SS_BACKOFF)
         sess_timer_stop(s);
     sess_set_state(s, FN_SS_CLOSING);
-    if (s->evs_added) { /* no more I/O callbacks for this session */
-        event_del(&s->rev);
-        event_del(&s->wev);
-        s->wev_on = 0;
+    if (s->live->evs_added) { /* no more I/O callbacks for this session */
+        event_del(&s->live->rev);
+        event_del(&s->live->wev);
+        s->live->wev_on = 0;
     }
     sess_read_later_stop(s);
     fn_engine_t *e = sess_engine(s);
-    s->reap_next = e->reap;
+    s->live->reap_next = e->reap;
     e->reap = s;
     fn__engine_kick(e);
 }
 
 /* Cancels a pending retry: back to IDLE, no timer. */
-void fn__session_unbackoff(fn_session_t *s)
+void fn__session_unbackoff(fn_dev_t *s)
 {
     sess_timer_stop(s);
     s->state = FN_SS_IDLE;
 }
 
 /* BACKOFF: wait ms, then the task queues it to connect again. */
-void fn__session_backoff(fn_session_t *s, unsigned ms)
+void fn__session_backoff(fn_dev_t *s, unsigned ms)
 {
     s->state = FN_SS_BACKOFF;
     sess_timer(s, ms);

@@ -4,8 +4,10 @@
  * retry / reconnect policy, and every sink event.
  *
  * Owns: the task's copy of its spec (strings, steps, passwords: wiped at
- * the end), one device record (fn_session_t) per target, the progress
- * timer. Borrows: the engine, the inventory's hosts, the sink's arg.
+ * the end), one small device record (fn_dev_t) per target, a free
+ * list of live sessions (fn_session_t) lent to at most `concurrency`
+ * devices (running, or holding theirs through a retry backoff), the
+ * progress timer. Borrows: the engine, the inventory's hosts, the sink's arg.
  * Does not: touch sockets or libssh (session.c does), free sessions from
  * their own callback stacks (the engine's reaper calls back
  * fn__task_on_closed). Reactor thread only.
@@ -43,9 +45,11 @@ struct fn_task {
     size_t nallocs, capallocs;
     char *password, *enable_password; /* owned; wiped */
     fn_sink_t sink;
-    fn_session_t *devs; /* owned, spec.nhosts */
+    fn_dev_t *devs; /* owned, spec.nhosts */
     unsigned ndevs, next_idle, active, concurrency;
-    fn_session_t *retry; /* requeued after a backoff */
+    fn_session_t *pool; /* owned: live sessions not lent to a device */
+    unsigned waiting;   /* devices holding a live session to retry */
+    fn_dev_t *retry;    /* requeued after a backoff */
     unsigned connected, failed_connect, done, ok, failed;
     unsigned commands, errors, backups;
     int gate;     /* connect-first: steps wait */
@@ -252,7 +256,7 @@ static int tk_devices(fn_task_t *t, char *err, size_t errlen)
     if (!t->devs)
         return -ENOMEM;
     for (unsigned i = 0; i < t->ndevs; i++) {
-        fn_session_t *s = &t->devs[i];
+        fn_dev_t *s = &t->devs[i];
         fn__session_init(s, t, i);
         s->host = sp->hosts[i];
         const char *vn = fn_host_vendor(s->host);
@@ -276,6 +280,45 @@ static int tk_devices(fn_task_t *t, char *err, size_t errlen)
 }
 
 /* ------------------------------------------------------------------ */
+/* live sessions: lent from the task's free list, at most `concurrency`
+ * (active devices plus those waiting to retry) */
+
+static int tk_live_get(fn_task_t *t, fn_dev_t *s)
+{
+    if (s->live)
+        return 0; /* kept through a retry backoff */
+    fn_session_t *lv = t->pool;
+    if (lv)
+        t->pool = lv->free_next;
+    else if (!(lv = malloc(sizeof(*lv))))
+        return -ENOMEM;
+    fn__session_attach(s, lv);
+    if (++t->e->live > t->e->live_peak)
+        t->e->live_peak = t->e->live;
+    return 0;
+}
+
+/* Reaper or task teardown only: the session's resources are freed. */
+static void tk_live_put(fn_task_t *t, fn_dev_t *s)
+{
+    fn_session_t *lv = fn__session_detach(s);
+    if (!lv)
+        return;
+    lv->free_next = t->pool;
+    t->pool = lv;
+    t->e->live--;
+}
+
+/* A device waiting to retry gives up its slot (the task stopped). */
+static void tk_unwait(fn_task_t *t, fn_dev_t *s)
+{
+    if (!s->live)
+        return;
+    tk_live_put(t, s);
+    t->waiting--;
+}
+
+/* ------------------------------------------------------------------ */
 /* sink helpers: every call counted so fn_engine_free can refuse */
 
 #define TK_SINK(t, member, ...)                                                \
@@ -287,8 +330,8 @@ static int tk_devices(fn_task_t *t, char *err, size_t errlen)
         }                                                                      \
     } while (0)
 
-void fn__task_log(fn_task_t *t, const fn_session_t *s, int level,
-                  const char *fmt, ...)
+void fn__task_log(fn_task_t *t, const fn_dev_t *s, int level, const char *fmt,
+                  ...)
 {
     char text[512];
     va_list ap;
@@ -321,7 +364,7 @@ static void tk_on_progress(evutil_socket_t fd, short what, void *arg)
     tk_progress(arg);
 }
 
-static void tk_report(fn_task_t *t, fn_session_t *s, int status)
+static void tk_report(fn_task_t *t, fn_dev_t *s, int status)
 {
     char hp[8];
     snprintf(hp, sizeof(hp), "%u", fn_host_port(s->host));
@@ -333,15 +376,15 @@ static void tk_report(fn_task_t *t, fn_session_t *s, int status)
                           status,
                           s->tries,
                           s->t_first_us ? fn_time_mono_us() - s->t_first_us : 0,
-                          status == FN_CONNECT_OK ? "" : s->reason,
+                          status == FN_CONNECT_OK ? "" : fn__session_reason(s),
                           status == FN_CONNECT_FAILED ? s->last_err : 0};
-    if (status == FN_CONNECT_SKIPPED && !s->reason[0])
+    if (status == FN_CONNECT_SKIPPED && !r.reason[0])
         r.reason = t->error[0] ? t->error : "not attempted";
     s->reported = 1;
     TK_SINK(t, on_connection, &r);
 }
 
-static void tk_emit(fn_task_t *t, fn_session_t *s, const char *cmd, int code,
+static void tk_emit(fn_task_t *t, fn_dev_t *s, const char *cmd, int code,
                     const fn_match_result_t *m, const char *reason)
 {
     const fn_step_t *st = &t->steps[s->step];
@@ -367,8 +410,8 @@ static void tk_emit(fn_task_t *t, fn_session_t *s, const char *cmd, int code,
         r.err = m->err;
         r.err_len = m->err_len;
         r.truncated = m->truncated;
-        r.started_us = s->cmd_wall_us;
-        r.duration_us = now - s->cmd_mono_us;
+        r.started_us = s->live->cmd_wall_us;
+        r.duration_us = now - s->live->cmd_mono_us;
     }
     if (st->kind == FN_STEP_BACKUP && code == 0) { /* text goes to backup */
         r.out = "";
@@ -384,7 +427,7 @@ static void tk_emit(fn_task_t *t, fn_session_t *s, const char *cmd, int code,
     TK_SINK(t, on_result, &r);
 }
 
-static const char *tk_backup_cmd(const fn_task_t *t, const fn_session_t *s,
+static const char *tk_backup_cmd(const fn_task_t *t, const fn_dev_t *s,
                                  const fn_step_t *st)
 {
     if (st->ncommands)
@@ -394,7 +437,7 @@ static const char *tk_backup_cmd(const fn_task_t *t, const fn_session_t *s,
 }
 
 /* The commands of step i as results would list them (for skips). */
-static size_t tk_step_len(const fn_task_t *t, const fn_session_t *s, unsigned i)
+static size_t tk_step_len(const fn_task_t *t, const fn_dev_t *s, unsigned i)
 {
     const fn_step_t *st = &t->steps[i];
     if (st->kind == FN_STEP_BACKUP)
@@ -402,7 +445,7 @@ static size_t tk_step_len(const fn_task_t *t, const fn_session_t *s, unsigned i)
     return st->ncommands;
 }
 
-static const char *tk_step_cmd(const fn_task_t *t, const fn_session_t *s,
+static const char *tk_step_cmd(const fn_task_t *t, const fn_dev_t *s,
                                unsigned i, size_t k)
 {
     const fn_step_t *st = &t->steps[i];
@@ -412,8 +455,7 @@ static const char *tk_step_cmd(const fn_task_t *t, const fn_session_t *s,
 
 /* -2 for the rest of the current step (from s->seq) and, if all, every
  * later step. */
-static void tk_skip_rest(fn_task_t *t, fn_session_t *s, const char *why,
-                         int all)
+static void tk_skip_rest(fn_task_t *t, fn_dev_t *s, const char *why, int all)
 {
     unsigned last = all ? (unsigned)t->spec.nsteps : s->step + 1;
     for (; s->step < last; s->step++, s->seq = 0) {
@@ -432,7 +474,7 @@ static void tk_skip_rest(fn_task_t *t, fn_session_t *s, const char *why,
 /* step selection */
 
 /* Returns NULL when the step runs on s, else why it is skipped. */
-static const char *tk_step_skip_reason(fn_task_t *t, fn_session_t *s)
+static const char *tk_step_skip_reason(fn_task_t *t, fn_dev_t *s)
 {
     const fn_step_t *st = &t->steps[s->step];
     unsigned char m = t->sel[s->step] ? t->sel[s->step][s->idx] : 0;
@@ -451,7 +493,7 @@ static const char *tk_step_skip_reason(fn_task_t *t, fn_session_t *s)
     return NULL;
 }
 
-static void tk_dev_finish(fn_task_t *t, fn_session_t *s)
+static void tk_dev_finish(fn_task_t *t, fn_dev_t *s)
 {
     if (s->finished)
         return;
@@ -465,7 +507,7 @@ static void tk_dev_finish(fn_task_t *t, fn_session_t *s)
         t->ok++;
 }
 
-static void tk_close(fn_session_t *s, int action)
+static void tk_close(fn_dev_t *s, int action)
 {
     if (s->state == FN_SS_CLOSING)
         return; /* already decided (e.g. cancelled from a callback) */
@@ -474,7 +516,7 @@ static void tk_close(fn_session_t *s, int action)
 }
 
 /* CONFIG step: enter, lines, commit, leave. Returns 1 if it sent. */
-static int tk_run_config(fn_task_t *t, fn_session_t *s, const fn_step_t *st)
+static int tk_run_config(fn_task_t *t, fn_dev_t *s, const fn_step_t *st)
 {
     const char *enter = fn_vendor_config_enter(s->vendor);
     const char *commit = fn_vendor_config_commit(s->vendor);
@@ -509,7 +551,7 @@ static int tk_run_config(fn_task_t *t, fn_session_t *s, const fn_step_t *st)
 }
 
 /* Gives a READY session its next command, or finishes the device. */
-static void tk_run_next(fn_task_t *t, fn_session_t *s)
+static void tk_run_next(fn_task_t *t, fn_dev_t *s)
 {
     while (s->step < t->spec.nsteps && !s->stopped && !t->stopping) {
         const fn_step_t *st = &t->steps[s->step];
@@ -545,7 +587,7 @@ static void tk_release(fn_task_t *t)
     t->gate = 0;
     t->next_idle = 0; /* phase 2: rescan for parked devices */
     for (unsigned i = 0; i < t->ndevs && !t->stopping; i++) {
-        fn_session_t *s = &t->devs[i];
+        fn_dev_t *s = &t->devs[i];
         if (s->state == FN_SS_READY)
             tk_run_next(t, s);
     }
@@ -560,10 +602,11 @@ static void tk_stop(fn_task_t *t, int status, const char *why)
     t->status = status;
     snprintf(t->error, sizeof(t->error), "%s", why);
     for (unsigned i = 0; i < t->ndevs; i++) {
-        fn_session_t *s = &t->devs[i];
-        if (s->state == FN_SS_BACKOFF)
+        fn_dev_t *s = &t->devs[i];
+        if (s->state == FN_SS_BACKOFF) {
             fn__session_unbackoff(s); /* IDLE: tk_skip_idle finishes it */
-        else if (fn__session_is_active(s))
+            tk_unwait(t, s);
+        } else if (fn__session_is_active(s))
             tk_close(s, ACT_FINISH);
     }
     fn__engine_kick(t->e);
@@ -618,7 +661,7 @@ int fn_task_resume(fn_task_t *t, int go)
 /* ------------------------------------------------------------------ */
 /* session callbacks */
 
-void fn__task_on_ready(fn_task_t *t, fn_session_t *s)
+void fn__task_on_ready(fn_task_t *t, fn_dev_t *s)
 {
     if (s->conn == DEV_PENDING) {
         s->conn = DEV_CONNECTED;
@@ -641,7 +684,7 @@ void fn__task_on_ready(fn_task_t *t, fn_session_t *s)
 }
 
 /* Leaves a CONFIG step for good: -2 for its unsent lines, next step. */
-static void tk_config_abort(fn_task_t *t, fn_session_t *s, const char *why)
+static void tk_config_abort(fn_task_t *t, fn_dev_t *s, const char *why)
 {
     tk_skip_rest(t, s, why, 0);
     s->cfg_phase = 0;
@@ -649,7 +692,7 @@ static void tk_config_abort(fn_task_t *t, fn_session_t *s, const char *why)
     s->in_config = 0;
 }
 
-static void tk_after_result(fn_task_t *t, fn_session_t *s, int code)
+static void tk_after_result(fn_task_t *t, fn_dev_t *s, int code)
 {
     const fn_step_t *st = &t->steps[s->step];
     if (code != 0 && st->exit_on_fail) {
@@ -677,18 +720,18 @@ static void tk_after_result(fn_task_t *t, fn_session_t *s, int code)
         tk_run_next(t, s);
 }
 
-void fn__task_on_result(fn_task_t *t, fn_session_t *s, int exit_code,
+void fn__task_on_result(fn_task_t *t, fn_dev_t *s, int exit_code,
                         const fn_match_result_t *r, const char *reason)
 {
     const fn_step_t *st = &t->steps[s->step];
-    int job = s->job;
-    s->job = JOB_NONE;
+    int job = s->live->job;
+    s->live->job = JOB_NONE;
     if (job == JOB_CONFIG_ENTER) {
         s->in_config = exit_code == 0;
         if (exit_code == 0)
             return tk_run_next(t, s);
         s->seq = 0;
-        tk_emit(t, s, s->cmd_text, exit_code, r, "config mode refused");
+        tk_emit(t, s, s->live->cmd_text, exit_code, r, "config mode refused");
         s->cfg_phase = 3;
         return tk_after_result(t, s, exit_code);
     }
@@ -699,14 +742,14 @@ void fn__task_on_result(fn_task_t *t, fn_session_t *s, int exit_code,
         return tk_after_result(t, s,
                                exit_code == FN_EXIT_TIMEOUT ? exit_code : 0);
     }
-    tk_emit(t, s, s->cmd_text, exit_code, r, reason);
+    tk_emit(t, s, s->live->cmd_text, exit_code, r, reason);
     if (st->kind == FN_STEP_BACKUP && exit_code == 0) {
         fn_backup_t b = {t->spec.task_id,
                          fn_host_name(s->host),
                          fn_vendor_name(s->vendor),
                          fn_time_wall_us(),
                          st->comment,
-                         s->cmd_text,
+                         s->live->cmd_text,
                          r->out,
                          r->out_len,
                          s->step};
@@ -717,14 +760,14 @@ void fn__task_on_result(fn_task_t *t, fn_session_t *s, int exit_code,
     tk_after_result(t, s, exit_code);
 }
 
-static unsigned tk_backoff_ms(const fn_session_t *s)
+static unsigned tk_backoff_ms(const fn_dev_t *s)
 {
     unsigned ms = TASK_BACKOFF_MS << (s->tries > 4 ? 4 : s->tries - 1);
     return ms + (unsigned)(s->idx * 7919u % (ms / 2 + 1)); /* spread */
 }
 
 /* Lost after login: re-run a show command, report a config change. */
-static void tk_on_drop(fn_task_t *t, fn_session_t *s, const char *why)
+static void tk_on_drop(fn_task_t *t, fn_dev_t *s, const char *why)
 {
     const fn_step_t *st = s->step < t->spec.nsteps ? &t->steps[s->step] : NULL;
     int was_running = s->state == FN_SS_RUNNING;
@@ -735,7 +778,7 @@ static void tk_on_drop(fn_task_t *t, fn_session_t *s, const char *why)
                  "may have applied; not repeated",
                  why);
         if (s->seq < st->ncommands + 1 && was_running) {
-            tk_emit(t, s, s->cmd_text, FN_EXIT_CONNECTION, NULL, r);
+            tk_emit(t, s, s->live->cmd_text, FN_EXIT_CONNECTION, NULL, r);
             s->seq++;
         }
         tk_config_abort(t, s, "skipped: config step interrupted");
@@ -765,7 +808,7 @@ static void tk_on_drop(fn_task_t *t, fn_session_t *s, const char *why)
     tk_close(s, ACT_FINISH);
 }
 
-void fn__task_on_failure(fn_task_t *t, fn_session_t *s, int err, int retryable)
+void fn__task_on_failure(fn_task_t *t, fn_dev_t *s, int err, int retryable)
 {
     s->last_err = err;
     if (t->stopping) {
@@ -780,10 +823,10 @@ void fn__task_on_failure(fn_task_t *t, fn_session_t *s, int err, int retryable)
         tk_close(s, ACT_FAIL_CONNECT);
         return;
     }
-    tk_on_drop(t, s, s->reason);
+    tk_on_drop(t, s, s->live->reason);
 }
 
-int fn__task_hostkey(fn_task_t *t, fn_session_t *s, const char *type,
+int fn__task_hostkey(fn_task_t *t, fn_dev_t *s, const char *type,
                      const char *sha256)
 {
     char hp[300], ktype[64] = "", ksha[128] = "";
@@ -800,14 +843,14 @@ int fn__task_hostkey(fn_task_t *t, fn_session_t *s, const char *type,
     if (rc == 0 && !strcmp(ksha, sha256))
         return 0;
     if (rc == 0 && policy != FN_HOSTKEY_ACCEPT_NEW) {
-        snprintf(s->reason, sizeof(s->reason),
+        snprintf(s->live->reason, sizeof(s->live->reason),
                  "host key changed: pinned %s %s, device offers %s %s "
                  "(refused)",
                  ktype, ksha, type, sha256);
         return FN_EHOSTKEY;
     }
     if (rc != 0 && policy == FN_HOSTKEY_STRICT) {
-        snprintf(s->reason, sizeof(s->reason),
+        snprintf(s->live->reason, sizeof(s->live->reason),
                  "host key %s %s not pinned (strict policy)", type, sha256);
         return FN_EHOSTKEY;
     }
@@ -818,14 +861,14 @@ int fn__task_hostkey(fn_task_t *t, fn_session_t *s, const char *type,
     return s->state == FN_SS_CLOSING ? FN_ECANCELED : 0;
 }
 
-void fn__task_on_closed(fn_task_t *t, fn_session_t *s)
+static void tk_on_closed(fn_task_t *t, fn_dev_t *s)
 {
     t->active--;
     s->state = FN_SS_DONE;
     switch (s->action) {
     case ACT_RETRY:
         fn__task_log(t, s, FN_LOG_INFO, "try %u failed (%s); retrying",
-                     s->tries, s->reason);
+                     s->tries, s->live->reason);
         fn__session_backoff(s, tk_backoff_ms(s));
         return;
     case ACT_RECONNECT:
@@ -854,12 +897,21 @@ void fn__task_on_closed(fn_task_t *t, fn_session_t *s)
     }
 }
 
+void fn__task_on_closed(fn_task_t *t, fn_dev_t *s)
+{
+    tk_on_closed(t, s);
+    if (s->state == FN_SS_BACKOFF)
+        t->waiting++; /* keeps its live session (and timer) to retry */
+    else
+        tk_live_put(t, s);
+}
+
 /* ------------------------------------------------------------------ */
 /* admission (engine pump) */
 
-void fn__task_requeue(fn_task_t *t, fn_session_t *s)
+void fn__task_requeue(fn_task_t *t, fn_dev_t *s)
 {
-    if (t->stopping) {
+    if (t->stopping) { /* inside its own timer: fn__task_free frees it */
         tk_dev_finish(t, s);
         if (s->conn == DEV_PENDING) {
             s->conn = DEV_SKIPPED;
@@ -875,19 +927,22 @@ void fn__task_requeue(fn_task_t *t, fn_session_t *s)
 
 int fn__task_can_start(const fn_task_t *t)
 {
-    return !t->stopping && t->active < t->concurrency;
+    /* a requeued retry already holds its slot: it never waits for one */
+    return !t->stopping &&
+           (t->retry || t->active + t->waiting < t->concurrency);
 }
 
-fn_session_t *fn__task_next_idle(fn_task_t *t)
+fn_dev_t *fn__task_next_idle(fn_task_t *t)
 {
-    fn_session_t *s = NULL;
+    fn_dev_t *s = NULL;
     if (t->retry) {
         s = t->retry;
         t->retry = s->retry_next;
+        t->waiting--; /* its live session goes back to work */
     } else if (!t->gate) {
         /* phase 2 of connect-first: parked devices first */
         for (; t->next_idle < t->ndevs; t->next_idle++) {
-            fn_session_t *c = &t->devs[t->next_idle];
+            fn_dev_t *c = &t->devs[t->next_idle];
             if (c->state == FN_SS_IDLE && (c->parked || !c->reported)) {
                 s = c;
                 t->next_idle++;
@@ -896,6 +951,10 @@ fn_session_t *fn__task_next_idle(fn_task_t *t)
         }
     } else if (t->next_idle < t->ndevs) {
         s = &t->devs[t->next_idle++];
+    }
+    if (s && tk_live_get(t, s) != 0) { /* out of memory: try again later */
+        t->next_idle--;
+        return NULL;
     }
     if (s)
         t->active++;
@@ -960,9 +1019,16 @@ void fn__task_free(fn_task_t *t)
         return;
     for (unsigned i = 0; t->devs && i < t->ndevs; i++) {
         fn__session_free_resources(&t->devs[i]);
+        tk_live_put(t, &t->devs[i]);
         free(t->devs[i].step_codes);
+        free(t->devs[i].reason);
     }
     free(t->devs);
+    while (t->pool) {
+        fn_session_t *lv = t->pool;
+        t->pool = lv->free_next;
+        free(lv);
+    }
     if (t->progress_ev)
         event_free(t->progress_ev);
     tk_wipe(&t->password);
@@ -1074,7 +1140,7 @@ void fn__task_finalize(fn_task_t *t)
 static void tk_skip_idle(fn_task_t *t)
 {
     for (unsigned i = 0; i < t->ndevs; i++) {
-        fn_session_t *s = &t->devs[i];
+        fn_dev_t *s = &t->devs[i];
         if (s->state != FN_SS_IDLE || s->finished)
             continue;
         if (s->conn == DEV_PENDING) {
@@ -1082,6 +1148,7 @@ static void tk_skip_idle(fn_task_t *t)
             tk_report(t, s, FN_CONNECT_SKIPPED);
         }
         tk_dev_finish(t, s);
+        tk_unwait(t, s); /* was queued to retry */
     }
     t->next_idle = t->ndevs;
     t->retry = NULL;

@@ -5,8 +5,10 @@
  * started, ConnectionReport.tries of a successful connection (was 0),
  * key-file authentication (flexnet-sim --authorized-key), IOS's
  * `Translating "word"...` error, stderr's echo line carrying the prompt
- * so the caret marker lines up, and the simulator's epoll warning when a
- * client disconnects mid-output.
+ * so the caret marker lines up, the simulator's epoll warning when a
+ * client disconnects mid-output, and the per-device record's size plus
+ * live sessions staying within the task's concurrency (were 1,056 B per
+ * device, kept for the whole task).
  *
  * Each case starts its own simulator on its own ports (25000-25999, a
  * sub-range of the engine's 22000-27999) and kills it by pid.
@@ -454,6 +456,54 @@ START_TEST(test_sim_no_epoll_warning_on_disconnect)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* 7: a device costs a small record; live sessions stay within the limit */
+
+#define LIVE_UP   30 /* devices answering */
+#define LIVE_DEAD 8  /* refused: each retries after a backoff */
+#define LIVE_CONC 6
+
+START_TEST(test_live_sessions_within_concurrency)
+{
+    pid_t pid = sim(LIVE_UP, 25600, "cisco_ios", NULL);
+    char text[4096];
+    inv_ports(text, sizeof(text), 25600, LIVE_UP + LIVE_DEAD, "cisco_ios");
+    inv_t v;
+    inv_parse(&v, text); /* 25630..: nothing listens there */
+    fn_task_spec_t spec = tu_spec("live", v.hosts, v.n, &show_step, 1);
+    spec.concurrency = LIVE_CONC;
+    spec.connect_tries = 2;
+    static tu_rec_t rec;
+    tu_rec_init(&rec, v.n);
+    fn_sink_t sink = tu_sink(&rec);
+    fn_engine_t *e = NULL;
+    ck_assert_int_eq(fn_engine_new(&e, NULL, vs, NULL), 0);
+    char err[256];
+    ck_assert_int_eq(fn_task_start(e, &spec, &sink, NULL, err, sizeof(err)), 0);
+    fn_engine_stats_t st;
+    while (!rec.done) {
+        event_base_loop(fn_engine_base(e), EVLOOP_ONCE);
+        fn_engine_stats(e, &st);
+        ck_assert_uint_le(st.live, LIVE_CONC);
+    }
+    fn_engine_stats(e, &st);
+    fn_engine_free(e);
+    ck_assert_uint_le(st.device_bytes, 160);
+    ck_assert_uint_le(st.live_peak, LIVE_CONC);
+    ck_assert_uint_ge(st.live_peak, 2); /* work ran in parallel */
+    ck_assert_uint_eq(st.live, 0);      /* all returned at the task's end */
+    ck_assert_uint_eq(rec.sum.connected, LIVE_UP);
+    ck_assert_uint_eq(rec.sum.failed_connect, LIVE_DEAD);
+    const tu_conn_t *dead = tu_conn(&rec, "127.0.0.1:25630");
+    ck_assert_msg(dead && dead->status == FN_CONNECT_FAILED && dead->reason[0],
+                  "%s", dead ? dead->reason : "-");
+    ck_assert_uint_eq(dead->tries, 2);
+    tu_rec_free(&rec);
+    inv_free(&v);
+    tu_sim_stop(pid);
+}
+END_TEST
+
 static Suite *regress_suite(void)
 {
     Suite *s = suite_create("engine_regress");
@@ -466,6 +516,7 @@ static Suite *regress_suite(void)
     tcase_add_test(tc, test_key_file_auth);
     tcase_add_test(tc, test_ios_translating_and_caret_alignment);
     tcase_add_test(tc, test_sim_no_epoll_warning_on_disconnect);
+    tcase_add_test(tc, test_live_sessions_within_concurrency);
     suite_add_tcase(s, tc);
     return s;
 }
