@@ -203,7 +203,8 @@ typedef struct fn_backup {
     int64_t created_us;
     const char *comment; /* "" when none */
     const char *command; /* the backup command */
-    const char *text;    /* cleaned configuration */
+    const char *text;    /* cleaned configuration, without the lines
+                            of the vendor's backup_strip list */
     size_t size;         /* bytes of text */
     unsigned step;
 } fn_backup_t;

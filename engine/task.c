@@ -720,6 +720,36 @@ static void tk_after_result(fn_task_t *t, fn_dev_t *s, int code)
         tk_run_next(t, s);
 }
 
+/* The backup event, its text without the vendor's volatile lines
+ * (backup_strip: "Current configuration : N bytes" …) so unchanged
+ * configurations give identical backups. */
+static void tk_emit_backup(fn_task_t *t, fn_dev_t *s, const fn_step_t *st,
+                           const fn_match_result_t *r)
+{
+    fn_buf_t clean;
+    fn_buf_init(&clean, 0);
+    const char *text = r->out;
+    size_t len = r->out_len;
+    if (fn_vendor_backup_clean(s->vendor, r->out, r->out_len, &clean) == 0) {
+        text = clean.data ? clean.data : "";
+        len = clean.len;
+    } else { /* keep the raw text rather than lose the backup */
+        fn__task_log(t, s, FN_LOG_WARN, "backup_strip: out of memory");
+    }
+    fn_backup_t b = {t->spec.task_id,
+                     fn_host_name(s->host),
+                     fn_vendor_name(s->vendor),
+                     fn_time_wall_us(),
+                     st->comment,
+                     s->live->cmd_text,
+                     text,
+                     len,
+                     s->step};
+    t->backups++;
+    TK_SINK(t, on_backup, &b);
+    fn_buf_cleanup(&clean);
+}
+
 void fn__task_on_result(fn_task_t *t, fn_dev_t *s, int exit_code,
                         const fn_match_result_t *r, const char *reason)
 {
@@ -743,19 +773,8 @@ void fn__task_on_result(fn_task_t *t, fn_dev_t *s, int exit_code,
                                exit_code == FN_EXIT_TIMEOUT ? exit_code : 0);
     }
     tk_emit(t, s, s->live->cmd_text, exit_code, r, reason);
-    if (st->kind == FN_STEP_BACKUP && exit_code == 0) {
-        fn_backup_t b = {t->spec.task_id,
-                         fn_host_name(s->host),
-                         fn_vendor_name(s->vendor),
-                         fn_time_wall_us(),
-                         st->comment,
-                         s->live->cmd_text,
-                         r->out,
-                         r->out_len,
-                         s->step};
-        t->backups++;
-        TK_SINK(t, on_backup, &b);
-    }
+    if (st->kind == FN_STEP_BACKUP && exit_code == 0)
+        tk_emit_backup(t, s, st, r);
     s->seq++;
     tk_after_result(t, s, exit_code);
 }

@@ -15,7 +15,7 @@ if(TARGET fn_engine)
                       ${FN_SIM_SRC}/faults.c)
     fn_check_test(test_engine
       SOURCES ${FN_ENGINE_TDIR}/test_engine.c ${FN_ORACLE_SRC}
-      LIBS fn_engine fn_vendors TIMEOUT 300)
+      LIBS fn_engine fn_vendors fn_store TIMEOUT 300)
     target_include_directories(test_engine PRIVATE ${FN_SIM_SRC})
     add_dependencies(test_engine flexnet-sim)
 

@@ -11,6 +11,9 @@
  * is what an error's stderr starts with. A vendor error
  * is recognised by the simulator's own error templates, never by the
  * matcher's keyword table, so a wrong table cannot pass its own test.
+ * Likewise a backup's expected text drops the volatile lines this file
+ * lists per simulator vendor (what sim/vendors/NAME.conf prints), never
+ * vendors/' backup_strip table.
  *
  * Test-only; single thread. Owns the loaded simulator vendors.
  */
@@ -43,6 +46,7 @@ const char *oracle_vendor(const oracle_t *o, unsigned idx);
 int oracle_run(oracle_t *o, unsigned idx, const char *const *cmds, size_t n,
                oracle_out_t *out);
 void oracle_out_free(oracle_out_t *out, size_t n);
+char *oracle_backup(const char *vendor, const char *body);
 
 oracle_t *oracle_new(const char *data_dir, const char *vendor,
                      unsigned base_port, const fn_vendors_t *fv)
@@ -227,4 +231,50 @@ void oracle_out_free(oracle_out_t *out, size_t n)
         free(out[i].errline);
         free(out[i].echo);
     }
+}
+
+/* The volatile lines each simulator vendor prints in its backup (line
+ * starts, copied from sim/vendors/NAME.conf), which the engine must drop. */
+static const struct {
+    const char *vendor, *line;
+} volatile_lines[] = {
+    {"cisco_ios", "Building configuration..."},
+    {"cisco_ios", "Current configuration : "},
+    {"cisco_iosxr", "Sun Nov 29 06:30:00.123 UTC"},
+    {"cisco_iosxr", "Building configuration..."},
+    {"cisco_iosxr", "!! Last configuration change at Sun Nov 29 "},
+    {"cisco_nxos", "!Command: show running-config"},
+    {"cisco_nxos", "!Running configuration last done at: Sun Nov 29 "},
+    {"cisco_nxos", "!Time: Sun Nov 29 "},
+    {"mikrotik_routeros", "# nov/29/2026 06:30:00 by RouterOS 6.49.7"},
+};
+
+static int is_volatile(const char *vendor, const char *line, size_t n)
+{
+    size_t k = sizeof(volatile_lines) / sizeof(volatile_lines[0]);
+    for (size_t i = 0; i < k; i++) {
+        size_t m = strlen(volatile_lines[i].line);
+        if (!strcmp(vendor, volatile_lines[i].vendor) && n >= m &&
+            !memcmp(line, volatile_lines[i].line, m))
+            return 1;
+    }
+    return 0;
+}
+
+/* The expected backup text: body without the vendor's volatile lines.
+ * Owned: free(). */
+char *oracle_backup(const char *vendor, const char *body)
+{
+    char *s = malloc(strlen(body) + 1), *w = s;
+    for (const char *p = body; *p;) {
+        size_t n = strcspn(p, "\n");
+        size_t all = n + (p[n] == '\n');
+        if (!is_volatile(vendor, p, n)) {
+            memcpy(w, p, all);
+            w += all;
+        }
+        p += all;
+    }
+    *w = '\0';
+    return s;
 }

@@ -1,7 +1,8 @@
 /*
  * test_vendors_profiles.c — promises of fn_vendor.h about profile files:
  * a directory overrides and adds profiles, errors name file:line, and
- * fn_vendor_print output parses back into the same profile.
+ * fn_vendor_print output parses back into the same profile; backup_strip
+ * drops exactly the volatile lines of a backup.
  *
  * Uses a fresh directory under $TMPDIR (or /tmp) per test, removed after.
  */
@@ -198,6 +199,8 @@ START_TEST(test_fn_vendor_print_round_trip)
                          "description = \"\\\"quoted\\\" \\\\ \\x7f\\e\"\n"
                          "setup = \" leading blank\"\n"
                          "setup += # not a comment\n"
+                         "backup_strip = \"! Time: \"\n"
+                         "backup_strip += # * by \\*\n"
                          "strip_line =\n");
     fn_vendors_t *a;
     char err[256] = "";
@@ -206,6 +209,10 @@ START_TEST(test_fn_vendor_print_round_trip)
     ck_assert_str_eq(fn_vendor_pager_answer(odd), "\r");
     ck_assert_str_eq(fn_vendor_description(odd), "\"quoted\" \\ \x7f\x1b");
     ck_assert_str_eq(fn_vendor_setup_at(odd, 1), "# not a comment");
+    ck_assert_uint_eq(fn_vendor_backup_strip_count(odd), 2);
+    ck_assert_str_eq(fn_vendor_backup_strip_at(odd, 0), "! Time: ");
+    ck_assert_str_eq(fn_vendor_backup_strip_at(odd, 1), "# * by \\*");
+    ck_assert_ptr_null(fn_vendor_backup_strip_at(odd, 2));
     unlink(fn_vendor_source(odd));
     size_t n = fn_vendors_count(a);
     char **text = calloc(n, sizeof(*text));
@@ -252,6 +259,113 @@ START_TEST(test_fn_vendor_print_format)
 }
 END_TEST
 
+/* fn_vendor_backup_clean(vendor, in) as a string (owned). */
+static char *bclean(const fn_vendors_t *vs, const char *vendor, const char *in)
+{
+    fn_buf_t b;
+    fn_buf_init(&b, 0);
+    const fn_vendor_t *v = fn_vendors_find(vs, vendor);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_int_eq(fn_vendor_backup_clean(v, in, strlen(in), &b), 0);
+    size_t n;
+    char *s = fn_buf_steal(&b, &n);
+    ck_assert_uint_eq(n, strlen(s));
+    return s;
+}
+
+#define CHECK_CLEAN(vs, vendor, in, want)                                      \
+    do {                                                                       \
+        char *got_ = bclean((vs), (vendor), (in));                             \
+        ck_assert_str_eq(got_, (want));                                        \
+        free(got_);                                                            \
+    } while (0)
+
+/* Built-in tables: the volatile lines go, everything else stays as is
+ * (blank lines, '\r', a missing last newline). */
+START_TEST(test_fn_vendor_backup_clean_builtins)
+{
+    fn_vendors_t *vs;
+    ck_assert_int_eq(fn_vendors_new(&vs, NULL, NULL, 0), 0);
+    CHECK_CLEAN(vs, "cisco_ios",
+                "Building configuration...\n\nCurrent configuration : 2345 "
+                "bytes\n!\n! Last configuration change at 06:00:00 UTC Sun "
+                "Nov 29 2026 by admin\n! NVRAM config last updated at 06:01\n"
+                "version 15.2\nhostname r1\n description Current "
+                "configuration :\nend",
+                "\n!\nversion 15.2\nhostname r1\n description Current "
+                "configuration :\nend");
+    CHECK_CLEAN(vs, "cisco_ios",
+                "Current configuration : 9 bytes\r\nhostname r1\r\n",
+                "hostname r1\r\n");
+    CHECK_CLEAN(vs, "cisco_nxos",
+                "\n!Command: show running-config\n!Running configuration last "
+                "done at: Sun Nov 29 06:30:00 2026\n!Time: Sun Nov 29 "
+                "06:30:00 2026\n\nversion 9.3(3)\nhostname n1\n",
+                "\n\nversion 9.3(3)\nhostname n1\n");
+    CHECK_CLEAN(vs, "cisco_iosxr",
+                "\nSun Nov 29 06:30:00.123 UTC\nBuilding configuration...\n"
+                "!! IOS XR Configuration version = 6.1.4\n!! Last "
+                "configuration change at Sun Nov 29 06:00:00 2026 by admin\n"
+                "hostname x1\n description Sun Nov 29 06:30:00.123 UTC\n",
+                "\n!! IOS XR Configuration version = 6.1.4\nhostname x1\n"
+                " description Sun Nov 29 06:30:00.123 UTC\n");
+    CHECK_CLEAN(vs, "arista_eos",
+                "! Command: show running-config\n! Last configuration change "
+                "at x\nhostname a1\n",
+                "! Command: show running-config\nhostname a1\n");
+    CHECK_CLEAN(vs, "juniper_junos",
+                "## Last commit: 2026-11-29 06:00:00 UTC by admin\n## Last "
+                "changed: 2026-11-29\nset version 18.2R3.4\n",
+                "set version 18.2R3.4\n");
+    CHECK_CLEAN(vs, "huawei_vrp",
+                "!Last configuration was updated at 2026-11-29 by admin\n"
+                "[V200R009C00SPC500]\n#\n sysname h1\n",
+                "[V200R009C00SPC500]\n#\n sysname h1\n");
+    CHECK_CLEAN(vs, "mikrotik_routeros",
+                "# nov/29/2026 06:30:00 by RouterOS 6.49.7\n# software id = "
+                "AB\n/system identity\nset name=m1\n",
+                "# software id = AB\n/system identity\nset name=m1\n");
+    /* no table: the text as is */
+    CHECK_CLEAN(vs, "linux", "Current configuration : 1\n",
+                "Current configuration : 1\n");
+    CHECK_CLEAN(vs, "cisco_ios", "", "");
+    /* two backups differing only in volatile lines are identical */
+    char *a = bclean(vs, "cisco_nxos", "!Time: Sun Nov 29 06:30:00 2026\nx\n");
+    char *b = bclean(vs, "cisco_nxos", "!Time: Mon Nov 30 07:00:00 2026\nx\n");
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    fn_vendors_free(vs);
+}
+END_TEST
+
+/* A file's patterns: a '*' glob, '\' quoting, a literal prefix; a full
+ * buffer reports FN_EFULL. */
+START_TEST(test_fn_vendor_backup_clean_file_and_full)
+{
+    WRITE("strip.profile", "inherit = cisco_ios\n"
+                           "backup_strip = \"! Time: \"\n"
+                           "backup_strip += # * by RouterOS *\n"
+                           "backup_strip += a\\*b\n");
+    fn_vendors_t *vs;
+    char err[256] = "";
+    ck_assert_int_eq(fn_vendors_new(&vs, dir, err, sizeof(err)), 0);
+    const fn_vendor_t *v = fn_vendors_find(vs, "strip");
+    ck_assert_uint_eq(fn_vendor_backup_strip_count(v), 3);
+    CHECK_CLEAN(
+        vs, "strip",
+        "! Time: 1\n!  Time: 2\n# x by RouterOS 7\n# x by RouterOS\n"
+        "a*bc\naxb\nCurrent configuration : 1\n",
+        "!  Time: 2\n# x by RouterOS\naxb\nCurrent configuration : 1\n");
+    fn_buf_t b;
+    fn_buf_init(&b, 4);
+    ck_assert_int_eq(fn_vendor_backup_clean(v, "hostname r1\n", 12, &b),
+                     FN_EFULL);
+    fn_buf_cleanup(&b);
+    fn_vendors_free(vs);
+}
+END_TEST
+
 static Suite *profiles_suite(void)
 {
     Suite *s = suite_create("vendors_profiles");
@@ -263,6 +377,8 @@ static Suite *profiles_suite(void)
     tcase_add_test(tc, test_fn_vendors_new_missing_dir);
     tcase_add_test(tc, test_fn_vendor_print_round_trip);
     tcase_add_test(tc, test_fn_vendor_print_format);
+    tcase_add_test(tc, test_fn_vendor_backup_clean_builtins);
+    tcase_add_test(tc, test_fn_vendor_backup_clean_file_and_full);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -85,5 +85,16 @@ const char *fn_vendor_prompt_at(const fn_vendor_t *v, int mode, size_t i);
  * with surrounding blanks trimmed. */
 size_t fn_vendor_pager_count(const fn_vendor_t *v);
 const char *fn_vendor_pager_at(const fn_vendor_t *v, size_t i);
+/* Backup strip patterns: a backup line is dropped when it starts with
+ * one ('*' matches any run of bytes, '\' quotes the next byte). They
+ * remove volatile lines ("Current configuration : 2345 bytes"). */
+size_t fn_vendor_backup_strip_count(const fn_vendor_t *v);
+const char *fn_vendor_backup_strip_at(const fn_vendor_t *v, size_t i);
+/* Appends text (len bytes, borrowed) to out without the lines matching a
+ * backup strip pattern (a '\r' before '\n' is ignored when matching and
+ * kept otherwise). Pure. Returns 0, FN_EFULL (out's max reached) or
+ * -ENOMEM, as fn_buf_append. */
+int fn_vendor_backup_clean(const fn_vendor_t *v, const char *text, size_t len,
+                           fn_buf_t *out);
 
 #endif /* FN_VENDOR_H */

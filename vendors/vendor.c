@@ -846,3 +846,13 @@ const char *fn_vendor_pager_at(const fn_vendor_t *v, size_t i)
 {
     return list_at(v, FN__VL_PAGER, i);
 }
+
+size_t fn_vendor_backup_strip_count(const fn_vendor_t *v)
+{
+    return v->list[FN__VL_BACKUP_STRIP].n;
+}
+
+const char *fn_vendor_backup_strip_at(const fn_vendor_t *v, size_t i)
+{
+    return list_at(v, FN__VL_BACKUP_STRIP, i);
+}

@@ -31,11 +31,20 @@
     "config_leave", "end",                                                     \
     "backup", "show running-config"
 
+/* Volatile lines of a Cisco-style running-config (as Oxidized strips
+ * them): they change whenever anything does. */
+#define CISCO_STRIP                                                            \
+    "backup_strip", "Building configuration...",                               \
+    "backup_strip", "Current configuration :",                                 \
+    "backup_strip", "! Last configuration change at",                          \
+    "backup_strip", "! NVRAM config last updated at"
+
 static const char *const cisco_ios[] = {
     "description", "Cisco IOS and IOS-XE",
     CISCO_CLI,
     "enable", "enable",
     "setup", "terminal width 511",
+    CISCO_STRIP,
     "error", "% Invalid input detected",
     "error", "% Incomplete command",
     "error", "% Ambiguous command",
@@ -51,6 +60,10 @@ static const char *const cisco_nxos[] = {
     "description", "Cisco NX-OS",
     CISCO_CLI,
     "setup", "terminal width 511",
+    CISCO_STRIP,
+    "backup_strip", "!Time:",
+    "backup_strip", "!Command: show running-config",
+    "backup_strip", "!Running configuration last done at:",
     "error", "% Invalid command at",
     "error", "% Invalid parameter",
     "error", "% Invalid number at",
@@ -74,6 +87,17 @@ static const char *const cisco_iosxr[] = {
     "config_leave", "end",
     "config_commit", "commit",
     "backup", "show running-config",
+    CISCO_STRIP,
+    "backup_strip", "!! Last configuration change at",
+    /* the timestamp "show" commands print first: "Sun Nov 29 06:30:00.123
+     * UTC" (a config line never starts with a day name and a time) */
+    "backup_strip", "Mon * *:*:*.* *",
+    "backup_strip", "Tue * *:*:*.* *",
+    "backup_strip", "Wed * *:*:*.* *",
+    "backup_strip", "Thu * *:*:*.* *",
+    "backup_strip", "Fri * *:*:*.* *",
+    "backup_strip", "Sat * *:*:*.* *",
+    "backup_strip", "Sun * *:*:*.* *",
     "error", "% Invalid input detected",
     "error", "% Incomplete command",
     "error", "% Ambiguous command",
@@ -95,6 +119,8 @@ static const char *const juniper_junos[] = {
     "config_leave", "exit",
     "config_commit", "commit",
     "backup", "show configuration | display set",
+    "backup_strip", "## Last commit:",
+    "backup_strip", "## Last changed:",
     "error", "unknown command",
     "error", "syntax error",
     "error", "is ambiguous",
@@ -117,6 +143,7 @@ static const char *const arista_eos[] = {
     CISCO_CLI,
     "enable", "enable",
     "setup", "terminal width 32767",
+    CISCO_STRIP,
     "error", "% Invalid input",
     "error", "% Incomplete command",
     "error", "% Ambiguous command",
@@ -143,6 +170,7 @@ static const char *const huawei_vrp[] = {
     "config_enter", "system-view",
     "config_leave", "return",
     "backup", "display current-configuration",
+    "backup_strip", "!Last configuration was",
     "error_start", "Error:",
     "error_start", "%",
     "caret_error", "yes",
@@ -156,6 +184,7 @@ static const char *const mikrotik_routeros[] = {
      * without it */
     "pager", "-- [Q quit|D dump|down]",
     "backup", "/export",
+    "backup_strip", "# * by RouterOS *",
     "username_suffix", "+cte511w",
     "error", "bad command name",
     "error", "syntax error",

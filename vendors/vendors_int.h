@@ -47,7 +47,8 @@
     X(ERROR, "error")                                                          \
     X(ERROR_START, "error_start")                                              \
     X(STRIP_LINE, "strip_line")                                                \
-    X(CLEAN, "clean")
+    X(CLEAN, "clean")                                                          \
+    X(BACKUP_STRIP, "backup_strip")
 
 enum fn__vendor_str {
 #define FN__X(e, k) FN__VS_##e,
