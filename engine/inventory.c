@@ -10,6 +10,7 @@
 #include "inventory_int.h"
 
 #include "fn_err.h"
+#include "fn_str.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -390,16 +391,6 @@ int fn__inv_finish(fn_inventory_t *inv, const fn_vendors_t *vendors, char *err,
 /* ------------------------------------------------------------------ */
 /* INI */
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
-}
-
 /* Splits "HOST[:PORT]" / "[v6]:PORT" into h->address and h->port. */
 static int ini_split_hostport(fn_host_t *h, char *tok, const char **why)
 {
@@ -458,7 +449,7 @@ static int ini_host_line(fn_inventory_t *inv, char *s, const char *group,
     char *rest = s + strcspn(s, " \t");
     if (*rest)
         *rest++ = '\0';
-    rest = trim(rest);
+    rest = fn_str_trim(rest);
     int rc = set_str(&h->name, tok); /* as written, before the split */
     if (rc == 0)
         rc = ini_split_hostport(h, tok, &why);
@@ -504,11 +495,11 @@ static int ini_section(fn_inventory_t *inv, char *s, const char **group,
                        int line, char *err, size_t errlen)
 {
     char *close = strchr(s, ']');
-    if (!close || trim(close + 1)[0])
+    if (!close || fn_str_trim(close + 1)[0])
         return fn__inv_error(inv, line, err, errlen,
                              "bad section header (want [group])");
     *close = '\0';
-    char *name = trim(s + 1);
+    char *name = fn_str_trim(s + 1);
     if (!*name || strcspn(name, " \t") != strlen(name))
         return fn__inv_error(inv, line, err, errlen, "bad group name");
     *group = fn__inv_group(inv, name);
@@ -530,7 +521,7 @@ int fn__inv_parse_ini(fn_inventory_t *inv, const char *text, size_t len,
         if (!line)
             return -ENOMEM;
         p += n + 1;
-        char *s = trim(line);
+        char *s = fn_str_trim(line);
         if (!*s || *s == '#' || *s == ';')
             continue;
         if (strlen(line) != n)

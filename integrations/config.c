@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "fn_err.h"
+#include "fn_str.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 
@@ -118,16 +119,6 @@ static int perr(parser_t *p, int line, const char *fmt, ...)
         snprintf(p->err, p->errlen, "%s:%d: %s", p->origin, line, msg);
     }
     return FN_EPARSE;
-}
-
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
 }
 
 static int section_index(const char *name)
@@ -256,10 +247,10 @@ static int entry_add(parser_t *p, const char *key, const char *value)
 static int parse_section(parser_t *p, char *s)
 {
     char *close = strchr(s, ']');
-    if (!close || *trim(close + 1))
+    if (!close || *fn_str_trim(close + 1))
         return perr(p, p->line, "bad section header");
     *close = '\0';
-    char *name = trim(s + 1);
+    char *name = fn_str_trim(s + 1);
     int idx = section_index(name);
     if (idx < 0)
         return perr(p, p->line,
@@ -287,7 +278,7 @@ static int parse_pair(parser_t *p, char *s)
     if (!eq)
         return perr(p, p->line, "want key = value");
     *eq = '\0';
-    char *key = trim(s), *value = trim(eq + 1);
+    char *key = fn_str_trim(s), *value = fn_str_trim(eq + 1);
     if (p->cur < 0)
         return perr(p, p->line, "'%s' outside any section", key);
     const char *sec = sections[p->cur];
@@ -309,7 +300,7 @@ static int parse_pair(parser_t *p, char *s)
 
 static int parse_line(parser_t *p, char *line)
 {
-    char *s = trim(line);
+    char *s = fn_str_trim(line);
     if (!*s || *s == '#' || *s == ';')
         return 0;
     if (*s == '[')

@@ -216,7 +216,7 @@ static int call_grow(fn_rpc_call_t *c)
     return 0;
 }
 
-static grpc_byte_buffer *call_pack(const ProtobufCMessage *m)
+grpc_byte_buffer *fn_rpc_pack(const ProtobufCMessage *m)
 {
     size_t n = protobuf_c_message_get_packed_size(m);
     grpc_slice sl = grpc_slice_malloc(n);
@@ -235,7 +235,7 @@ int fn__rpc_call_send(fn_rpc_call_t *c, const ProtobufCMessage *m)
         return FN_EFULL;
     if (c->qlen == c->qcap && call_grow(c) < 0)
         return -ENOMEM;
-    grpc_byte_buffer *bb = call_pack(m);
+    grpc_byte_buffer *bb = fn_rpc_pack(m);
     if (!bb)
         return -ENOMEM;
     c->queue[(c->qhead + c->qlen) % c->qcap] = bb;

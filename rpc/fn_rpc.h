@@ -39,6 +39,8 @@
 #ifndef FN_RPC_H
 #define FN_RPC_H
 
+#include <grpc/byte_buffer.h>
+#include <protobuf-c/protobuf-c.h>
 #include <stddef.h>
 
 struct event_base;
@@ -95,5 +97,11 @@ int fn_rpc_drain(fn_rpc_t *s, fn_rpc_drained_fn *cb, void *arg);
  * until gRPC has released every call: free the engine before (its
  * summaries end the RunTask streams), not after. */
 void fn_rpc_free(fn_rpc_t *s);
+
+/* Packs a protobuf-c message into a new gRPC byte buffer: the one
+ * serialisation of every message flexnetd sends (and of the bench's
+ * clients' requests). Any thread. Returns an owned buffer
+ * (grpc_byte_buffer_destroy), or NULL when out of memory. */
+grpc_byte_buffer *fn_rpc_pack(const ProtobufCMessage *m);
 
 #endif /* FN_RPC_H */

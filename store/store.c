@@ -162,6 +162,7 @@ static void store_adopt_mapsize(fn_store_t *st)
 {
     MDB_envinfo info;
     pthread_rwlock_wrlock(&st->maplock);
+    st->map_found = 0; /* the map moves */
     mdb_env_set_mapsize(st->env, 0);
     if (mdb_env_info(st->env, &info) == 0)
         st->map_size = info.me_mapsize;
@@ -326,6 +327,7 @@ static int store_grow(fn_store_t *st)
     uint64_t cur = info.me_mapsize;
     if (rc == 0 && cur < st->map_max) {
         uint64_t want = cur * 2 < st->map_max ? cur * 2 : st->map_max;
+        st->map_found = 0; /* the map moves */
         rc = mdb_env_set_mapsize(st->env, (size_t)want);
         if (rc == 0 && mdb_env_info(st->env, &info) == 0)
             st->map_size = info.me_mapsize;
@@ -386,6 +388,21 @@ static int store_map_find(fn_store_t *st, void **addr, size_t *len)
     return rc;
 }
 
+/* store_map_find, read once per mapping: the map moves only when it is
+ * resized (every mdb_env_set_mapsize clears map_found), and /proc/self/maps is
+ * not worth reading every few commits. */
+static int store_map_locate(fn_store_t *st, void **addr, size_t *len)
+{
+    if (!st->map_found) {
+        if (store_map_find(st, &st->map_addr, &st->map_len))
+            return -1;
+        st->map_found = 1;
+    }
+    *addr = st->map_addr;
+    *len = st->map_len;
+    return 0;
+}
+
 /* After a commit: every STORE_TRIM_COMMITS commits, or once the file
  * grew by STORE_TRIM_BYTES, drops this process's page-table mappings of
  * the map. Each write txn walks its B-trees through the map, the pages
@@ -409,7 +426,7 @@ static void store_trim_map(fn_store_t *st)
         (++st->trim_commits >= STORE_TRIM_COMMITS ||
          (info.me_last_pgno - st->trim_pgno) * ms.ms_psize >=
              STORE_TRIM_BYTES) &&
-        store_map_find(st, &addr, &len) == 0) {
+        store_map_locate(st, &addr, &len) == 0) {
         size_t used = (size_t)(info.me_last_pgno + 1) * ms.ms_psize;
         if (madvise(addr, used < len ? used : len, MADV_DONTNEED) == 0) {
             st->trim_pgno = info.me_last_pgno;
@@ -692,7 +709,8 @@ static int store_env_open(fn_store_t *st, const char *dir)
     if (rc == 0)
         rc = mdb_env_set_maxreaders(st->env, STORE_MAX_READERS);
     if (rc == 0)
-        rc = mdb_env_set_mapsize(st->env, (size_t)st->map_size);
+        st->map_found = 0; /* the map moves */
+    rc = mdb_env_set_mapsize(st->env, (size_t)st->map_size);
     if (rc)
         return fn__store_fail(st, rc, "env");
     unsigned fl = MDB_NOTLS;

@@ -73,6 +73,9 @@ struct fn_store {
     int64_t last_sync_us;  /* monotonic */
     uint64_t trim_pgno;    /* the map's last page at its last trim */
     unsigned trim_commits; /* commits since (store_trim_map) */
+    void *map_addr;        /* where the map was found (store_map_find) */
+    size_t map_len;        /* its length */
+    int map_found;         /* map_addr valid; cleared on every remap */
     pthread_mutex_t wlock;
     pthread_rwlock_t maplock;
     pthread_mutex_t rlock; /* guards reason */

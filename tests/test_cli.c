@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli_int.h"
+#include "fn_check.h"
 
 /* ---- JSON ----------------------------------------------------------- */
 
@@ -354,9 +355,5 @@ int main(void)
     tcase_add_test(tc, manifest_load_resolves_inventory);
     tcase_add_test(tc, parsers);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return fn_check_run(s);
 }

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "fn_check.h"
 
 START_TEST(test_fn_strerror_covers_both_ranges)
 {
@@ -138,9 +139,5 @@ int main(void)
     tcase_add_test(tc, test_fn_time_monotonic);
     tcase_add_test(tc, test_fn_proc_protect_secrets);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return fn_check_run(s);
 }

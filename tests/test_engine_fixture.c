@@ -9,6 +9,7 @@
  */
 #include <check.h>
 #include <limits.h>
+#include "fn_check.h"
 
 static fn_vendors_t *vs;
 static char tmpdir[64];
@@ -58,9 +59,5 @@ static pid_t start_sim(unsigned n, unsigned port, const char *vendor,
 static int run_suite(Suite *s)
 {
     signal(SIGPIPE, SIG_IGN);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return fn_check_run(s);
 }

@@ -12,6 +12,7 @@
 #include <check.h>
 #include <limits.h>
 #include <time.h>
+#include "fn_check.h"
 
 START_TEST(test_fifty_devices_clean)
 {
@@ -121,9 +122,5 @@ int main(void)
     tcase_add_test(tc, test_fifty_devices_clean);
     tcase_add_test(tc, test_timeout_fires_while_streaming);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return fn_check_run(s);
 }

@@ -19,6 +19,7 @@
 #include "fn_integrations.h"
 #include "fn_integrations_int.h"
 #include "test_integrations_util.h"
+#include "fn_check.h"
 
 static fn_config_t *parse_ok(const char *text)
 {
@@ -390,5 +391,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    return fx_run_suite(suite());
+    return fn_check_run(suite());
 }

@@ -22,6 +22,7 @@
 #include "fn_integrations.h"
 #include "fn_log.h"
 #include "test_integrations_util.h"
+#include "fn_check.h"
 
 #define VAULT_TOKEN "hvs.FAKE-TOKEN-5f3a9c"
 #define VAULT_SID   "sid-SECRET-77e1"
@@ -485,5 +486,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    return fx_run_suite(suite());
+    return fn_check_run(suite());
 }

@@ -19,6 +19,7 @@
 #include "fn_integrations.h"
 #include "fn_time.h"
 #include "test_integrations_util.h"
+#include "fn_check.h"
 
 static fx_proc_t s3rver;
 static char endpoint[64];
@@ -340,5 +341,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    return fx_run_suite(suite());
+    return fn_check_run(suite());
 }

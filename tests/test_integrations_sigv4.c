@@ -17,6 +17,7 @@
 #include "fn_integrations.h"
 #include "fn_log.h"
 #include "test_integrations_util.h"
+#include "fn_check.h"
 
 typedef struct res {
     int done, status;
@@ -249,5 +250,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    return fx_run_suite(suite());
+    return fn_check_run(suite());
 }

@@ -18,6 +18,7 @@
 #include "fn_integrations.h"
 #include "fn_time.h"
 #include "test_integrations_util.h"
+#include "fn_check.h"
 
 #define TICK_MS 10
 
@@ -181,5 +182,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    return fx_run_suite(suite());
+    return fn_check_run(suite());
 }

@@ -263,12 +263,3 @@ int fx_run(const char *const *argv, const char *const *env, fn_buf_t *out)
         return -1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
-
-int fx_run_suite(Suite *s)
-{
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
-}

@@ -49,8 +49,4 @@ void fx_capture_logs(fn_buf_t *log);
  * its stdout+stderr into out. Returns the exit status or -1. */
 int fx_run(const char *const *argv, const char *const *env, fn_buf_t *out);
 
-/* Runs a Check suite; returns main's exit code. */
-struct Suite;
-int fx_run_suite(struct Suite *s);
-
 #endif /* TEST_INTEGRATIONS_UTIL_H */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "fn_check.h"
 
 static fn_vendors_t *vs;
 
@@ -233,9 +234,5 @@ int main(void)
     tcase_add_test(tc, test_select);
     tcase_add_test(tc, test_load_file_and_many_hosts);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return fn_check_run(s);
 }

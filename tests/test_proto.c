@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "flexnet/v1/flexnet.pb-c.h"
+#include "fn_check.h"
 
 /* Fills every field of m with a non-default value derived from `seed`.
  * For oneofs, the member whose index in the oneof equals `variant` (mod
@@ -306,9 +307,5 @@ int main(void)
     tcase_add_test(tc, test_every_message);
     tcase_add_test(tc, test_garbage_is_rejected);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return fn_check_run(s);
 }

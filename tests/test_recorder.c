@@ -28,6 +28,7 @@
 #include "fn_secrets.h"  /* and integrations' credentials: no clash */
 #include "fn_store.h"
 #include "test_store_util.h"
+#include "fn_check.h"
 
 typedef struct seen {
     int conns, results, backups, logs, progress, summaries, decides;
@@ -410,9 +411,5 @@ static Suite *recorder_suite(void)
 int main(void)
 {
     fn_log_configure(FN_LOG_ERROR, 0, stderr);
-    SRunner *sr = srunner_create(recorder_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return fn_check_run(recorder_suite());
 }

@@ -19,6 +19,7 @@
 #include "fn_store.h"
 #include "rpc_int.h"
 #include "flexnet/v1/flexnet.pb-c.h"
+#include "fn_check.h"
 
 #define TAKEN_PORT "127.0.0.1:31990"
 
@@ -239,9 +240,5 @@ int main(void)
     tcase_add_test(life, test_free_without_drain);
     tcase_add_test(life, test_bind_errors);
     suite_add_tcase(s, life);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return fn_check_run(s);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fn_check.h"
 
 static sim_vendor_t *vendor;
 static sim_device_t dev;
@@ -275,9 +276,5 @@ int main(void)
     tcase_add_test(ios, fault_drop_cuts_output);
     tcase_add_test(ios, fault_hang_and_dropidle);
     suite_add_tcase(s, ios);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return fn_check_run(s);
 }

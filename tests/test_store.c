@@ -22,6 +22,7 @@
 #include "fn_store.h"
 #include "fn_time.h"
 #include "test_store_util.h"
+#include "fn_check.h"
 
 #define RUNNING FLEXNET__V1__TASK_STATUS__TASK_STATUS_RUNNING
 #define DONE    FLEXNET__V1__TASK_STATUS__TASK_STATUS_DONE
@@ -1106,9 +1107,5 @@ static Suite *store_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(store_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return fn_check_run(store_suite());
 }

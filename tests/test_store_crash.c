@@ -20,6 +20,7 @@
 #include "fn_store.h"
 #include "fn_time.h"
 #include "test_store_util.h"
+#include "fn_check.h"
 
 #define RUNNING     FLEXNET__V1__TASK_STATUS__TASK_STATUS_RUNNING
 #define DONE        FLEXNET__V1__TASK_STATUS__TASK_STATUS_DONE
@@ -366,9 +367,5 @@ static Suite *crash_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(crash_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return fn_check_run(crash_suite());
 }

@@ -16,6 +16,7 @@
 #include "fn_matcher.h"
 #include "fn_vendor.h"
 #include "test_vendors_samples.h"
+#include "fn_check.h"
 
 #define FEED(m, s) fn_matcher_feed((m), (s), strlen(s))
 
@@ -833,9 +834,5 @@ static Suite *vendors_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(vendors_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return fn_check_run(vendors_suite());
 }

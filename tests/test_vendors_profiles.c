@@ -17,6 +17,7 @@
 #include "fn_err.h"
 #include "fn_matcher.h"
 #include "fn_vendor.h"
+#include "fn_check.h"
 
 static char dir[256];
 
@@ -385,9 +386,5 @@ static Suite *profiles_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(profiles_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return fn_check_run(profiles_suite());
 }

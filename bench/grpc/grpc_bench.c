@@ -31,6 +31,8 @@
 #include <time.h>
 
 #include "flexnet/v1/flexnet.pb-c.h"
+#include "fn_rpc.h"
+#include "fn_time.h"
 
 typedef struct bench_opts {
     const char *target, *mode, *task;
@@ -44,28 +46,11 @@ typedef struct bench_client {
     int status; /* last grpc_status_code */
 } bench_client_t;
 
-static double bench_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static grpc_byte_buffer *bench_pack(const ProtobufCMessage *m)
-{
-    size_t n = protobuf_c_message_get_packed_size(m);
-    grpc_slice sl = grpc_slice_malloc(n);
-    protobuf_c_message_pack(m, GRPC_SLICE_START_PTR(sl));
-    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&sl, 1);
-    grpc_slice_unref(sl);
-    return bb;
-}
-
 static grpc_byte_buffer *bench_log_request(const bench_opts_t *o)
 {
     Flexnet__V1__GetTaskLogRequest r = FLEXNET__V1__GET_TASK_LOG_REQUEST__INIT;
     r.task_id = (char *)o->task;
-    return bench_pack(&r.base);
+    return fn_rpc_pack(&r.base);
 }
 
 static grpc_byte_buffer *bench_backup_request(const bench_opts_t *o)
@@ -73,7 +58,7 @@ static grpc_byte_buffer *bench_backup_request(const bench_opts_t *o)
     Flexnet__V1__GetBackupRequest r = FLEXNET__V1__GET_BACKUP_REQUEST__INIT;
     r.id = (char *)o->task;
     r.chunk_size = o->chunk;
-    return bench_pack(&r.base);
+    return fn_rpc_pack(&r.base);
 }
 
 /* A task on this client's slice of the devices. */
@@ -105,7 +90,7 @@ static grpc_byte_buffer *bench_run_request(const bench_opts_t *o,
     spec.steps = steps;
     spec.n_steps = 1;
     spec.credentials = &cr;
-    grpc_byte_buffer *bb = bench_pack(&spec.base);
+    grpc_byte_buffer *bb = fn_rpc_pack(&spec.base);
     for (unsigned i = 0; i < per; i++)
         free(hosts[i]);
     free(hosts);
@@ -257,7 +242,7 @@ int main(int argc, char **argv)
     grpc_init();
     bench_client_t *cs = calloc(o.clients, sizeof(*cs));
     pthread_t *th = calloc(o.clients, sizeof(*th));
-    double t0 = bench_now();
+    double t0 = fn_time_mono_us() / 1e6;
     for (unsigned i = 0; i < o.clients; i++) {
         cs[i].o = &o;
         cs[i].index = i;
@@ -271,7 +256,7 @@ int main(int argc, char **argv)
         bytes += cs[i].bytes;
         bad += cs[i].status != GRPC_STATUS_OK;
     }
-    double dt = bench_now() - t0;
+    double dt = fn_time_mono_us() / 1e6 - t0;
     printf("{\"mode\": \"%s\", \"clients\": %u, \"messages\": %llu, "
            "\"bytes\": %llu, \"seconds\": %.3f, \"messages_per_s\": %.0f, "
            "\"mb_per_s\": %.1f, \"failed_streams\": %d}\n",
