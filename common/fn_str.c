@@ -15,3 +15,11 @@ char *fn_str_trim(char *s)
         *--e = '\0';
     return s;
 }
+
+uint64_t fn_str_hash(const char *s)
+{
+    uint64_t x = 14695981039346656037ull; /* FNV-1a 64 offset basis */
+    for (; *s; s++)
+        x = (x ^ (unsigned char)*s) * 1099511628211ull;
+    return x;
+}

@@ -5,9 +5,16 @@
 #ifndef FN_STR_H
 #define FN_STR_H
 
+#include <stdint.h>
+
 /* Trims leading and trailing white space (isspace) in place: writes a NUL
  * after the last non-blank byte and returns the first non-blank one (a
  * pointer into s, borrowed). */
 char *fn_str_trim(char *s);
+
+/* FNV-1a, 64 bits, over a NUL-terminated string: the one name hash of
+ * the project (host -> device maps, stable shard assignment). Stable
+ * across runs and machines: never change it, shards depend on it. */
+uint64_t fn_str_hash(const char *s);
 
 #endif /* FN_STR_H */

@@ -294,13 +294,9 @@ int fn__inv_host_inherit(fn_host_t *h, const fn_host_t *src)
     return 0;
 }
 
-/* FNV-1a: names are short, the table is built once. */
 static size_t name_hash(const char *s)
 {
-    size_t x = 1469598103934665603ull & (size_t)-1;
-    for (; *s; s++)
-        x = (x ^ (unsigned char)*s) * 1099511628211ull;
-    return x;
+    return (size_t)fn_str_hash(s);
 }
 
 static int index_put(fn_inventory_t *inv, size_t idx)

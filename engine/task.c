@@ -16,6 +16,7 @@
 
 #include "fn_err.h"
 #include "fn_log.h"
+#include "fn_str.h"
 #include "fn_time.h"
 
 #include <errno.h>
@@ -193,13 +194,10 @@ static int tk_validate(fn_task_t *t, char *err, size_t errlen)
     return 0;
 }
 
-/* FNV-1a over a host name, for the one-off name -> device index map. */
+/* The one-off name -> device index map. */
 static size_t tk_hash(const char *s)
 {
-    size_t x = (size_t)1469598103934665603ull;
-    for (; *s; s++)
-        x = (x ^ (unsigned char)*s) * (size_t)1099511628211ull;
-    return x;
+    return (size_t)fn_str_hash(s);
 }
 
 static void tk_mark(fn_task_t *t, const unsigned *map, size_t mask,
