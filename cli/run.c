@@ -185,7 +185,15 @@ static int run_targets(run_ctx_t *c, const Flexnet__V1__TaskSpec *s,
                 s->inventory_path);
         return FN_CLI_EXIT_USAGE;
     }
-    return run_check_vendors(c, s, *hosts, *n);
+    size_t kept = 0, all = *n;
+    for (size_t i = 0; i < all; i++) /* --shard: this shard's part */
+        if (fn_recorder_spec_in_shard(s, fn_host_name((*hosts)[i])))
+            (*hosts)[kept++] = (*hosts)[i];
+    *n = kept;
+    if (s->shard_count && !c->o->json)
+        printf("shard %u/%u of run %s: %zu of %zu targets\n", s->shard_index,
+               s->shard_count, s->shard_run, kept, all);
+    return kept ? run_check_vendors(c, s, *hosts, *n) : 0;
 }
 
 static int run_vendors(run_ctx_t *c)
@@ -545,6 +553,10 @@ static int run_job(run_ctx_t *c, const fn__cli_job_t *job, int last)
     size_t n = 0, np = 0;
     char *done = NULL, buf[512], ref[512];
     int rc = run_targets(c, job->spec, &hosts, &n), status = 0, first = 1;
+    if (!rc && !n) { /* a shard none of the targets falls in */
+        free(hosts);
+        return 0;
+    }
     if (!rc && (!(part = calloc(n, sizeof(*part))) || !(done = calloc(n, 1))))
         rc = FN_CLI_EXIT_FAILED;
     const Flexnet__V1__Credentials *cr = job->spec->credentials;

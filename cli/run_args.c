@@ -28,6 +28,7 @@ static const char run_usage[] =
     "         [--json] [-v] [--db DIR] [--vendors-dir D] [--vendor NAME]\n"
     "         [--config FILE] [--credentials-provider P --credentials-ref R]\n"
     "         [--host-key-policy tofu|accept-new|strict]\n"
+    "         [--shard I/N | --shard-count N] [--run-id ID]\n"
     "       flexnet run -f MANIFEST.yaml [-i INVENTORY] [options above]\n"
     "       flexnet run --check -f MANIFEST.yaml [-i INVENTORY]\n"
     "\n"
@@ -63,6 +64,13 @@ static const char run_usage[] =
     "      --host-key-policy P   tofu (default), accept-new or strict\n"
     "      --vendor NAME         vendor of hosts the inventory gives none\n"
     "      --vendors-dir DIR     extra vendor profiles\n"
+    "      --shard I/N           run shard I (0..N-1) of N: the targets\n"
+    "                            whose name hashes to I (default: from\n"
+    "                            SLURM_ARRAY_TASK_ID/_COUNT, or\n"
+    "                            JOB_COMPLETION_INDEX with --shard-count)\n"
+    "      --shard-count N       the N for an index from the environment\n"
+    "      --run-id ID           the run the shards belong to (default:\n"
+    "                            slurm-$SLURM_ARRAY_JOB_ID)\n"
     "      --json                one JSON object per event on stdout\n"
     "  -v, --verbose             print every result with its output\n"
     "      --db DIR              store directory (default ./.db)\n"
@@ -100,6 +108,9 @@ enum {
     OPT_VENDORS_DIR,
     OPT_VENDOR,
     OPT_HOSTKEY,
+    OPT_SHARD,
+    OPT_SHARD_COUNT,
+    OPT_RUN_ID,
 };
 
 static const struct option run_opts[] = {
@@ -132,6 +143,9 @@ static const struct option run_opts[] = {
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT},
     {"host-key-policy", required_argument, NULL, OPT_HOSTKEY},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"shard-count", required_argument, NULL, OPT_SHARD_COUNT},
+    {"run-id", required_argument, NULL, OPT_RUN_ID},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
     {"db", required_argument, NULL, OPT_DB},
@@ -240,6 +254,9 @@ static const args_field_t args_fields[] = {
     ARG_S(OPT_INT_CONFIG, conf_file),
     ARG_S(OPT_PROVIDER, provider),
     ARG_S(OPT_REF, ref),
+    ARG_S(OPT_SHARD, shard),
+    ARG_S(OPT_SHARD_COUNT, shard_count),
+    ARG_S(OPT_RUN_ID, run_id),
     ARG_F(OPT_BACKUP, backup),
     ARG_F(OPT_CHECK, check),
     ARG_F(OPT_CONNECT_FIRST, connect_first),
@@ -385,6 +402,72 @@ static int args_strv_replace(char ***v, size_t *n, const char **src,
     return 0;
 }
 
+/* The shard of this process: --shard I/N, else Slurm's array variables,
+ * else Kubernetes' JOB_COMPLETION_INDEX with --shard-count N. *count
+ * stays 0 when none applies (not sharded). */
+static int args_shard(const fn__cli_run_opts_t *o, unsigned *index,
+                      unsigned *count, const char **run, char *buf, size_t len)
+{
+    const char *id = getenv("SLURM_ARRAY_TASK_ID"), *min = NULL;
+    const char *n =
+        o->shard_count ? o->shard_count : getenv("SLURM_ARRAY_TASK_COUNT");
+    unsigned base = 0;
+    char sh[64];
+    char *slash = NULL;
+    if (o->shard && snprintf(sh, sizeof(sh), "%s", o->shard) < (int)sizeof(sh))
+        slash = strchr(sh, '/');
+    if (o->shard && (!slash || o->shard_count))
+        return fn__cli_usage_error("run",
+                                   "--shard: expected I/N (and no "
+                                   "--shard-count), got '%s'",
+                                   o->shard);
+    if (slash) {
+        *slash = '\0';
+        id = sh;
+        n = slash + 1;
+    } else if (id) {
+        min = getenv("SLURM_ARRAY_TASK_MIN"); /* --array=1-4 starts at 1 */
+    } else {
+        id = getenv("JOB_COMPLETION_INDEX");
+    }
+    if (!id || !n)
+        return o->shard_count
+                   ? fn__cli_usage_error("run", "--shard-count: no "
+                                                "index (--shard, Slurm "
+                                                "or Kubernetes)")
+                   : 0;
+    if (fn__cli_parse_uint(id, 1u << 20, index) ||
+        fn__cli_parse_uint(n, 1u << 20, count) ||
+        (min && fn__cli_parse_uint(min, 1u << 20, &base)) || *index < base ||
+        (*index -= base) >= *count)
+        return fn__cli_usage_error("run",
+                                   "shard: index %s of %s: expected "
+                                   "0 <= I < N",
+                                   id, n);
+    const char *job = getenv("SLURM_ARRAY_JOB_ID");
+    if (!o->run_id && job)
+        snprintf(buf, len, "slurm-%s", job);
+    *run = o->run_id ? o->run_id : job ? buf : NULL;
+    if (!*run)
+        return fn__cli_usage_error("run", "a shard needs --run-id ID (the "
+                                          "same for every shard of the run)");
+    return 0;
+}
+
+/* Marks job i of n as shard index/count of run (a manifest's jobs are
+ * runs of their own: run.i). */
+static int args_shard_job(Flexnet__V1__TaskSpec *s, size_t i, size_t n,
+                          unsigned index, unsigned count, const char *run)
+{
+    char id[256];
+    if ((n > 1 ? snprintf(id, sizeof(id), "%s.%zu", run, i + 1)
+               : snprintf(id, sizeof(id), "%s", run)) >= (int)sizeof(id))
+        return fn__cli_usage_error("run", "--run-id: too long");
+    s->shard_index = index;
+    s->shard_count = count;
+    return fn__cli_str_set(&s->shard_run, id) ? FN_CLI_EXIT_FAILED : 0;
+}
+
 /* Lays the flags over one job: a flag wins over the manifest. */
 static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
 {
@@ -484,9 +567,18 @@ static int args_jobs(const fn__cli_run_opts_t *o, fn__cli_manifest_t *m)
     } else if ((rc = args_flag_job(o, m)) != 0) {
         return rc;
     }
-    for (size_t i = 0; i < m->n; i++)
+    unsigned index = 0, count = 0;
+    const char *run = NULL;
+    char buf[128];
+    if ((rc = args_shard(o, &index, &count, &run, buf, sizeof(buf))) != 0)
+        return rc;
+    for (size_t i = 0; i < m->n; i++) {
         if ((rc = args_overlay(o, &m->jobs[i])) != 0)
             return rc;
+        if (count &&
+            (rc = args_shard_job(m->jobs[i].spec, i, m->n, index, count, run)))
+            return rc;
+    }
     return args_check_jobs(o, m);
 }
 

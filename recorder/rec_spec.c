@@ -3,7 +3,8 @@
  * builds from flags or a manifest and what flexnetd receives) as the
  * engine's fn_task_spec_t: the one translation both front ends use.
  *
- * Does not: resolve hosts or secrets (front ends do), copy strings (the
+ * Does not: resolve hosts or secrets (front ends do; they ask
+ * fn_recorder_spec_in_shard which targets a shard keeps), copy strings (the
  * view points into the spec). Thread: any. Owns the steps array until
  * fn_recorder_spec_cleanup.
  */
@@ -12,6 +13,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fn_str.h"
 
 _Static_assert(sizeof(int) == sizeof(int32_t), "when codes are passed as-is");
 
@@ -63,4 +66,11 @@ void fn_recorder_spec_cleanup(fn_task_spec_t *es)
     free((fn_step_t *)es->steps);
     es->steps = NULL;
     es->nsteps = 0;
+}
+
+int fn_recorder_spec_in_shard(const Flexnet__V1__TaskSpec *s, const char *host)
+{
+    if (!s->shard_count)
+        return 1;
+    return fn_str_hash(host) % s->shard_count == s->shard_index;
 }
