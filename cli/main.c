@@ -35,6 +35,7 @@ static const char main_usage[] =
     "  backups   list, print, diff, delete stored config backups\n"
     "  vendors   list the vendor profiles, show one\n"
     "  integrations check   check the [s3], [vault], [cyberark] config\n"
+    "  store     merge shard stores into one\n"
     "\n"
     "`flexnet COMMAND --help` describes a command; `man flexnet` all.\n"
     "Exit status: 0 ok, 1 some step failed, 2 usage or input error,\n"
@@ -46,6 +47,7 @@ static const fn__cli_cmd_t main_cmds[] = {
     {"backups", fn__cli_cmd_backups},
     {"vendors", fn__cli_cmd_vendors},
     {"integrations", fn__cli_cmd_integrations},
+    {"store", fn__cli_cmd_store},
     {NULL, NULL},
 };
 
@@ -178,8 +180,8 @@ static void ro_set(fn__cli_ro_t *ro, int c, const char *arg)
         ro->task = arg;
     else if (c == 'o')
         ro->output = arg;
-    else if (c == 'd')
-        ro->db = arg;
+    else if (c == 'd' && ro->ndb < FN_CLI_DB_MAX)
+        ro->dbs[ro->ndb++] = arg;
     else if (c == 'C')
         ro->config = arg;
 }
@@ -211,6 +213,10 @@ int fn__cli_ro_parse(const char *cmd, const char *usage, unsigned allowed,
     }
     if (ro->nargs < min_args)
         return fn__cli_usage_error(cmd, "missing argument");
+    if (ro->ndb == FN_CLI_DB_MAX)
+        return fn__cli_usage_error(cmd, "at most %d --db", FN_CLI_DB_MAX - 1);
+    if (ro->ndb > 1 && !(allowed & FN_CLI_RO_DBS))
+        return fn__cli_usage_error(cmd, "one --db here (it writes)");
     return 0;
 }
 
@@ -220,7 +226,7 @@ int fn__cli_ro_open(const char *cmd, const char *usage, unsigned allowed,
 {
     int rc = fn__cli_ro_parse(cmd, usage, allowed | FN_CLI_RO_DB, min_args,
                               max_args, argc, argv, ro);
-    return rc ? rc : fn__cli_store_open(st, ro->db, rdonly);
+    return rc ? rc : fn__cli_store_open(st, ro->dbs[0], rdonly);
 }
 
 int main(int argc, char **argv)

@@ -97,20 +97,42 @@ int fn__cli_json_summary(fn_buf_t *b, const Flexnet__V1__Summary *s)
     return fn__cli_json_end(&j);
 }
 
+/* A task, or a sharded run seen as one (type "run"). */
+static void json_task_fields(fn__cli_json_t *j, const Flexnet__V1__Task *t)
+{
+    fn__cli_json_str(j, "id", t->id);
+    fn__cli_json_str(j, "name", t->name);
+    fn__cli_json_str(j, "status", fn_recorder_task_status_name(t->status));
+    fn__cli_json_int(j, "created_us", t->created_us);
+    fn__cli_json_int(j, "started_us", t->started_us);
+    fn__cli_json_int(j, "finished_us", t->finished_us);
+    fn__cli_json_str(j, "owner", t->owner);
+    fn__cli_json_str(j, "error", t->error);
+    if (t->summary)
+        json_summary_fields(j, t->summary);
+}
+
+int fn__cli_json_run(fn_buf_t *b, const Flexnet__V1__Task *t, unsigned shards,
+                     unsigned shard_count)
+{
+    fn__cli_json_t j;
+    fn__cli_json_begin(&j, b, "run");
+    json_task_fields(&j, t);
+    fn__cli_json_int(&j, "shards", shards);
+    fn__cli_json_int(&j, "shard_count", shard_count);
+    return fn__cli_json_end(&j);
+}
+
 int fn__cli_json_task(fn_buf_t *b, const Flexnet__V1__Task *t)
 {
     fn__cli_json_t j;
     fn__cli_json_begin(&j, b, "task");
-    fn__cli_json_str(&j, "id", t->id);
-    fn__cli_json_str(&j, "name", t->name);
-    fn__cli_json_str(&j, "status", fn_recorder_task_status_name(t->status));
-    fn__cli_json_int(&j, "created_us", t->created_us);
-    fn__cli_json_int(&j, "started_us", t->started_us);
-    fn__cli_json_int(&j, "finished_us", t->finished_us);
-    fn__cli_json_str(&j, "owner", t->owner);
-    fn__cli_json_str(&j, "error", t->error);
-    if (t->summary)
-        json_summary_fields(&j, t->summary);
+    json_task_fields(&j, t);
+    if (t->spec && t->spec->shard_count) {
+        fn__cli_json_str(&j, "shard_run", t->spec->shard_run);
+        fn__cli_json_int(&j, "shard_index", t->spec->shard_index);
+        fn__cli_json_int(&j, "shard_count", t->spec->shard_count);
+    }
     return fn__cli_json_end(&j);
 }
 

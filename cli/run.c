@@ -190,7 +190,7 @@ static int run_targets(run_ctx_t *c, const Flexnet__V1__TaskSpec *s,
         if (fn_recorder_spec_in_shard(s, fn_host_name((*hosts)[i])))
             (*hosts)[kept++] = (*hosts)[i];
     *n = kept;
-    if (s->shard_count && !c->o->json)
+    if (s->shard_count && !c->o->json && c->engine) /* once: not in checks */
         printf("shard %u/%u of run %s: %zu of %zu targets\n", s->shard_index,
                s->shard_count, s->shard_run, kept, all);
     return kept ? run_check_vendors(c, s, *hosts, *n) : 0;
