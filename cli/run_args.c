@@ -430,7 +430,10 @@ static int args_shard(const fn__cli_run_opts_t *o, unsigned *index,
     } else {
         id = getenv("JOB_COMPLETION_INDEX");
     }
-    if (!id || !n)
+    if (id && !n) /* every pod would run every host: refuse */
+        return fn__cli_usage_error("run", "JOB_COMPLETION_INDEX is set: "
+                                          "give --shard-count N");
+    if (!id)
         return o->shard_count
                    ? fn__cli_usage_error("run", "--shard-count: no "
                                                 "index (--shard, Slurm "

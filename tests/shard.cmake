@@ -10,3 +10,13 @@ set_tests_properties(test_shard_slurm PROPERTIES
   SKIP_RETURN_CODE 77
   LABELS "shard;e2e"
   ENVIRONMENT "FN_TEST_SRC=${PROJECT_SOURCE_DIR};FN_TEST_BIN=${PROJECT_BINARY_DIR};FN_CLI=$<TARGET_FILE:flexnet>;FN_SIM=$<TARGET_FILE:flexnet-sim>")
+
+# The same without a scheduler: shard assignment against an FNV-1a oracle,
+# environment defaults, readers over several stores, merging, a shard
+# killed mid-run. Ports 17000-17099.
+add_test(NAME test_shard_cli
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_shard_cli.py)
+set_tests_properties(test_shard_cli PROPERTIES
+  TIMEOUT 180
+  LABELS "shard;e2e"
+  ENVIRONMENT "FN_TEST_SRC=${PROJECT_SOURCE_DIR};FN_TEST_BIN=${PROJECT_BINARY_DIR};FN_CLI=$<TARGET_FILE:flexnet>;FN_SIM=$<TARGET_FILE:flexnet-sim>")
