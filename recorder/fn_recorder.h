@@ -201,9 +201,10 @@ int fn_recorder_spec(const Flexnet__V1__TaskSpec *spec, fn_task_spec_t *out);
 void fn_recorder_spec_cleanup(fn_task_spec_t *out);
 
 /* 1 when host (borrowed) belongs to the spec's shard: always when the
- * spec is not sharded (shard_count 0), else when fn_str_hash(host) %
- * shard_count == shard_index. A host's shard depends only on its name
- * and the count, so it stays put when other hosts come and go. */
+ * spec is not sharded (shard_count 0), else when fmix64(fn_str_hash(host))
+ * % shard_count == shard_index (fmix64: MurmurHash3's 64-bit finaliser).
+ * A host's shard depends only on its name and the count, so it stays put
+ * when other hosts come and go. */
 int fn_recorder_spec_in_shard(const Flexnet__V1__TaskSpec *spec,
                               const char *host);
 

@@ -72,5 +72,16 @@ int fn_recorder_spec_in_shard(const Flexnet__V1__TaskSpec *s, const char *host)
 {
     if (!s->shard_count)
         return 1;
-    return fn_str_hash(host) % s->shard_count == s->shard_index;
+    /* FNV-1a mixes poorly at both ends: its low k bits depend only on
+     * the low k bits of each byte ("sw1", "sw5", "sw9" would always
+     * share one of 4 shards), and a last byte's change reaches the top
+     * bits only by carries. MurmurHash3's 64-bit finaliser spreads every
+     * bit over all of them before the modulo. Never change either. */
+    uint64_t h = fn_str_hash(host);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h % s->shard_count == s->shard_index;
 }

@@ -29,6 +29,19 @@ def fnv1a(name):
     return x
 
 
+def fmix64(h):
+    m = 0xFFFFFFFFFFFFFFFF
+    h ^= h >> 33
+    h = (h * 0xff51afd7ed558ccd) & m
+    h ^= h >> 33
+    h = (h * 0xc4ceb9fe1a85ec53) & m
+    return h ^ (h >> 33)
+
+
+def shard_of(name, count):
+    return fmix64(fnv1a(name)) % count
+
+
 def run(db, inv, *args, env=None):
     e = dict(ENV)
     e.update(env or {})
@@ -57,12 +70,18 @@ def check_assignment(work, inv, hosts):
         r = run(db, inv, "--shard", "%d/%d" % (i, SHARDS), "--run-id",
                 "nightly", "-n", "fleet", "-c", "show version", "--backup")
         check(r.returncode == 0, "shard %d: %s" % (i, r.stderr[-300:]))
-        want = sorted(h for h in hosts if fnv1a(h) % SHARDS == i)
+        want = sorted(h for h in hosts if shard_of(h, SHARDS) == i)
         tid = tasks_json("list", "--db", db)[0]["id"]
         got = conn_hosts(tasks_json("show", tid, "--db", db))
         check(got == want, "shard %d runs its hosts: %d vs %d" %
               (i, len(got), len(want)))
         check(0 < len(got) < len(hosts), "shard %d has a part" % i)
+    # the low bits of FNV-1a follow the low bits of the bytes: mixed first,
+    # or names a multiple of 4 apart would always share a shard
+    names = ["sw%d" % i for i in range(1, 400)]
+    split = sum(1 for k in range(1, 396) if shard_of(names[k - 1], 4) !=
+                shard_of(names[k + 3], 4))
+    check(split > 200, "sw1 and sw5 need not share a shard: %d" % split)
     return dbs
 
 
