@@ -161,39 +161,66 @@ static void tasks_print_row(const tasks_row_t *r, int json, fn_buf_t *js)
         fn__cli_print_task_line(stdout, &r->t);
 }
 
-static int tasks_list(int argc, char **argv)
-{
+/* What list and show read: every task of every store, in rows. */
+typedef struct tasks_view {
     fn__cli_ro_t ro;
     fn__cli_stores_t ss;
-    fn__cli_list_t l = {0};
-    tasks_row_t *rows = NULL;
-    size_t n = 0;
-    int rc = fn__cli_ro_open_all("tasks list", tasks_usage,
-                                 FN_CLI_RO_JSON | FN_CLI_RO_ALL, 0, 0, argc,
-                                 argv, &ro, &ss);
+    fn__cli_list_t l;
+    tasks_row_t *rows; /* owned */
+    size_t n;
+} tasks_view_t;
+
+/* Parses argv, opens the stores, lists every task (a run's shards may be
+ * anywhere in the list) and groups them: all rows, or with `run_arg`
+ * only the run named by the first argument (none when it is no run).
+ * Returns 0, -1 (--help: nothing to close) or an exit status (then
+ * tasks_view_close too). */
+static int tasks_view_open(tasks_view_t *v, const char *cmd, unsigned allowed,
+                           int nargs, int run_arg, int argc, char **argv)
+{
+    memset(v, 0, sizeof(*v));
+    int rc = fn__cli_ro_open_all(cmd, tasks_usage, allowed, nargs, nargs, argc,
+                                 argv, &v->ro, &v->ss);
     if (rc)
-        return rc < 0 ? FN_CLI_EXIT_OK : rc;
+        return rc;
     Flexnet__V1__ListTasksRequest req = FLEXNET__V1__LIST_TASKS_REQUEST__INIT;
-    rc = fn__cli_list_tasks(&ss, &req, 0, &l); /* all: shards group */
-    if (!rc && tasks_rows(&l, NULL, &rows, &n))
+    rc = fn__cli_list_tasks(&v->ss, &req, 0, &v->l);
+    if (!rc &&
+        tasks_rows(&v->l, run_arg ? v->ro.args[0] : NULL, &v->rows, &v->n))
         rc = FN_CLI_EXIT_FAILED;
-    size_t shown = ro.all || n < TASKS_LIST_DEFAULT ? n : TASKS_LIST_DEFAULT;
+    return rc;
+}
+
+static void tasks_view_close(tasks_view_t *v)
+{
+    free(v->rows);
+    fn__cli_list_cleanup(&v->l);
+    fn__cli_stores_close(&v->ss);
+}
+
+static int tasks_list(int argc, char **argv)
+{
+    tasks_view_t v;
+    int rc = tasks_view_open(&v, "tasks list", FN_CLI_RO_JSON | FN_CLI_RO_ALL,
+                             0, 0, argc, argv);
+    if (rc < 0)
+        return FN_CLI_EXIT_OK;
+    size_t shown =
+        v.ro.all || v.n < TASKS_LIST_DEFAULT ? v.n : TASKS_LIST_DEFAULT;
     fn_buf_t js;
     fn_buf_init(&js, 0);
-    if (!rc && !ro.json && n)
+    if (!rc && !v.ro.json && v.n)
         printf("%-16s  %-19s  %-11s  %7s  %5s  %6s  %9s  %s\n", "ID",
                "CREATED (UTC)", "STATUS", "DEVICES", "OK", "FAILED", "DURATION",
                "NAME");
     for (size_t i = 0; !rc && i < shown; i++)
-        tasks_print_row(&rows[i], ro.json, &js);
-    if (!rc && !ro.json && !n)
+        tasks_print_row(&v.rows[i], v.ro.json, &js);
+    if (!rc && !v.ro.json && !v.n)
         printf("no tasks\n");
-    else if (!rc && !ro.json && shown < n)
+    else if (!rc && !v.ro.json && shown < v.n)
         printf("(older tasks not listed; --all lists every one)\n");
     fn_buf_cleanup(&js);
-    free(rows);
-    fn__cli_list_cleanup(&l);
-    fn__cli_stores_close(&ss);
+    tasks_view_close(&v);
     return rc;
 }
 
@@ -380,10 +407,11 @@ static void tasks_print_shards(const tasks_show_t *ts)
     for (size_t p = 0; p < ts->nparts; p++) {
         const Flexnet__V1__Task *t = ts->parts[p].g->task;
         const Flexnet__V1__Summary *s = t->summary;
-        printf("  %2u/%-2u  %-16s  %-11s  %7u  %5u  %6u  %s\n",
+        printf("  %2u/%-2u  %-16s  %-11s  %7u  %5u  %6u%s%s\n",
                t->spec->shard_index, t->spec->shard_count, t->id,
                fn_recorder_task_status_name(t->status), s ? s->devices : 0,
-               s ? s->ok : 0, s ? s->failed + s->failed_connect : 0, t->error);
+               s ? s->ok : 0, s ? s->failed + s->failed_connect : 0,
+               *t->error ? "  " : "", t->error);
     }
 }
 
@@ -513,25 +541,15 @@ static int tasks_show_task(const fn__cli_ro_t *ro, fn__cli_stores_t *ss)
 
 static int tasks_show(int argc, char **argv)
 {
-    fn__cli_ro_t ro;
-    fn__cli_stores_t ss;
-    fn__cli_list_t l = {0};
-    tasks_row_t *rows = NULL;
-    size_t n = 0;
-    int rc = fn__cli_ro_open_all("tasks show", tasks_usage,
-                                 FN_CLI_RO_JSON | FN_CLI_RO_VERBOSE, 1, 1, argc,
-                                 argv, &ro, &ss);
-    if (rc)
-        return rc < 0 ? FN_CLI_EXIT_OK : rc;
-    Flexnet__V1__ListTasksRequest req = FLEXNET__V1__LIST_TASKS_REQUEST__INIT;
-    rc = fn__cli_list_tasks(&ss, &req, 0, &l); /* is it a run's id? */
-    if (!rc && tasks_rows(&l, ro.args[0], &rows, &n))
-        rc = FN_CLI_EXIT_FAILED;
-    if (!rc)
-        rc = n ? tasks_show_run(&ro, &l, &rows[0]) : tasks_show_task(&ro, &ss);
-    free(rows);
-    fn__cli_list_cleanup(&l);
-    fn__cli_stores_close(&ss);
+    tasks_view_t v;
+    int rc = tasks_view_open(
+        &v, "tasks show", FN_CLI_RO_JSON | FN_CLI_RO_VERBOSE, 1, 1, argc, argv);
+    if (rc < 0)
+        return FN_CLI_EXIT_OK;
+    if (!rc) /* a run's id, else a task's */
+        rc = v.n ? tasks_show_run(&v.ro, &v.l, &v.rows[0])
+                 : tasks_show_task(&v.ro, &v.ss);
+    tasks_view_close(&v);
     return rc;
 }
 

@@ -68,6 +68,15 @@ static void shard_fill(fn_store_t *st, unsigned index, unsigned count,
         ck_assert_int_eq(fn_store_task_finish(st, id, DONE, NULL, NULL), 0);
 }
 
+/* A finished shard in a store of its own at dir. */
+static void shard_store(const char *dir, unsigned index, unsigned count,
+                        char *id)
+{
+    fn_store_t *st = tst_open(dir, 0, 0, 0);
+    shard_fill(st, index, count, 1, id);
+    fn_store_close(st);
+}
+
 static fn_store_t *open_ro(const char *dir)
 {
     fn_store_t *st = NULL;
@@ -88,12 +97,8 @@ START_TEST(test_store_merge_shards_once_and_twice_changes_nothing)
 {
     const char *a = tst_tmpdir(0), *b = tst_tmpdir(1), *d = tst_tmpdir(2);
     char ida[FN_STORE_ID_LEN + 1], idb[FN_STORE_ID_LEN + 1];
-    fn_store_t *st = tst_open(a, 0, 0, 0);
-    shard_fill(st, 0, 2, 1, ida);
-    fn_store_close(st);
-    st = tst_open(b, 0, 0, 0);
-    shard_fill(st, 1, 2, 1, idb);
-    fn_store_close(st);
+    shard_store(a, 0, 2, ida);
+    shard_store(b, 1, 2, idb);
 
     fn_store_t *dst = tst_open(d, 0, 0, 0);
     fn_store_merge_stats_t ms;
@@ -216,9 +221,7 @@ START_TEST(test_store_merge_crashed_shard_reads_interrupted)
 {
     const char *a = tst_tmpdir(0), *b = tst_tmpdir(1), *d = tst_tmpdir(2);
     char ida[FN_STORE_ID_LEN + 1], idb[FN_STORE_ID_LEN + 1];
-    fn_store_t *st = tst_open(a, 0, 0, 0);
-    shard_fill(st, 0, 2, 1, ida);
-    fn_store_close(st);
+    shard_store(a, 0, 2, ida);
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
     pid_t pid = fork();
