@@ -135,6 +135,17 @@ static int run_prepare(fn__rpc_run_t *run, char *err, size_t errlen)
             run->inv, (const char *const *)spec->groups, spec->n_groups,
             (const char *const *)spec->hosts, spec->n_hosts, &run->hosts,
             &run->nhosts, err, errlen);
+    if (rc == 0 && spec->shard_count &&
+        spec->shard_index >= spec->shard_count) {
+        snprintf(err, errlen, "shard_index must be below shard_count");
+        rc = FN_EPARSE;
+    }
+    size_t kept = 0; /* a shard runs its part of the targets */
+    for (size_t i = 0; rc == 0 && i < run->nhosts; i++)
+        if (fn_recorder_spec_in_shard(spec, fn_host_name(run->hosts[i])))
+            run->hosts[kept++] = run->hosts[i];
+    if (rc == 0)
+        run->nhosts = kept;
     if (rc == 0 && !run->nhosts) {
         snprintf(err, errlen, "no target hosts");
         rc = FN_EPARSE;

@@ -20,3 +20,13 @@ set_tests_properties(test_shard_cli PROPERTIES
   TIMEOUT 180
   LABELS "shard;e2e"
   ENVIRONMENT "FN_TEST_SRC=${PROJECT_SOURCE_DIR};FN_TEST_BIN=${PROJECT_BINARY_DIR};FN_CLI=$<TARGET_FILE:flexnet>;FN_SIM=$<TARGET_FILE:flexnet-sim>")
+
+# flexnetd runs only its shard of a TaskSpec's targets. Ports 17200-17299.
+if(TARGET flexnetd AND TARGET fn_rpc_pystubs)
+  add_test(NAME test_shard_rpc
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_shard_rpc.py)
+  set_tests_properties(test_shard_rpc PROPERTIES
+    TIMEOUT 120
+    LABELS "shard;e2e"
+    ENVIRONMENT "FN_TEST_SRC=${PROJECT_SOURCE_DIR};FN_TEST_BIN=${PROJECT_BINARY_DIR};FN_CLI=$<TARGET_FILE:flexnet>;FN_SIM=$<TARGET_FILE:flexnet-sim>")
+endif()
