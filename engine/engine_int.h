@@ -196,7 +196,7 @@ struct fn_engine {
     int own_base;
     const fn_vendors_t *vendors;
     fn_engine_opts_t opts; /* strings: borrowed copies in optstr */
-    char *optstr[7];
+    char *optstr[8];
     fn_task_t *tasks;       /* linked list of live tasks */
     struct event *pump_ev;  /* admission + reaping, outside callbacks */
     struct evdns_base *dns; /* created on the first host name */

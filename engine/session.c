@@ -242,16 +242,18 @@ static int sess_connect_to(fn_dev_t *dev, const struct sockaddr *sa,
 }
 
 /* evdns answer: IPv4 first (devices and simulators listen on v4 more
- * often than on both), else whatever came. */
+ * often than on both), else whatever came. A cancelled lookup's callback
+ * runs in a later loop pass, after the reaper (or the task's end) freed
+ * the session and maybe the device: it must not touch arg. */
 static void sess_on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
 {
-    fn_dev_t *dev = arg;
-    dev->sess->dns_req = NULL;
     if (err == EVUTIL_EAI_CANCEL) {
         if (ai)
             evutil_freeaddrinfo(ai);
-        return; /* the session was closed */
+        return;
     }
+    fn_dev_t *dev = arg;
+    dev->sess->dns_req = NULL;
     const struct evutil_addrinfo *pick = ai;
     for (const struct evutil_addrinfo *p = ai; p; p = p->ai_next)
         if (p->ai_family == AF_INET) {

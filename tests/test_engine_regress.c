@@ -521,8 +521,7 @@ static void trans_hook(int level, const fn_log_ctx_t *ctx, const char *line,
     while (from > line && from[-1] != ' ')
         from--;
     size_t used = strlen(trans);
-    snprintf(trans + used, sizeof(trans) - used, "%s%s", used ? "," : "",
-             from);
+    snprintf(trans + used, sizeof(trans) - used, "%s%s", used ? "," : "", from);
 }
 
 /* A device that drops the connection right after its first command's
@@ -569,6 +568,57 @@ START_TEST(test_state_transitions_logged)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* 9: a name server that never answers (use after free when the
+ *    cancelled lookup's callback ran after the task was freed) */
+
+START_TEST(test_dns_timeout_no_crash)
+{
+    /* the test's own name server on loopback: it reads and never answers
+     * (no query leaves the machine) */
+    int ns = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons(25753),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(bind(ns, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    char conf[PATH_MAX];
+    tmp(conf, sizeof(conf), "resolv.conf");
+    FILE *f = fopen(conf, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("nameserver 127.0.0.1:25753\noptions timeout:5 attempts:1\n", f);
+    fclose(f);
+    inv_t v;
+    inv_parse(&v, "[g]\nr1.flexnet.test:25701 vendor=cisco_ios\n"
+                  "r2.flexnet.test:25702 vendor=juniper_junos\n");
+    fn_task_spec_t spec = tu_spec("dns", v.hosts, v.n, &show_step, 1);
+    spec.connect_timeout_ms = 300;
+    spec.connect_tries = 2;
+    fn_engine_opts_t o;
+    fn_engine_opts_init(&o);
+    o.resolv_conf = conf;
+    static tu_rec_t rec;
+    tu_rec_init(&rec, v.n);
+    fn_sink_t sink = tu_sink(&rec);
+    fn_engine_t *e = NULL;
+    ck_assert_int_eq(fn_engine_new(&e, NULL, vs, &o), 0);
+    char err[256];
+    ck_assert_int_eq(fn_task_start(e, &spec, &sink, NULL, err, sizeof(err)), 0);
+    ck_assert_int_eq(fn_engine_run(e), 0);
+    /* lookups cancelled at the task's end complete in later passes */
+    for (int i = 0; i < 20; i++)
+        event_base_loop(fn_engine_base(e), EVLOOP_NONBLOCK);
+    fn_engine_free(e);
+    close(ns);
+    ck_assert_uint_eq(rec.sum.failed_connect, 2);
+    const tu_conn_t *c = tu_conn(&rec, "r1.flexnet.test:25701");
+    ck_assert_msg(c && strstr(c->reason, "name resolution timed out"), "%s",
+                  c ? c->reason : "-");
+    ck_assert_uint_eq(c->tries, 2);
+    tu_rec_free(&rec);
+    inv_free(&v);
+}
+END_TEST
+
 static Suite *regress_suite(void)
 {
     Suite *s = suite_create("engine_regress");
@@ -583,6 +633,7 @@ static Suite *regress_suite(void)
     tcase_add_test(tc, test_sim_no_epoll_warning_on_disconnect);
     tcase_add_test(tc, test_live_sessions_within_concurrency);
     tcase_add_test(tc, test_state_transitions_logged);
+    tcase_add_test(tc, test_dns_timeout_no_crash);
     suite_add_tcase(s, tc);
     return s;
 }
