@@ -139,7 +139,7 @@ START_TEST(test_store_merge_shards_once_and_twice_changes_nothing)
     unsigned deleted = 0;
     for (size_t i = 0; i < resp->n_backups && deleted < HOSTS / 2 - 1; i++)
         if (strcmp(resp->backups[i]->host + 3, "000") &&
-            (atoi(resp->backups[i]->host + 3) % 2) == 0) {
+            strtol(resp->backups[i]->host + 3, NULL, 10) % 2 == 0) {
             ck_assert_int_eq(fn_store_backup_delete(dst, resp->backups[i]->id),
                              0);
             deleted++;
