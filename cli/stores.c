@@ -172,7 +172,8 @@ static int list_all(fn__cli_stores_t *ss, list_page_fn *page, void *q,
         if (rc)
             return fn__cli_store_error(ss->st[i], "list", ss->dir[i], rc);
     }
-    qsort(out->items, out->n, sizeof(*out->items), list_cmp);
+    if (out->n) /* qsort's base must not be NULL, even for 0 */
+        qsort(out->items, out->n, sizeof(*out->items), list_cmp);
     if (limit && out->n > limit) {
         out->n = limit;
         out->more = 1;
