@@ -378,7 +378,9 @@ static int sess_answer(fn_dev_t *dev, int ev)
     const fn_cmd_t *cmd = &dev->sess->cmd;
     for (size_t i = 0; i < cmd->nanswers; i++)
         if (ev & cmd->answers[i].on) {
-            fn_matcher_begin(dev->sess->m, NULL);
+            /* "": the device prints only the newline for the answer */
+            fn_matcher_begin(dev->sess->m,
+                             cmd->answers[i].same_prompt ? "" : NULL);
             return sess_write(dev, cmd->answers[i].text);
         }
     return 0;
@@ -774,15 +776,23 @@ static int session_on_prompt(fn_dev_t *dev)
     }
 }
 
-/* A PREPARE request completed. A failed enable is a warning today: the
- * device stays usable in user mode. */
+/* A PREPARE request completed. A failed enable leaves the device usable
+ * in user mode: a warning now, and the reason of every privileged
+ * command that fails later (fn__session_priv_why). VRP's super keeps
+ * its prompt: its output says whether it worked (enable_check). */
 static void sess_on_prepared(fn_dev_t *dev, fn_cmd_t *cmd, int status,
                              const fn_match_result_t *out)
 {
-    if (cmd->kind == FN_CMD_ENABLE &&
-        fn_matcher_mode(dev->sess->m) == FN_VENDOR_MODE_USER)
-        fn__task_log(dev->task, dev, FN_LOG_WARN,
-                     "enable failed: still in user mode");
+    if (cmd->kind != FN_CMD_ENABLE)
+        return;
+    int ok = fn_vendor_enable_by_output(dev->vendor)
+                 ? status == FN_EXIT_OK
+                 : fn_matcher_mode(dev->sess->m) != FN_VENDOR_MODE_USER;
+    if (ok)
+        return;
+    dev->sess->priv_why = "enable failed: still in user mode after the enable "
+                          "command (wrong enable password?)";
+    fn__task_log(dev->task, dev, FN_LOG_WARN, "%s", dev->sess->priv_why);
 }
 
 /* PREPARE's own requests: step prep_i of [enable, setup 0, setup 1 …]. */
@@ -796,7 +806,8 @@ static int sess_prepare_submit(fn_dev_t *dev, const char *text,
         .timeout_ms = fn__task_spec(dev->task)->command_timeout_ms,
         .done = sess_on_prepared,
     };
-    sess->prep_answer = (fn_cmd_answer_t){FN_MATCH_PASSWORD, answer};
+    sess->prep_answer = (fn_cmd_answer_t){
+        FN_MATCH_PASSWORD, answer, fn_vendor_enable_by_output(dev->vendor)};
     if (answer) {
         sess->cmd.answers = &sess->prep_answer;
         sess->cmd.nanswers = 1;
@@ -815,8 +826,12 @@ static int session_on_prepare(fn_dev_t *dev)
     if (i == 0) {
         const char *pw = fn__task_password(dev->task, 1);
         const char *enable = fn_vendor_enable_command(dev->vendor);
-        if (pw && enable && fn_matcher_mode(sess->m) == FN_VENDOR_MODE_USER)
+        int user = fn_matcher_mode(sess->m) == FN_VENDOR_MODE_USER;
+        if (pw && enable && user)
             return sess_prepare_submit(dev, enable, FN_CMD_ENABLE, pw);
+        if (enable && user)
+            sess->priv_why = "the device is in user mode and no enable "
+                             "password was given (--enable-password-env)";
         return 0;
     }
     if (i - 1 < fn_vendor_setup_count(dev->vendor))
@@ -1071,6 +1086,11 @@ const fn_cmd_t *fn__session_cmd(const fn_dev_t *dev)
     if (!dev->sess || dev->sess->slot == FN_SLOT_EMPTY)
         return NULL;
     return &dev->sess->cmd;
+}
+
+const char *fn__session_priv_why(const fn_dev_t *dev)
+{
+    return dev->sess ? dev->sess->priv_why : NULL;
 }
 
 int fn__session_mode(const fn_dev_t *dev)
