@@ -187,6 +187,7 @@ struct fn_session {
     int in_handshake;    /* counted in engine->handshakes */
     int counted;         /* counted in engine->sessions */
     int in_dispatch;     /* inside sess_dispatch: it sends what is submitted */
+    int settling;        /* a prompt came: the end? (prompt_settle_ms) */
     unsigned reads_left; /* this wakeup's read budget */
     unsigned prep_i;     /* PREPARE: 0 enable, then setup command i - 1 */
     unsigned backoff_ms; /* BACKOFF's timer, armed on enter */
