@@ -99,11 +99,12 @@ struct evdns_base *fn__engine_dns(fn_engine_t *e)
 static void engine_reap(fn_engine_t *e)
 {
     while (e->reap) {
-        fn_dev_t *s = e->reap;
-        e->reap = s->live->reap_next;
-        s->live->reap_next = NULL;
-        fn__session_free_resources(s);
-        fn__task_on_closed(s->task, s); /* then returns s->live to its pool */
+        fn_dev_t *dev = e->reap;
+        e->reap = dev->sess->reap_next;
+        dev->sess->reap_next = NULL;
+        fn__session_free_resources(dev);
+        fn__task_on_closed(dev->task,
+                           dev); /* then returns s->live to its pool */
     }
 }
 
@@ -112,10 +113,10 @@ static void engine_admit(fn_engine_t *e)
     for (fn_task_t *t = e->tasks; t; t = fn__task_next(t)) {
         while (fn__task_can_start(t) && e->sessions < e->opts.max_sessions &&
                e->handshakes < e->opts.max_handshakes) {
-            fn_dev_t *s = fn__task_next_idle(t);
-            if (!s)
+            fn_dev_t *dev = fn__task_next_idle(t);
+            if (!dev)
                 break;
-            fn__session_start(s);
+            fn__session_start(dev);
         }
     }
 }

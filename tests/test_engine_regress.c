@@ -8,7 +8,9 @@
  * so the caret marker lines up, the simulator's epoll warning when a
  * client disconnects mid-output, and the per-device record's size plus
  * live sessions staying within the task's concurrency (were 1,056 B per
- * device, kept for the whole task).
+ * device, kept for the whole task), and every session state change
+ * logged by its one writer (BACKOFF, IDLE and DONE were written behind
+ * the setter's back).
  *
  * Each case starts its own simulator on its own ports (25000-25999, a
  * sub-range of the engine's 22000-27999) and kills it by pid.
@@ -504,6 +506,69 @@ START_TEST(test_live_sessions_within_concurrency)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* 8: every state change goes through the one setter, and is logged */
+
+static char trans[2048]; /* "IDLE -> CONNECT,CONNECT -> KEX,..." */
+
+static void trans_hook(int level, const fn_log_ctx_t *ctx, const char *line,
+                       void *arg)
+{
+    const char *arrow = strstr(line, " -> ");
+    if (!ctx || ctx->cat != FN_LOGC_SESSION || !arrow)
+        return;
+    const char *from = arrow; /* the line ends "OLD -> NEW" */
+    while (from > line && from[-1] != ' ')
+        from--;
+    size_t used = strlen(trans);
+    snprintf(trans + used, sizeof(trans) - used, "%s%s", used ? "," : "",
+             from);
+}
+
+/* A device that drops the connection right after its first command's
+ * prompt (dropidle): the second command is cut, the session closes,
+ * backs off, reconnects and runs it again. The whole life of the one
+ * session, BACKOFF and DONE included, is in the debug log. */
+START_TEST(test_state_transitions_logged)
+{
+    const char *extra[] = {"--faults", "dropidle=100%", NULL};
+    pid_t pid = sim(1, 25700, "cisco_ios", extra);
+    char text[256];
+    inv_ports(text, sizeof(text), 25700, 1, "cisco_ios");
+    inv_t v;
+    inv_parse(&v, text);
+    static const char *const cmds[] = {"show version", "show clock"};
+    fn_step_t step = {
+        .kind = FN_STEP_COMMANDS, .commands = cmds, .ncommands = 2};
+    fn_task_spec_t spec = tu_spec("trans", v.hosts, v.n, &step, 1);
+    trans[0] = '\0';
+    fn_log_configure(FN_LOG_DEBUG, FN_LOGC_SESSION, stderr);
+    fn_log_set_hook(trans_hook, NULL);
+    tu_rec_t rec;
+    tu_run_ok(vs, &spec, &rec);
+    fn_log_set_hook(NULL, NULL);
+    fn_log_configure(FN_LOG_WARN, 0, stderr);
+    static const char want[] =
+        "IDLE -> CONNECT,CONNECT -> KEX,KEX -> HOSTKEY,HOSTKEY -> AUTH,"
+        "AUTH -> CHANNEL,CHANNEL -> PTY,PTY -> SHELL,SHELL -> PROMPT,"
+        "PROMPT -> PREPARE,PREPARE -> READY,READY -> RUNNING,"
+        "RUNNING -> READY,READY -> RUNNING,RUNNING -> CLOSING,"
+        "CLOSING -> DONE,DONE -> BACKOFF,BACKOFF -> IDLE,"
+        "IDLE -> CONNECT,CONNECT -> KEX,KEX -> HOSTKEY,HOSTKEY -> AUTH,"
+        "AUTH -> CHANNEL,CHANNEL -> PTY,PTY -> SHELL,SHELL -> PROMPT,"
+        "PROMPT -> PREPARE,PREPARE -> READY,READY -> RUNNING,"
+        "RUNNING -> READY,READY -> CLOSING,CLOSING -> DONE";
+    ck_assert_str_eq(trans, want);
+    const char *h = fn_host_name(v.hosts[0]);
+    const tu_res_t *r0 = tu_res(&rec, h, 0, 0), *r1 = tu_res(&rec, h, 0, 1);
+    ck_assert(r0 && r0->code == 0 && r1 && r1->code == 0);
+    ck_assert_uint_eq(rec.reconnects, 1);
+    tu_rec_free(&rec);
+    inv_free(&v);
+    tu_sim_stop(pid);
+}
+END_TEST
+
 static Suite *regress_suite(void)
 {
     Suite *s = suite_create("engine_regress");
@@ -517,6 +582,7 @@ static Suite *regress_suite(void)
     tcase_add_test(tc, test_ios_translating_and_caret_alignment);
     tcase_add_test(tc, test_sim_no_epoll_warning_on_disconnect);
     tcase_add_test(tc, test_live_sessions_within_concurrency);
+    tcase_add_test(tc, test_state_transitions_logged);
     suite_add_tcase(s, tc);
     return s;
 }
