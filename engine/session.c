@@ -1083,11 +1083,13 @@ static void sess_on_timer(evutil_socket_t fd, short what, void *arg)
 /* ------------------------------------------------------------------ */
 /* lifecycle (engine and task call these) */
 
+/* A zeroed record is IDLE: its birth is no transition. */
+_Static_assert(FN_SS_IDLE == 0, "calloc'd device records start IDLE");
+
 void fn__session_init(fn_dev_t *dev, fn_task_t *t, unsigned idx)
 {
     dev->task = t;
     dev->idx = idx;
-    dev->state = FN_SS_IDLE; /* the record's birth, before any log ctx */
 }
 
 void fn__session_attach(fn_dev_t *dev, fn_session_t *sess)
