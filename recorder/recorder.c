@@ -139,11 +139,16 @@ int fn_recorder_has_s3(const fn_recorder_t *r)
     return r->s3 != NULL;
 }
 
+static int rec_idle(const void *arg)
+{
+    return ((const fn_recorder_t *)arg)->uploads == 0;
+}
+
 int fn_recorder_wait(fn_recorder_t *r)
 {
-    while (r->uploads)
-        if (event_base_loop(r->o.base, EVLOOP_ONCE) < 0)
-            return FN_EINTERNAL;
+    int rc = fn_http_wait(r->o.base, rec_idle, r);
+    if (rc)
+        return rc;
     return fn_store_flush(r->o.store) < 0 ? FN_ESTORE : 0;
 }
 
