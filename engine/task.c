@@ -443,19 +443,21 @@ static void task_on_progress(evutil_socket_t fd, short what, void *arg)
 
 static void task_report(fn_task_t *t, fn_dev_t *dev, int status)
 {
-    char hp[8];
-    snprintf(hp, sizeof(hp), "%u", fn_host_port(dev->host));
+    int ok = status == FN_CONNECT_OK;
     fn_conn_report_t r = {
-        t->spec.task_id,
-        fn_host_name(dev->host),
-        fn_host_address(dev->host),
-        fn_host_port(dev->host),
-        fn_vendor_name(dev->vendor),
-        status,
-        dev->tries,
-        dev->t_first_us ? fn_time_mono_us() - dev->t_first_us : 0,
-        status == FN_CONNECT_OK ? "" : fn__session_reason(dev),
-        status == FN_CONNECT_FAILED ? dev->last_err : 0};
+        .task_id = t->spec.task_id,
+        .host = fn_host_name(dev->host),
+        .address = fn_host_address(dev->host),
+        .port = fn_host_port(dev->host),
+        .vendor = fn_vendor_name(dev->vendor),
+        .status = status,
+        .tries = dev->tries,
+        .duration_us =
+            dev->t_first_us ? fn_time_mono_us() - dev->t_first_us : 0,
+        .reason = ok ? "" : fn__session_reason(dev),
+        .err = status == FN_CONNECT_FAILED ? dev->last_err : 0,
+        .warning = ok ? fn__session_warning(dev) : "",
+    };
     if (status == FN_CONNECT_SKIPPED && !r.reason[0])
         r.reason = t->error[0] ? t->error : "not attempted";
     sink_connection(t, &r);
