@@ -129,6 +129,8 @@ struct fn_cmd {
     /* filled by the session */
     int64_t started_wall_us, started_mono_us;
     int64_t duration_us; /* set before done runs */
+    int written;         /* every byte left for the device (a config
+                          * line lost after this may have applied) */
 };
 
 /* One target device, kept for the whole task (its step progress survives

@@ -326,6 +326,9 @@ static int sess_flush(fn_dev_t *dev)
             break; /* window full: the next read event retries */
         dev->sess->wq_off += (size_t)n;
     }
+    if (dev->sess->wq_off == dev->sess->wq.len &&
+        dev->sess->slot == FN_SLOT_SENT)
+        dev->sess->cmd.written = 1; /* the queue holds one command at most */
     if (dev->sess->wq_off == dev->sess->wq.len && dev->sess->wq.len) {
         fn_buf_wipe(&dev->sess->wq); /* may have held the enable password */
         dev->sess->wq_off = 0;
@@ -367,6 +370,7 @@ static int sess_send(fn_dev_t *dev)
     cmd->started_wall_us = fn_time_wall_us();
     cmd->started_mono_us = fn_time_mono_us();
     cmd->duration_us = 0;
+    cmd->written = 0;
     dev->sess->slot = FN_SLOT_SENT;
     sess_timer(dev, cmd->timeout_ms);
     return sess_write(dev, cmd->text);

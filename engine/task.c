@@ -634,7 +634,7 @@ static int task_config_sent(const fn_dev_t *dev)
     if (dev->cfg_phase > FN_CFG_LINES)
         return 1;
     const fn_cmd_t *c = fn__session_cmd(dev);
-    return dev->seq > 0 || (c && c->kind == FN_CMD_USER);
+    return dev->seq > 0 || (c && c->kind == FN_CMD_USER && c->written);
 }
 
 /* Leave config mode only while the prompt says we are in it: EOS's
@@ -1053,10 +1053,16 @@ static void task_config_lost(fn_task_t *t, fn_dev_t *dev, const fn_step_t *st,
 {
     const fn_cmd_t *inflight = fn__session_cmd(dev);
     char r[300];
-    snprintf(r, sizeof(r),
-             "connection lost during a config step (%s): the change "
-             "may have applied; not repeated",
-             why);
+    if (inflight && inflight->written)
+        snprintf(r, sizeof(r),
+                 "connection lost during a config step (%s): the change "
+                 "may have applied; not repeated",
+                 why);
+    else /* its bytes never left: only the lines before it were sent */
+        snprintf(r, sizeof(r),
+                 "connection lost during a config step (%s) before this "
+                 "line was sent; the step is not repeated",
+                 why);
     if (dev->seq < st->ncommands + 1 && dev->state == FN_SS_RUNNING &&
         inflight) {
         task_emit(t, dev, inflight->text, FN_EXIT_CONNECTION, NULL, NULL, r);
