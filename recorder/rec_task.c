@@ -145,6 +145,7 @@ static void rec_on_conn(fn_task_t *t, const fn_conn_report_t *c, void *arg)
     m.tries = c->tries;
     m.duration_us = c->duration_us;
     m.reason = (char *)rec_str(c->reason);
+    m.warning = (char *)rec_str(c->warning);
     rec_store_check(rt, fn_store_conn_append(rt->rec->o.store, &m),
                     "a connection report");
     if (c->status == FN_CONNECT_OK)

@@ -180,8 +180,9 @@ static Flexnet__V1__GetTaskResponse *task_get(env_t *e, fn_rec_task_t *rt)
 /* Feeds a one-device task: connection, a result, a log line, progress. */
 static void feed_device(fn_sink_t *k)
 {
-    fn_conn_report_t c = {"engine-id",   "r1", "127.0.0.1", 22, "cisco_ios",
-                          FN_CONNECT_OK, 1,    1500,        "", 0};
+    fn_conn_report_t c = {
+        "engine-id", "r1", "127.0.0.1", 22, "cisco_ios", FN_CONNECT_OK,
+        1,           1500, "",          0,  ""};
     fn_cmd_result_t r = {"engine-id", "r1",         0,  0,  "show version",
                          0,           "IOS 15.2\n", 9,  "", 0,
                          0,           250,          "", "", 0};
