@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fn_log.h"
+
 static const char run_usage[] =
     "usage: flexnet run -i INVENTORY (-g GROUP ... | --host H ...) -u USER\n"
     "         [--password-env VAR | --password-prompt | -p PASS]\n"
@@ -28,6 +30,7 @@ static const char run_usage[] =
     "         [--json] [-v] [--db DIR] [--vendors-dir D] [--vendor NAME]\n"
     "         [--config FILE] [--credentials-provider P --credentials-ref R]\n"
     "         [--host-key-policy tofu|accept-new|strict]\n"
+    "         [--metrics-file F] [--log-format text|json]\n"
     "       flexnet run -f MANIFEST.yaml [-i INVENTORY] [options above]\n"
     "       flexnet run --check -f MANIFEST.yaml [-i INVENTORY]\n"
     "\n"
@@ -70,6 +73,10 @@ static const char run_usage[] =
     "                            [cyberark]; default ./flexnet.conf)\n"
     "      --credentials-provider P  env, file, vault or cyberark: the\n"
     "      --credentials-ref REF     password comes from P's REF\n"
+    "      --metrics-file F      write Prometheus metrics of the run to F\n"
+    "                            at the end (node_exporter textfile format)\n"
+    "      --log-format FMT      text (default) or json: one object a line\n"
+    "                            for the log lines on stderr\n"
     "\n"
     "Exit status: 0 all steps ok; 1 some step failed on some device;\n"
     "2 usage or input error; 3 no device could be reached.\n";
@@ -100,6 +107,8 @@ enum {
     OPT_VENDORS_DIR,
     OPT_VENDOR,
     OPT_HOSTKEY,
+    OPT_METRICS_FILE,
+    OPT_LOG_FORMAT,
 };
 
 static const struct option run_opts[] = {
@@ -132,6 +141,8 @@ static const struct option run_opts[] = {
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT},
     {"host-key-policy", required_argument, NULL, OPT_HOSTKEY},
+    {"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
     {"db", required_argument, NULL, OPT_DB},
@@ -240,6 +251,8 @@ static const args_field_t args_fields[] = {
     ARG_S(OPT_INT_CONFIG, conf_file),
     ARG_S(OPT_PROVIDER, provider),
     ARG_S(OPT_REF, ref),
+    ARG_S(OPT_METRICS_FILE, metrics_file),
+    ARG_S(OPT_LOG_FORMAT, log_format),
     ARG_F(OPT_BACKUP, backup),
     ARG_F(OPT_CHECK, check),
     ARG_F(OPT_CONNECT_FIRST, connect_first),
@@ -503,6 +516,9 @@ int fn__cli_run_parse(int argc, char **argv, fn__cli_run_opts_t *o,
     if (!rc && optind < argc)
         rc = fn__cli_usage_error("run", "unexpected argument '%s'",
                                  argv[optind]);
+    if (!rc && o->log_format && fn_log_format_parse(o->log_format) < 0)
+        rc = fn__cli_usage_error("run", "--log-format: text or json, not '%s'",
+                                 o->log_format);
     if (!rc)
         rc = args_jobs(o, jobs);
     return rc;

@@ -5,12 +5,15 @@
  *
  *   flexnetd [--listen 127.0.0.1:50051] [--db DIR] [--inventory FILE]
  *            [--vendors-dir D] [--token-file F] [--tls-cert F --tls-key F]
- *            [--config F] [--stream-queue N] [--drain-ms MS] [--verbose]
+ *            [--config F] [--stream-queue N] [--drain-ms MS]
+ *            [--metrics-listen 127.0.0.1:9464] [--log-format text|json]
+ *            [--verbose]
  *
  * --config: the integrations file ([vault], [cyberark] for credential
  * providers, [s3] for backup copies made by the recorder; default
  * ./flexnet.conf when it exists).
- * Prints "flexnetd: listening on ADDR:PORT" on stdout once it serves.
+ * Prints "flexnetd: metrics on ADDR:PORT" (with --metrics-listen), then
+ * "flexnetd: listening on ADDR:PORT" on stdout once it serves.
  * Thread: main = the reactor. Owns every module handle it opens. The token
  * and the TLS key are wiped from memory once handed over.
  */
@@ -39,6 +42,7 @@
 typedef struct main_args {
     const char *listen, *db, *inventory, *vendors_dir;
     const char *token_file, *tls_cert, *tls_key, *config;
+    const char *metrics_listen, *log_format;
     unsigned long stream_queue, drain_ms;
     int verbose;
 } main_args_t;
@@ -61,7 +65,9 @@ static void main_usage(FILE *f)
                "                [--vendors-dir D] [--token-file F] "
                "[--tls-cert F --tls-key F]\n"
                "                [--config F] [--stream-queue N] "
-               "[--drain-ms MS] [--verbose]\n");
+               "[--drain-ms MS]\n"
+               "                [--metrics-listen 127.0.0.1:9464] "
+               "[--log-format text|json] [--verbose]\n");
 }
 
 static int main_number(const char *s, unsigned long *out)
@@ -92,6 +98,8 @@ static const struct main_opt {
     {"config", MAIN_STR, offsetof(main_args_t, config)},
     {"stream-queue", MAIN_NUM, offsetof(main_args_t, stream_queue)},
     {"drain-ms", MAIN_NUM, offsetof(main_args_t, drain_ms)},
+    {"metrics-listen", MAIN_STR, offsetof(main_args_t, metrics_listen)},
+    {"log-format", MAIN_STR, offsetof(main_args_t, log_format)},
     {"verbose", MAIN_FLAG, offsetof(main_args_t, verbose)},
 };
 #define MAIN_NOPTS (sizeof(main_opts) / sizeof(main_opts[0]))
@@ -133,6 +141,8 @@ static int main_parse(int argc, char **argv, main_args_t *a)
         if (ch < 256 || main_set(a, &main_opts[ch - 256], optarg) < 0)
             return -1;
     }
+    if (a->log_format && fn_log_format_parse(a->log_format) < 0)
+        return -1;
     return optind == argc && !a->tls_cert == !a->tls_key ? 0 : -1;
 }
 
@@ -175,6 +185,14 @@ static int main_secrets(const main_args_t *a, main_ctx_t *m)
     return 0;
 }
 
+/* "flexnetd: WHAT HOST:PORT" with the port bound (the one asked may be 0). */
+static void main_announce(const char *what, const char *addr, int port)
+{
+    const char *colon = strrchr(addr, ':');
+    printf("flexnetd: %s %.*s:%d\n", what, colon ? (int)(colon - addr) : 0,
+           addr, port);
+}
+
 static void main_on_drained(fn_rpc_t *s, void *arg)
 {
     main_ctx_t *m = arg;
@@ -184,7 +202,7 @@ static void main_on_drained(fn_rpc_t *s, void *arg)
 static void main_on_signal(evutil_socket_t sig, short what, void *arg)
 {
     main_ctx_t *m = arg;
-    fprintf(stderr, "flexnetd: signal %d: draining\n", (int)sig);
+    fn_log(FN_LOG_WARN, NULL, "flexnetd: signal %d: draining", (int)sig);
     if (fn_rpc_drain(m->rpc, main_on_drained, m) < 0)
         event_base_loopexit(m->base, NULL); /* second signal: leave now */
 }
@@ -218,6 +236,7 @@ static int main_open(const main_args_t *a, main_ctx_t *m, char *err,
     ro.config = m->config;
     ro.stream_queue = a->stream_queue;
     ro.drain_ms = a->drain_ms;
+    ro.metrics_listen = a->metrics_listen;
     return fn_rpc_new(&m->rpc, m->base, m->engine, m->store, m->vendors, &ro,
                       err, errlen);
 }
@@ -265,6 +284,8 @@ int main(int argc, char **argv)
     }
     fn_log_configure(a.verbose ? FN_LOG_DEBUG : FN_LOG_WARN,
                      a.verbose ? FN_LOGC_RPC : 0, NULL);
+    if (a.log_format)
+        fn_log_set_format(fn_log_format_parse(a.log_format));
     main_ctx_t m;
     memset(&m, 0, sizeof(m));
     char err[512] = "";
@@ -273,16 +294,17 @@ int main(int argc, char **argv)
         (evthread_use_pthreads() < 0 || !(m.base = event_base_new())))
         rc = FN_EINTERNAL; /* one priority: see fn_rpc.h */
     if (rc == 0 && (rc = main_open(&a, &m, err, sizeof(err))) < 0)
-        fprintf(stderr, "flexnetd: %s\n", err[0] ? err : fn_strerror(rc));
+        fn_log(FN_LOG_ERROR, NULL, "flexnetd: %s",
+               err[0] ? err : fn_strerror(rc));
     fn_buf_wipe(&m.token); /* the server keeps its own copy */
     fn_buf_wipe(&m.key);
     if (rc == 0)
         rc = main_signals(&m);
     if (rc == 0) {
-        const char *colon = strrchr(a.listen, ':');
-        printf("flexnetd: listening on %.*s:%d\n",
-               colon ? (int)(colon - a.listen) : 0, a.listen,
-               fn_rpc_port(m.rpc));
+        if (a.metrics_listen)
+            main_announce("metrics on", a.metrics_listen,
+                          fn_rpc_metrics_port(m.rpc));
+        main_announce("listening on", a.listen, fn_rpc_port(m.rpc));
         fflush(stdout);
         event_base_dispatch(m.base);
     }

@@ -25,3 +25,12 @@ if(TARGET flexnetd AND TARGET flexnet-sim AND TARGET fn_rpc_pystubs)
     endif()
   endforeach()
 endif()
+
+# Operations: reflection (a client without flexnet.proto), health Watch,
+# GetTaskLog follow, /metrics parsed, JSON logs. Ports 31600-31699.
+if(TARGET flexnetd AND TARGET flexnet-sim AND TARGET fn_rpc_pystubs)
+  add_test(NAME test_rpc_ops
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_rpc_ops.py)
+  set_tests_properties(test_rpc_ops PROPERTIES TIMEOUT 180
+                       ENVIRONMENT "${FN_RPC_TESTS_ENV}")
+endif()
