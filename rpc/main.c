@@ -7,8 +7,11 @@
  *            [--vendors-dir D] [--token-file F] [--tls-cert F --tls-key F]
  *            [--config F] [--stream-queue N] [--drain-ms MS]
  *            [--metrics-listen 127.0.0.1:9464] [--log-format text|json]
- *            [--verbose]
+ *            [--verbose] [--options FILE]
  *
+ * --options: a file of "name = value" lines, one per long option above
+ * (the packaged unit's /etc/flexnet/flexnetd.conf); what the command line
+ * sets wins.
  * --config: the integrations file ([vault], [cyberark] for credential
  * providers, [s3] for backup copies made by the recorder; default
  * ./flexnet.conf when it exists).
@@ -35,6 +38,7 @@
 #include "fn_log.h"
 #include "fn_rpc.h"
 #include "fn_store.h"
+#include "fn_str.h"
 #include "fn_vendor.h"
 
 #define MAIN_FILE_MAX (1024 * 1024) /* token, cert and key files */
@@ -42,7 +46,7 @@
 typedef struct main_args {
     const char *listen, *db, *inventory, *vendors_dir;
     const char *token_file, *tls_cert, *tls_key, *config;
-    const char *metrics_listen, *log_format;
+    const char *metrics_listen, *log_format, *options;
     unsigned long stream_queue, drain_ms;
     int verbose;
 } main_args_t;
@@ -67,7 +71,9 @@ static void main_usage(FILE *f)
                "                [--config F] [--stream-queue N] "
                "[--drain-ms MS]\n"
                "                [--metrics-listen 127.0.0.1:9464] "
-               "[--log-format text|json] [--verbose]\n");
+               "[--log-format text|json] [--verbose]\n"
+               "                [--options FILE]   (name = value lines; "
+               "flags win)\n");
 }
 
 static int main_number(const char *s, unsigned long *out)
@@ -100,6 +106,7 @@ static const struct main_opt {
     {"drain-ms", MAIN_NUM, offsetof(main_args_t, drain_ms)},
     {"metrics-listen", MAIN_STR, offsetof(main_args_t, metrics_listen)},
     {"log-format", MAIN_STR, offsetof(main_args_t, log_format)},
+    {"options", MAIN_STR, offsetof(main_args_t, options)},
     {"verbose", MAIN_FLAG, offsetof(main_args_t, verbose)},
 };
 #define MAIN_NOPTS (sizeof(main_opts) / sizeof(main_opts[0]))
@@ -129,7 +136,6 @@ static int main_parse(int argc, char **argv, main_args_t *a)
     lo[MAIN_NOPTS].name = "help";
     lo[MAIN_NOPTS].val = 'h';
     memset(a, 0, sizeof(*a));
-    a->listen = "127.0.0.1:50051";
     int ch;
     while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
         if (ch == 'h') {
@@ -141,9 +147,82 @@ static int main_parse(int argc, char **argv, main_args_t *a)
         if (ch < 256 || main_set(a, &main_opts[ch - 256], optarg) < 0)
             return -1;
     }
+    return optind == argc ? 0 : -1;
+}
+
+/* Checks what no single option can: pairs and choices. */
+static int main_check(main_args_t *a)
+{
+    if (!a->listen)
+        a->listen = "127.0.0.1:50051";
     if (a->log_format && fn_log_format_parse(a->log_format) < 0)
         return -1;
-    return optind == argc && !a->tls_cert == !a->tls_key ? 0 : -1;
+    return !a->tls_cert == !a->tls_key ? 0 : -1;
+}
+
+static int main_read(const char *path, fn_buf_t *b);
+
+/* One "name = value" line of an options file (value may be absent for
+ * a flag, or true/false). Returns 0 or -1 with why said. */
+static int main_option_line(char *line, main_args_t *f, const char *path,
+                            int lineno)
+{
+    char *eq = strchr(line, '=');
+    char *val = eq ? fn_str_trim(eq + 1) : (char *)"";
+    if (eq)
+        *eq = '\0';
+    char *name = fn_str_trim(line);
+    for (size_t i = 0; i < MAIN_NOPTS; i++) {
+        const struct main_opt *o = &main_opts[i];
+        if (strcmp(o->name, name) != 0 || !strcmp(name, "options"))
+            continue;
+        if (o->kind == MAIN_FLAG &&
+            (!strcmp(val, "false") || !strcmp(val, "no") || !strcmp(val, "0")))
+            return 0;
+        if ((o->kind != MAIN_FLAG && !*val) || main_set(f, o, val) < 0)
+            break;
+        return 0;
+    }
+    fprintf(stderr, "flexnetd: %s:%d: bad option line \"%s\"\n", path, lineno,
+            name);
+    return -1;
+}
+
+/* --options FILE: every long option as "name = value", '#' comments.
+ * What the command line set wins; the file fills the rest. text keeps
+ * the file's strings alive (owned by the caller). */
+static int main_options(main_args_t *a, fn_buf_t *text)
+{
+    fn_buf_init(text, MAIN_FILE_MAX);
+    int rc = main_read(a->options, text);
+    if (rc < 0 || fn_buf_append(text, "", 0) < 0) {
+        fprintf(stderr, "flexnetd: %s: %s\n", a->options, fn_strerror(rc));
+        return -1;
+    }
+    main_args_t f;
+    memset(&f, 0, sizeof(f));
+    int lineno = 0;
+    for (char *line = text->data, *next; line && rc == 0; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        if (*fn_str_trim(line))
+            rc = main_option_line(line, &f, a->options, lineno);
+    }
+    for (size_t i = 0; rc == 0 && i < MAIN_NOPTS; i++) {
+        size_t off = main_opts[i].off,
+               n = main_opts[i].kind == MAIN_STR   ? sizeof(const char *)
+                   : main_opts[i].kind == MAIN_NUM ? sizeof(unsigned long)
+                                                   : sizeof(int);
+        static const char zero[sizeof(unsigned long) + sizeof(void *)];
+        if (!memcmp((char *)a + off, zero, n))
+            memcpy((char *)a + off, (char *)&f + off, n);
+    }
+    return rc;
 }
 
 /* Reads a whole small file into b (capped). Returns 0 or -errno/FN_EFULL. */
@@ -278,7 +357,11 @@ int main(int argc, char **argv)
     if (fn_proc_protect_secrets() < 0)
         fprintf(stderr, "flexnetd: warning: core dumps stay enabled\n");
     main_args_t a;
-    if (main_parse(argc, argv, &a) < 0) {
+    fn_buf_t options;
+    fn_buf_init(&options, 0);
+    if (main_parse(argc, argv, &a) < 0 ||
+        (a.options && main_options(&a, &options) < 0) || main_check(&a) < 0) {
+        fn_buf_cleanup(&options);
         main_usage(stderr);
         return 2;
     }
@@ -309,5 +392,6 @@ int main(int argc, char **argv)
         event_base_dispatch(m.base);
     }
     main_close(&m);
+    fn_buf_cleanup(&options); /* a's strings from --options point here */
     return rc < 0 ? 1 : 0;
 }

@@ -34,3 +34,13 @@ if(TARGET flexnetd AND TARGET flexnet-sim AND TARGET fn_rpc_pystubs)
   set_tests_properties(test_rpc_ops PROPERTIES TIMEOUT 180
                        ENVIRONMENT "${FN_RPC_TESTS_ENV}")
 endif()
+
+# Install layout, the embeddable library, scripts/package's .deb installed
+# under a private root and its unit's ExecStart run. Release build only
+# (it packages what it tests). Ports 31700-31719.
+if(TARGET flexnetd AND TARGET flexnet-sim AND TARGET fn_rpc_pystubs)
+  add_test(NAME test_package
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_package.py)
+  set_tests_properties(test_package PROPERTIES TIMEOUT 600 LABELS no_asan
+                       ENVIRONMENT "${FN_RPC_TESTS_ENV}")
+endif()
