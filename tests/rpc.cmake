@@ -44,3 +44,13 @@ if(TARGET flexnetd AND TARGET flexnet-sim AND TARGET fn_rpc_pystubs)
   set_tests_properties(test_package PROPERTIES TIMEOUT 600 LABELS no_asan
                        ENVIRONMENT "${FN_RPC_TESTS_ENV}")
 endif()
+
+# The example clients in Python, Node.js and Go (examples/), each against
+# 50 simulated devices. Release build only: the clients are the subject,
+# and the Go build is slow under ASan's load. Ports 31720-31779.
+if(TARGET flexnetd AND TARGET flexnet-sim AND TARGET fn_rpc_pystubs)
+  add_test(NAME test_clients
+           COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_clients.py)
+  set_tests_properties(test_clients PROPERTIES TIMEOUT 900 LABELS no_asan
+                       ENVIRONMENT "${FN_RPC_TESTS_ENV}")
+endif()
