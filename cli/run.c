@@ -601,13 +601,7 @@ static int run_write_metrics(run_ctx_t *c)
     fn_engine_stats_t es;
     fn_store_stats_t ss;
     fn_metrics_gauges_t g;
-    memset(&g, 0, sizeof(g));
-    fn_engine_stats(c->engine, &es);
-    g.engine = &es;
-    if (fn_store_stats(c->st, &ss) == 0)
-        g.store = &ss;
-    g.has_s3 = fn_recorder_has_s3(c->rec);
-    g.s3_inflight = fn_recorder_uploads(c->rec);
+    fn_metrics_gauges_read(&g, &es, &ss, c->engine, c->st, c->rec);
     int rc = fn_metrics_write_file(c->metrics, &g, c->o->metrics_file);
     if (rc)
         fprintf(stderr, "flexnet run: --metrics-file %s: %s\n",

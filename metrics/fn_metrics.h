@@ -52,6 +52,14 @@ typedef struct fn_metrics_gauges {
     size_t rpc_queued_max; /* the longest stream queue */
 } fn_metrics_gauges_t;
 
+/* Fills g (zeroed first) with what every front end has: the engine's
+ * sessions, the store's map and batch (one read transaction; left out
+ * when it fails) and the recorder's S3 copies. es and ss (borrowed) hold
+ * what g points to. */
+void fn_metrics_gauges_read(fn_metrics_gauges_t *g, fn_engine_stats_t *es,
+                            fn_store_stats_t *ss, const fn_engine_t *engine,
+                            fn_store_t *store, const fn_recorder_t *rec);
+
 /* Returns 0 or -ENOMEM. *out owned: fn_metrics_free. */
 int fn_metrics_new(fn_metrics_t **out);
 void fn_metrics_free(fn_metrics_t *m); /* accepts NULL */

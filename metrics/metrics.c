@@ -365,6 +365,19 @@ static void metrics_rpc(metrics_out_t *o, const fn_metrics_t *m,
                   g->rpc_queued_max);
 }
 
+void fn_metrics_gauges_read(fn_metrics_gauges_t *g, fn_engine_stats_t *es,
+                            fn_store_stats_t *ss, const fn_engine_t *engine,
+                            fn_store_t *store, const fn_recorder_t *rec)
+{
+    memset(g, 0, sizeof(*g));
+    fn_engine_stats(engine, es);
+    g->engine = es;
+    if (fn_store_stats(store, ss) == 0)
+        g->store = ss;
+    g->has_s3 = fn_recorder_has_s3(rec);
+    g->s3_inflight = fn_recorder_uploads(rec);
+}
+
 int fn_metrics_render(const fn_metrics_t *m, const fn_metrics_gauges_t *g,
                       fn_buf_t *out)
 {

@@ -63,15 +63,9 @@ static int http_render(struct fn_rpc *s, fn_buf_t *out)
     fn_engine_stats_t es;
     fn_store_stats_t ss;
     fn_metrics_gauges_t g;
-    memset(&g, 0, sizeof(g));
-    fn_engine_stats(s->engine, &es);
-    g.engine = &es;
-    if (fn_store_stats(s->store, &ss) == 0)
-        g.store = &ss;
+    fn_metrics_gauges_read(&g, &es, &ss, s->engine, s->store, s->rec);
     g.has_tasks = 1;
     g.tasks_running = (unsigned)fn__rpc_tasks_running(s);
-    g.has_s3 = fn_recorder_has_s3(s->rec);
-    g.s3_inflight = fn_recorder_uploads(s->rec);
     http_rpc_gauges(s, &g);
     return fn_metrics_render(s->metrics, &g, out);
 }

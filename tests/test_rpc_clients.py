@@ -1,4 +1,4 @@
-"""test_clients.py — the example gRPC clients in three languages
+"""test_rpc_clients.py — the example gRPC clients in three languages
 (examples/python, examples/node, examples/go) against flexnetd and 50
 simulated devices: each runs a task with streamed results, applies a
 config line with a backup, reads the newest backup in chunks (size and

@@ -1,4 +1,4 @@
-"""test_package.py — what an operator installs: `cmake --install` puts the
+"""test_rpc_package.py — what an operator installs: `cmake --install` puts the
 binaries, man pages, protos, the systemd unit with its config, and the
 embeddable library with flexnet.pc in place (a C program built only from
 flexnet.pc runs a task on simulated devices); scripts/package builds a
