@@ -11,8 +11,9 @@
  *    bytes, backups and their S3 copies, tasks by final status; flexnetd
  *    adds gRPC calls by method and status code.
  *  - Gauges are read when rendering, from public getters the caller
- *    passes in fn_metrics_gauges_t (fn_engine_stats, fn_store_stats, the
- *    server's own calls and queues).
+ *    passes in fn_metrics_gauges_t (fn_engine_stats; fn_store_stats,
+ *    which also carries the store's commit count and time; the server's
+ *    own calls and queues).
  *  Bytes are the device's payload as the engine hands it over (cleaned
  *  output, error lines, backup text; commands sent): SSH framing and
  *  encryption are not counted.

@@ -323,6 +323,16 @@ static void metrics_store(metrics_out_t *o, const fn_store_stats_t *s)
                   s->used_size);
     metrics_gauge(o, "flexnet_store_pending_records",
                   "Records waiting for the next group commit.", s->pending);
+    metrics_head(o, "flexnet_store_commit_seconds", "summary",
+                 "LMDB write transactions (group commits) and their time.");
+    metrics_printf(o, "flexnet_store_commit_seconds_sum %.6f\n",
+                   (double)s->commit_us / 1e6);
+    metrics_printf(o, "flexnet_store_commit_seconds_count %llu\n",
+                   (unsigned long long)s->commits);
+    metrics_head(o, "flexnet_store_commit_seconds_max", "gauge",
+                 "The longest LMDB write transaction since start.");
+    metrics_printf(o, "flexnet_store_commit_seconds_max %.6f\n",
+                   (double)s->commit_us_max / 1e6);
     metrics_gauge(o, "flexnet_store_tasks", "Tasks in the store.", s->tasks);
     metrics_gauge(o, "flexnet_store_backups", "Backups in the store.",
                   s->backups);

@@ -73,6 +73,9 @@ def main():
                 'le="+Inf"}') == 3 * N, "+Inf bucket")
     check(m.get("flexnet_sessions_started_total", 0) >= N, "sessions")
     check(m.get("flexnet_store_map_bytes", 0) > 0, "store map")
+    check(m.get("flexnet_store_commit_seconds_count", 0) > 0 and
+          m.get("flexnet_store_commit_seconds_max", -1) >= 0,
+          "store commit latency")
     check("flexnet_grpc_calls_total" not in open(prom).read(),
           "the CLI has no gRPC calls")
     # --log-format json: every stderr line that is a log line is JSON

@@ -205,7 +205,7 @@ def parse_metrics(text):
     for line in text.splitlines():
         if line.startswith("# TYPE "):
             _, _, name, typ = line.split(" ", 3)
-            check(typ in ("counter", "gauge", "histogram"), line)
+            check(typ in ("counter", "gauge", "histogram", "summary"), line)
             check(name not in types, "TYPE twice: %s" % name)
             types[name] = typ
             continue
@@ -215,15 +215,16 @@ def parse_metrics(text):
         check(m, "not a sample line: %r" % line)
         name, labels = m.group(1), tuple(LABEL.findall(m.group(3) or ""))
         base = re.sub(r"_(bucket|sum|count)$", "", name)
-        check(name in types or (base in types and types[base] ==
-                                "histogram"), "untyped sample %s" % name)
+        check(name in types or (base in types and types[base] in
+                                ("histogram", "summary")),
+              "untyped sample %s" % name)
         check((name, labels) not in samples, "duplicate %s%s" % (name,
                                                                   labels))
         samples[(name, labels)] = float(m.group(4))
     for (name, labels), v in samples.items():
         if name.endswith("_bucket"):
             continue
-        if name.endswith("_count") and name[:-6] in types:
+        if name.endswith("_count") and types.get(name[:-6]) == "histogram":
             inf = dict(labels)
             inf["le"] = "+Inf"
             key = (name[:-6] + "_bucket", tuple(sorted(inf.items())))
@@ -298,6 +299,9 @@ def t_metrics():
     check(val(after, "flexnet_sessions_started_total") >= DEVICES,
           "sessions started")
     check(val(after, "flexnet_store_map_bytes") > 0, "store map size")
+    commits = d("flexnet_store_commit_seconds_count")
+    check(commits > 0 and d("flexnet_store_commit_seconds_sum") > 0,
+          "store commits during the task: %s" % commits)
     check(val(after, "flexnet_tasks_running") == 0, "task still running")
     # unknown paths and methods
     try:
