@@ -13,7 +13,10 @@ shell (tests/devices/shell_device.py) behind ForceCommand.
   (exit -3 after the command timeout);
 - an MOTD banner holding '#', '>' and prompt-like lines;
 - a device that takes 3 s to show its first prompt, and --login-timeout
-  shorter than that: the reason quotes what it said last.
+  shorter than that: the reason quotes what it said last;
+- a question ("Destination filename [startup-config]?"): unanswered, the
+  command ends within seconds (exit -3, the question as its reason);
+  answered by --expect, or by the profile's save (--save).
 
 Ports 28600-28619 (the CLI suites' range). Needs root (sshd logs users
 in): skipped with a clear message without /usr/sbin/sshd or root.
@@ -120,6 +123,33 @@ def check_slow_prompt(work):
               "--login-timeout 1 on a 3 s prompt: %r" % r)
 
 
+def check_questions(work):
+    """copy running-config startup-config asks "Destination filename
+    [startup-config]?": unanswered it ends quickly with exit -3 and the
+    question as the reason; --expect answers it; --save uses the
+    profile's own save and answer."""
+    with Sshd(BASE + 6, scenario="copy") as d:
+        cmd = "copy running-config startup-config"
+        t0 = time.time()
+        p, conns, res = run(work, d, "-c", cmd, "--command-timeout", "20")
+        took = time.time() - t0
+        r = res.get(cmd, {})
+        check(r.get("exit_code") == -3 and "Destination filename" in
+              r.get("reason", "") and "no answer was given" in
+              r.get("reason", ""), "an unexpected question: %r" % r)
+        check(took < 8, "ended quickly, not at the 20 s timeout (%.1f s)"
+              % took)
+        p, conns, res = run(work, d, "-c", cmd, "--expect",
+                            "Destination filename* => ")
+        r = res.get(cmd, {})
+        check(r.get("exit_code") == 0 and "[OK]" in r.get("stdout", ""),
+              "--expect answers it: %r" % r)
+        p, conns, res = run(work, d, "--save")
+        check(res.get(cmd, {}).get("exit_code") == 0 and
+              "[OK]" in res.get(cmd, {}).get("stdout", ""),
+              "--save: the profile's save and answer: %r" % res)
+
+
 def main():
     skip_unless_available("test_real_sshd")
     work = tempdir("fn-sshd-")
@@ -129,6 +159,7 @@ def main():
     check_no_newline(work)
     check_banner(work)
     check_slow_prompt(work)
+    check_questions(work)
     finish("test_real_sshd")
 
 

@@ -810,6 +810,21 @@ int fn_matcher_feed(fn_matcher_t *m, const char *buf, size_t len)
     return m->events | tail_check(m);
 }
 
+size_t fn_matcher_tail(const fn_matcher_t *m, char *buf, size_t cap)
+{
+    char tmp[FN_MATCHER_LINE_MAX];
+    const char *s;
+    size_t n = m->partial || m->esc != ESC_NONE ? 0 : line_view(m, tmp, &s);
+    if (!cap)
+        return 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(buf, s, n);
+    buf[n] = '\0';
+    return n;
+}
+
 int fn_matcher_resume(fn_matcher_t *m)
 {
     if (!m->done)
