@@ -169,6 +169,7 @@ enum fn_settle {
     FN_SETTLE_NONE,
     FN_SETTLE_PROMPT,   /* the prompt was the end (prompt_settle_ms) */
     FN_SETTLE_QUESTION, /* it asks something nobody answers */
+    FN_SETTLE_RELEARN,  /* quiet on a prompt-like line: a new host name? */
 };
 
 /* Bytes of the device's latest output a timeout's reason quotes. */

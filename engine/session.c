@@ -437,8 +437,12 @@ static int sess_question(fn_dev_t *dev)
         sess->answered_at = at;
         return sess_write(dev, a->text);
     }
+    char last = tail[n - 1] == ' ' && n > 1 ? tail[n - 2] : tail[n - 1];
     if (sess_is_question(tail, n)) {
         sess->settle = FN_SETTLE_QUESTION;
+        sess_timer(dev, FN_SESS_QUESTION_MS);
+    } else if (strchr("#>]$", last)) { /* a prompt of another name? */
+        sess->settle = FN_SETTLE_RELEARN;
         sess_timer(dev, FN_SESS_QUESTION_MS);
     }
     return 0;
@@ -897,8 +901,16 @@ static void sess_timeout_reason(fn_dev_t *dev, const char *what)
 static void sess_wait_timer(fn_dev_t *dev)
 {
     const fn_task_spec_t *sp = fn__task_spec(dev->task);
-    sess_timer(dev, dev->state == FN_SS_PROMPT ? sp->login_timeout_ms
-                                               : dev->sess->cmd.timeout_ms);
+    if (dev->state == FN_SS_PROMPT) {
+        sess_timer(dev, sp->login_timeout_ms);
+        return;
+    }
+    /* what is left of the command's time, not a fresh start */
+    const fn_cmd_t *cmd = &dev->sess->cmd;
+    int64_t used = (fn_time_mono_us() - cmd->started_mono_us) / 1000;
+    sess_timer(dev, used >= (int64_t)cmd->timeout_ms
+                        ? 1
+                        : cmd->timeout_ms - (unsigned)used);
 }
 
 /* A prompt came. It ends the command (or the login banner) only if
@@ -1253,6 +1265,15 @@ static void sess_settled(fn_dev_t *dev)
     if (was == FN_SETTLE_QUESTION) {
         sess_unanswered(dev);
         return;
+    }
+    if (was == FN_SETTLE_RELEARN) {
+        if (!fn_matcher_relearn(dev->sess->m)) {
+            sess_wait_timer(dev); /* output that paused: wait on */
+            return;
+        }
+        fn__task_log(dev->task, dev, FN_LOG_INFO,
+                     "the prompt changed: the device is now '%s'",
+                     fn_matcher_base_prompt(dev->sess->m));
     }
     if (dev->state == FN_SS_PROMPT)
         session_set_state(dev, FN_SS_PREPARE);

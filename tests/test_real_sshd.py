@@ -16,7 +16,9 @@ shell (tests/devices/shell_device.py) behind ForceCommand.
   shorter than that: the reason quotes what it said last;
 - a question ("Destination filename [startup-config]?"): unanswered, the
   command ends within seconds (exit -3, the question as its reason);
-  answered by --expect, or by the profile's save (--save).
+  answered by --expect, or by the profile's save (--save);
+- `hostname NEW` in config mode: the prompt changes at once, the
+  following lines still finish.
 
 Ports 28600-28619 (the CLI suites' range). Needs root (sshd logs users
 in): skipped with a clear message without /usr/sbin/sshd or root.
@@ -150,6 +152,24 @@ def check_questions(work):
               "--save: the profile's save and answer: %r" % res)
 
 
+def check_hostname_change(work):
+    """`hostname core9` in config mode changes the prompt at once: the
+    line and the next ones still finish (at the new prompt, after a
+    second of quiet), not at the command timeout."""
+    with Sshd(BASE + 7) as d:
+        t0 = time.time()
+        p, conns, res = run(work, d, "--config-line", "hostname core9",
+                            "--config-line", "ntp server 10.1.1.1",
+                            "--command-timeout", "20")
+        took = time.time() - t0
+        codes = [res.get(c, {}).get("exit_code") for c in
+                 ("hostname core9", "ntp server 10.1.1.1")]
+        check(p.returncode == 0 and codes == [0, 0],
+              "lines after a prompt change: %r %s" % (res, p.stderr[-300:]))
+        check(took < 10, "no command timeout on the new prompt (%.1f s)"
+              % took)
+
+
 def main():
     skip_unless_available("test_real_sshd")
     work = tempdir("fn-sshd-")
@@ -160,6 +180,7 @@ def main():
     check_banner(work)
     check_slow_prompt(work)
     check_questions(work)
+    check_hostname_change(work)
     finish("test_real_sshd")
 
 

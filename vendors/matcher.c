@@ -810,6 +810,39 @@ int fn_matcher_feed(fn_matcher_t *m, const char *buf, size_t len)
     return m->events | tail_check(m);
 }
 
+int fn_matcher_relearn(fn_matcher_t *m)
+{
+    if (m->done || m->partial || m->esc != ESC_NONE || !m->len)
+        return 0;
+    char tmp[FN_MATCHER_LINE_MAX];
+    const char *s;
+    size_t n = line_view(m, tmp, &s);
+    if (n > FN_MATCHER_PROMPT_MAX)
+        return 0;
+    char saved[FN_MATCHER_BASE_MAX + 1];
+    memcpy(saved, m->base, sizeof(saved));
+    uint8_t login = m->login, prev = m->mode;
+    m->base[0] = '\0';
+    m->login = 1; /* prompt_try learns the base from what matches */
+    size_t tb;
+    const char *t = s;
+    size_t tn = trim_blanks(&t, n, &tb);
+    int mode = FN_VENDOR_MODE_USER;
+    while (mode <= FN_VENDOR_MODE_CONFIG && !prompt_try(m, mode, t, tn, tb))
+        mode++;
+    m->login = login;
+    if (mode > FN_VENDOR_MODE_CONFIG || !m->base[0]) {
+        memcpy(m->base, saved, sizeof(saved));
+        return 0;
+    }
+    m->mode_prev = prev;
+    m->mode = (uint8_t)mode;
+    m->cut = 0;
+    prompt_keep(m, s, n);
+    m->done = 1;
+    return FN_MATCH_PROMPT;
+}
+
 size_t fn_matcher_tail(const fn_matcher_t *m, char *buf, size_t cap)
 {
     char tmp[FN_MATCHER_LINE_MAX];

@@ -10,13 +10,20 @@ FN_SCENARIO picks what it does (comma-separated, combinable):
   slow      waits 3 s before its first prompt
   copy      `copy running-config startup-config` asks "Destination filename
             [startup-config]?" and wants an answer
+Always: `configure terminal` enters config mode ("r1(config)#"), where any
+line is accepted, `hostname NAME` changes the prompt at once (as IOS
+does) and `end` leaves.
 """
 import os
 import sys
 import time
 
 SCEN = set(os.environ.get("FN_SCENARIO", "plain").split(","))
-PROMPT = "r1#"
+STATE = {"host": "r1", "config": False}
+
+
+def prompt():
+    return STATE["host"] + ("(config)#" if STATE["config"] else "#")
 
 COMMANDS = {
     "terminal length 0": "",
@@ -27,11 +34,25 @@ COMMANDS = {
 
 
 def out(s):
-    sys.stdout.write(s.replace("\n", "\r\n") if False else s)
+    sys.stdout.write(s)  # the pty turns "\n" into "\r\n"
     sys.stdout.flush()
 
 
+def config(line):
+    if line == "end":
+        STATE["config"] = False
+    elif line.startswith("hostname "):
+        STATE["host"] = line.split()[1]
+
+
 def run(line):
+    if STATE["config"]:
+        config(line)
+        return
+    if line == "configure terminal":
+        STATE["config"] = True
+        out("Enter configuration commands, one per line.  End with CNTL/Z.\n")
+        return
     if line == "show nonl" and "nonl" in SCEN:
         out("no newline at the end")  # the prompt follows on the same line
         return
@@ -58,15 +79,14 @@ def main():
             "#######################################\n"
             "r1>\n"
             "r1#\n")
-    out("\n" + PROMPT)
+    out("\n" + prompt())
     for line in sys.stdin:
         line = line.strip()
         if line in ("exit", "logout"):
             return
         if line:
             run(line)
-        out("\n" + PROMPT if "nonl" in SCEN and line == "show nonl"
-            else PROMPT)
+        out(prompt())
 
 
 if __name__ == "__main__":
