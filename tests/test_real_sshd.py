@@ -18,7 +18,9 @@ shell (tests/devices/shell_device.py) behind ForceCommand.
   command ends within seconds (exit -3, the question as its reason);
   answered by --expect, or by the profile's save (--save);
 - `hostname NEW` in config mode: the prompt changes at once, the
-  following lines still finish.
+  following lines still finish;
+- ANSI colour codes (stripped), a 5 MB output (complete), an echo the
+  device wraps at 80 columns (not output).
 
 Ports 28600-28619 (the CLI suites' range). Needs root (sshd logs users
 in): skipped with a clear message without /usr/sbin/sshd or root.
@@ -170,6 +172,34 @@ def check_hostname_change(work):
               % took)
 
 
+def check_output_quirks(work):
+    """ANSI colours out of stdout; 5 MB complete at streaming speed; an
+    echo wrapped at 80 columns is not output (its second line was)."""
+    with Sshd(BASE + 8, scenario="ansi,big") as d:
+        p, conns, res = run(work, d, "-c", "show color", "-c", "show big")
+        color = res.get("show color", {})
+        check(color.get("stdout") == "Gi0/1  up\nGi0/2  down\n",
+              "ANSI codes stripped: %r" % color.get("stdout"))
+        big = res.get("show big", {})
+        out = big.get("stdout", "")
+        check(big.get("exit_code") == 0 and len(out) == 65536 * 80 and
+              not big.get("truncated") and out.endswith("x 65535\n"),
+              "5 MB complete: %d bytes" % len(out))
+        check(big.get("duration_ms", 1e9) < 15000,
+              "5 MB in %.0f ms" % big.get("duration_ms", 0))
+    with Sshd(BASE + 9, scenario="wrap") as d:
+        long_cmd = "show " + "interfaces " * 12 + "version"
+        p, conns, res = run(work, d, "-c", long_cmd, "-c", "show clock")
+        r = res.get(long_cmd, {})
+        # the device does not know the command (exit 1): what matters is
+        # that no piece of the wrapped echo lands in stdout
+        check(r.get("exit_code") == 1 and r.get("stdout") == "" and
+              long_cmd in r.get("stderr", ""),
+              "a wrapped echo is not output: %r" % r)
+        check(res.get("show clock", {}).get("stdout", "").startswith(
+            "*10:00"), "the next command after a wrapped echo: %r" % res)
+
+
 def main():
     skip_unless_available("test_real_sshd")
     work = tempdir("fn-sshd-")
@@ -181,6 +211,7 @@ def main():
     check_slow_prompt(work)
     check_questions(work)
     check_hostname_change(work)
+    check_output_quirks(work)
     finish("test_real_sshd")
 
 

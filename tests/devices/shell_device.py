@@ -10,6 +10,10 @@ FN_SCENARIO picks what it does (comma-separated, combinable):
   slow      waits 3 s before its first prompt
   copy      `copy running-config startup-config` asks "Destination filename
             [startup-config]?" and wants an answer
+  ansi      `show color` paints its output with ANSI colour and cursor codes
+  big       `show big` prints 5 MB (65,536 lines of 80 bytes)
+  wrap      echoes a typed line longer than 80 columns wrapped at 80
+            ("\r\n" inserted), as devices that ignore the pty width do
 Always: `configure terminal` enters config mode ("r1(config)#"), where any
 line is accepted, `hostname NAME` changes the prompt at once (as IOS
 does) and `end` leaves.
@@ -46,6 +50,14 @@ def config(line):
 
 
 def run(line):
+    if line == "show color" and "ansi" in SCEN:
+        out("\x1b[1;32mGi0/1\x1b[0m  up\x1b[K\n\x1b[31mGi0/2\x1b[0m  down\n")
+        return
+    if line == "show big" and "big" in SCEN:
+        row = "x" * 73 + " %05d\n"
+        for i in range(65536):
+            sys.stdout.write(row % i)
+        return
     if STATE["config"]:
         config(line)
         return
@@ -70,7 +82,16 @@ def run(line):
         out("                 ^\n% Invalid input detected at '^' marker.\n")
 
 
+def echo_off():
+    import termios
+    attrs = termios.tcgetattr(0)
+    attrs[3] &= ~termios.ECHO
+    termios.tcsetattr(0, termios.TCSANOW, attrs)
+
+
 def main():
+    if "wrap" in SCEN:
+        echo_off()
     if "slow" in SCEN:
         time.sleep(3)
     if "banner" in SCEN:
@@ -82,6 +103,10 @@ def main():
     out("\n" + prompt())
     for line in sys.stdin:
         line = line.strip()
+        if "wrap" in SCEN:  # our own echo, wrapped at 80 columns
+            shown = prompt() + line
+            out("\r\n".join(shown[i:i + 80] for i in
+                              range(0, len(shown), 80))[len(prompt()):] + "\n")
         if line in ("exit", "logout"):
             return
         if line:
