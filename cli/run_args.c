@@ -106,6 +106,11 @@ static const run_opt_t run_opts[] = {
      "a config-mode line (repeat)"},
     {"config-lines-file", 0, "F", K_STR, F(config_file), 0, 0,
      "config lines from F, one a line"},
+    {"expect", 0, "'Q => A'", LIST(expects, nexpects), 0,
+     "answer question Q of a -c command with A\n"
+     "('*' wildcards; A empty: Enter; repeat)"},
+    {"save", 0, NULL, K_FLAG, F(save), 0, 0,
+     "save the configuration (copy run start, ...)"},
     {"backup", 0, NULL, K_FLAG, F(backup), 0, 0,
      "back up the running configuration"},
     {"comment", 0, "TEXT", K_STR, F(comment), 0, 0,
@@ -417,9 +422,21 @@ static int args_flag_job(const fn__cli_run_opts_t *o, fn__cli_manifest_t *m)
     m->n = 1;
     int rc = args_step(spec, FLEXNET__V1__STEP_KIND__STEP_KIND_COMMANDS,
                        o->commands, o->ncommands, o->commands_file);
+    for (size_t i = 0; !rc && i < o->nexpects; i++) {
+        if (!spec->n_steps)
+            return fn__cli_usage_error("run", "--expect goes with -c");
+        if (fn__cli_add_expect(spec->steps[0], o->expects[i]))
+            return fn__cli_usage_error("run",
+                                       "--expect: \"QUESTION => ANSWER\", "
+                                       "not '%s'",
+                                       o->expects[i]);
+    }
     if (!rc)
         rc = args_step(spec, FLEXNET__V1__STEP_KIND__STEP_KIND_CONFIG,
                        o->config, o->nconfig, o->config_file);
+    if (!rc && o->save &&
+        !fn__cli_spec_add_step(spec, FLEXNET__V1__STEP_KIND__STEP_KIND_SAVE))
+        rc = FN_CLI_EXIT_FAILED;
     if (!rc && o->backup) {
         Flexnet__V1__Step *b = fn__cli_spec_add_step(
             spec, FLEXNET__V1__STEP_KIND__STEP_KIND_BACKUP);
@@ -427,7 +444,8 @@ static int args_flag_job(const fn__cli_run_opts_t *o, fn__cli_manifest_t *m)
     }
     if (!rc && !spec->n_steps)
         return fn__cli_usage_error("run", "nothing to run: give -c CMD, "
-                                          "--config LINE, --backup or -f");
+                                          "--config-line LINE, --save, "
+                                          "--backup or -f");
     if (!rc)
         rc = fn__cli_str_set(&spec->name, o->name ? o->name : "run")
                  ? FN_CLI_EXIT_FAILED
@@ -607,10 +625,12 @@ static int args_jobs(const fn__cli_run_opts_t *o, fn__cli_manifest_t *m)
 {
     char err[512];
     int rc;
-    if (o->manifest && (o->ncommands || o->nconfig || o->commands_file ||
-                        o->config_file || o->backup || o->name))
+    if (o->manifest &&
+        (o->ncommands || o->nconfig || o->commands_file || o->config_file ||
+         o->backup || o->save || o->nexpects || o->name))
         return fn__cli_usage_error("run", "-f cannot be combined with -c, "
-                                          "--config, --backup or -n");
+                                          "--config-line, --expect, --save, "
+                                          "--backup or -n");
     if (!o->manifest && o->check)
         return fn__cli_usage_error("run", "--check needs -f MANIFEST");
     if (o->manifest) {
@@ -666,5 +686,6 @@ void fn__cli_run_opts_cleanup(fn__cli_run_opts_t *o)
     free(o->hosts);
     free(o->commands);
     free(o->config);
+    free(o->expects);
     memset(o, 0, sizeof(*o));
 }
