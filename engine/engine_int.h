@@ -181,6 +181,7 @@ enum fn_settle {
 enum fn_auth_step {
     FN_AUTH_QUERY,
     FN_AUTH_KEY,
+    FN_AUTH_AGENT,
     FN_AUTH_PASSWORD,
     FN_AUTH_KBDINT,
     FN_AUTH_EXHAUSTED,

@@ -765,6 +765,15 @@ static int sess_auth_step(fn_dev_t *dev, const char *key, const char *pw)
         snprintf(sess->auth_note, sizeof(sess->auth_note),
                  "key %.80s not accepted", key);
         return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PUBLICKEY,
+                                FN_AUTH_AGENT);
+    case FN_AUTH_AGENT:
+        if (!fn__task_spec(dev->task)->creds.use_agent ||
+            !getenv("SSH_AUTH_SOCK") || !(off & SSH_AUTH_METHOD_PUBLICKEY))
+            break;
+        snprintf(sess->auth_note, sizeof(sess->auth_note),
+                 "no key of the SSH agent accepted");
+        rc = ssh_userauth_agent(sess->ssh, NULL);
+        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PUBLICKEY,
                                 FN_AUTH_PASSWORD);
     case FN_AUTH_PASSWORD:
         if (!pw || !(off & SSH_AUTH_METHOD_PASSWORD))
