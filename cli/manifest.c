@@ -541,6 +541,14 @@ static int mf_k_cred(mf_t *m, yaml_node_t *v, void *obj, const char *key)
         return mf_string(m, v, key, &c->provider);
     if (!strcmp(key, "ref"))
         return mf_string(m, v, key, &c->ref);
+    if (!strcmp(key, "key_file"))
+        return mf_string(m, v, key, &c->key_file);
+    if (!strcmp(key, "ssh_agent")) {
+        int on = 0;
+        int rc = mf_bool(m, v, key, &on);
+        c->ssh_agent = on;
+        return rc;
+    }
     /* username_env: the name is no secret; read it now. */
     const char *var = mf_scalar(m, v, key);
     const char *val = var ? getenv(var) : NULL;
@@ -564,6 +572,8 @@ static const mf_key_t mf_cred_keys[] = {
     {"enable_password_env", mf_k_cred},
     {"provider", mf_k_cred},
     {"ref", mf_k_cred},
+    {"key_file", mf_k_cred},
+    {"ssh_agent", mf_k_cred},
     {"password", mf_k_secret},
     {"enable_password", mf_k_secret},
     {NULL, NULL},

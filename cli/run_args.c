@@ -23,6 +23,7 @@
 static const char run_synopsis[] =
     "usage: flexnet run -i INVENTORY (-g GROUP ... | --host H ...) -u USER\n"
     "         [--password-env VAR | --password-prompt | -p PASS]\n"
+    "         [--key-file F] [--ssh-agent]\n"
     "         [--enable-password-env VAR | --enable-password-prompt |\n"
     "          --enable-password PASS]\n"
     "         [-c CMD ...] [--commands-file F] [--config-line LINE ...]\n"
@@ -94,6 +95,10 @@ static const run_opt_t run_opts[] = {
      "ask for it on the terminal (no echo)"},
     {"password", 'p', "PASS", K_PW_ARG, F(pw), 0, 0,
      "give it inline (visible in ps: avoid)"},
+    {"key-file", 0, "F", K_STR, F(key_file), 0, 0,
+     "log in with this private key first"},
+    {"ssh-agent", 0, NULL, K_FLAG, F(ssh_agent), 0, 0,
+     "then the keys of the agent at $SSH_AUTH_SOCK"},
     {"enable-password-env", 0, "VAR", K_PW_ENV, F(enable), 0, 0, ""},
     {"enable-password-prompt", 0, NULL, K_PW_PROMPT, F(enable), 0, 0, ""},
     {"enable-password", 0, "PASS", K_PW_ARG, F(enable), 0, 32,
@@ -555,6 +560,10 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
         rc |= fn__cli_str_set(&c->password_env, o->pw.env);
     if (o->enable.env || o->enable.prompt || o->enable.arg)
         rc |= fn__cli_str_set(&c->enable_password_env, o->enable.env);
+    if (o->key_file)
+        rc |= fn__cli_str_set(&c->key_file, o->key_file);
+    if (o->ssh_agent)
+        c->ssh_agent = 1;
     if (o->provider)
         rc |= fn__cli_str_set(&c->provider, o->provider);
     if (o->ref)

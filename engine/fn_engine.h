@@ -162,6 +162,7 @@ typedef struct fn_creds {
     const char *password;        /* NULL: none */
     const char *enable_password; /* NULL: none (no enable) */
     const char *key_file;        /* private key path, or NULL */
+    int use_agent;               /* offer the agent's keys (SSH_AUTH_SOCK) */
 } fn_creds_t;
 
 typedef struct fn_task_spec {

@@ -1352,6 +1352,7 @@ static int task_secrets(fn_task_t *t, const fn_creds_t *c)
     int bad = 0;
     t->spec.creds.username = task_str(t, c->username, &bad);
     t->spec.creds.key_file = task_str(t, c->key_file, &bad);
+    t->spec.creds.use_agent = c->use_agent;
     t->spec.creds.password = NULL;
     t->spec.creds.enable_password = NULL;
     if (c->password && !(t->password = strdup(c->password)))

@@ -77,6 +77,10 @@ int fn_recorder_spec(const Flexnet__V1__TaskSpec *s, fn_task_spec_t *es)
         }
     if (s->credentials && *s->credentials->username)
         es->creds.username = s->credentials->username;
+    if (s->credentials && *s->credentials->key_file)
+        es->creds.key_file = s->credentials->key_file;
+    if (s->credentials)
+        es->creds.use_agent = s->credentials->ssh_agent;
     es->default_vendor = *s->default_vendor ? s->default_vendor : NULL;
     es->mode = (int)s->mode;
     es->max_failed = s->max_failed;
