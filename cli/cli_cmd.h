@@ -81,6 +81,7 @@ fn__cli_cmd_fn fn__cli_cmd_run;          /* run.c */
 fn__cli_cmd_fn fn__cli_cmd_tasks;        /* tasks.c */
 fn__cli_cmd_fn fn__cli_cmd_backups;      /* backups.c */
 fn__cli_cmd_fn fn__cli_cmd_vendors;      /* vendors_cmd.c */
+fn__cli_cmd_fn fn__cli_cmd_parse;        /* parse_cmd.c */
 fn__cli_cmd_fn fn__cli_cmd_integrations; /* integrations_cmd.c */
 
 /* Loads the integrations config: path (NULL: ./flexnet.conf when it

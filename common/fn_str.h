@@ -5,6 +5,7 @@
 #ifndef FN_STR_H
 #define FN_STR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Trims leading and trailing white space (isspace) in place: writes a NUL
@@ -16,5 +17,11 @@ char *fn_str_trim(char *s);
  * the project (host -> device maps, stable shard assignment). Stable
  * across runs and machines: never change it, shards depend on it. */
 uint64_t fn_str_hash(const char *s);
+
+/* Appends s (len bytes) as a quoted JSON string: well-formed UTF-8
+ * passes, every other byte becomes U+FFFD, control characters are
+ * escaped, so any bytes yield valid JSON. Codes of fn_buf_append. */
+struct fn_buf;
+int fn_str_json_escape(struct fn_buf *b, const char *s, size_t len);
 
 #endif /* FN_STR_H */
