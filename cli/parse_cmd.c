@@ -166,6 +166,8 @@ static void parsed_table(fn_buf_t *out, const fn_parse_tpl_t *t,
                           (int)(cell.len > MAX_W && !last ? MAX_W : cell.len),
                           cell.data ? cell.data : "", last ? "" : "  ");
         }
+        while (out->len && out->data[out->len - 1] == ' ')
+            out->len--; /* empty last cells leave no trailing blanks */
         fn_buf_append_str(out, "\n");
     }
     fn_buf_cleanup(&cell);

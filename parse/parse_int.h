@@ -52,6 +52,7 @@ typedef struct fn__parse_value {
 
 typedef struct fn__parse_rule {
     pcre2_code *re;       /* owned; anchored */
+    int jit;              /* re is JIT-compiled: pcre2_jit_match */
     int line;             /* template line, for Error messages */
     int lop, rop;         /* enum fn__parse_lop / rop */
     int next;             /* state index or FN__STATE_* */

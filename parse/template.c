@@ -172,6 +172,7 @@ static int value_list_names(fn__parse_value_t *v)
 static int value_parse(tc_t *c, const char *l, fn__parse_value_t *v,
                        char **regex_out)
 {
+    int rc;
     const char *sp[3] = {NULL, NULL, NULL};
     const char *p = l;
     for (int i = 0; i < 3 && (p = strchr(p, ' ')); i++, p++)
@@ -186,7 +187,7 @@ static int value_parse(tc_t *c, const char *l, fn__parse_value_t *v,
         while (o <= sp[1]) {
             const char *comma = memchr(o, ',', (size_t)(sp[1] - o));
             const char *oe = comma ? comma : sp[1];
-            int rc = value_add_opt(c, v, o, (size_t)(oe - o));
+            rc = value_add_opt(c, v, o, (size_t)(oe - o));
             if (rc)
                 return rc;
             o = oe + 1;
@@ -224,7 +225,10 @@ static int value_parse(tc_t *c, const char *l, fn__parse_value_t *v,
             return tc_fail(c, "%s Line %d.", (const char *)msg, c->line);
         }
         pcre2_jit_compile(v->list_re, PCRE2_JIT_COMPLETE);
-        return value_list_names(v);
+        rc = value_list_names(v);
+        if (v->list_ncap > c->t->max_cap)
+            c->t->max_cap = v->list_ncap;
+        return rc;
     }
     return 0;
 }
@@ -467,7 +471,7 @@ static int rule_parse(tc_t *c, const char *l, char *const *regexes,
                          re.data ? re.data : "", c->line);
     }
     if (rc == 0) {
-        pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
+        r->jit = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
         rc = rule_groups(c, r);
     }
     if (rc == 0 && a) {
