@@ -52,6 +52,14 @@ void fn__cli_json_strn(fn__cli_json_t *j, const char *key, const char *v,
         j->rc = fn__cli_json_escape(j->b, v ? v : "", v ? len : 0);
 }
 
+void fn__cli_json_raw(fn__cli_json_t *j, const char *key, const char *json,
+                      size_t len)
+{
+    json_key(j, key);
+    if (!j->rc)
+        j->rc = fn_buf_append(j->b, json, len);
+}
+
 void fn__cli_json_str(fn__cli_json_t *j, const char *key, const char *v)
 {
     fn__cli_json_strn(j, key, v, v ? strlen(v) : 0);

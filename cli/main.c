@@ -1,7 +1,7 @@
 /*
  * main.c — `flexnet`: dispatches to the subcommands (run, tasks, backups,
- * vendors, integrations, parse), and the helpers every subcommand shares: the command
- * table walk, usage errors, opening the store.
+ * vendors, integrations, parse), and the helpers every subcommand shares: the
+ * command table walk, usage errors, opening the store.
  *
  * Process-wide: SIGPIPE is ignored (a closed pipe must not kill a task
  * mid-change). Does not parse any subcommand's options (each file does
@@ -132,6 +132,7 @@ static const struct option ro_opts[] = {
     {"output", required_argument, NULL, 'o'},
     {"db", required_argument, NULL, 'd'},
     {"config", required_argument, NULL, 'C'},
+    {"parsed", no_argument, NULL, 'P'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -156,6 +157,8 @@ static unsigned ro_flag(int c)
         return FN_CLI_RO_DB;
     case 'C':
         return FN_CLI_RO_CONFIG;
+    case 'P':
+        return FN_CLI_RO_PARSED;
     default:
         return 0;
     }
@@ -174,6 +177,7 @@ static void ro_set(fn__cli_ro_t *ro, int c, const char *arg)
     ro->json |= c == 'j';
     ro->all |= c == 'a';
     ro->verbose |= c == 'v';
+    ro->parsed |= c == 'P';
     if (c == 'H')
         ro->host = arg;
     else if (c == 't')

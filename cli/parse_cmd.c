@@ -125,53 +125,26 @@ static int parse_file(const char *file, fn_parse_t *p)
     return rc ? rc : fn_parse_finish(p);
 }
 
-/* A cell as table text: strings as they are, lists and dicts as JSON. */
-static void cell_text(fn_buf_t *b, const fn_parse_val_t *v)
-{
-    if (v->kind == FN_PARSE_STR)
-        fn_buf_append(b, v->str, v->len);
-    else
-        fn_parse_json_val(b, v);
-}
+/* The cells of `flexnet parse`: Value names, then strings as they are,
+ * lists and dicts as JSON. */
+typedef struct parse_table {
+    const fn_parse_tpl_t *t;
+    const fn_parse_t *p;
+} parse_table_t;
 
-/* One row per record, columns as wide as their widest cell (capped). */
-static void parsed_table(fn_buf_t *out, const fn_parse_tpl_t *t,
-                         const fn_parse_t *p)
+static void parse_cell(const void *arg, size_t row, size_t col, fn_buf_t *out)
 {
-    enum { MAX_W = 48 };
-    size_t nv = fn_parse_tpl_nvalues(t), nr = fn_parse_nrecords(p);
-    size_t *w = calloc(nv ? nv : 1, sizeof *w);
-    fn_buf_t cell;
-    if (!w)
+    const parse_table_t *pt = arg;
+    const fn_parse_val_t *v;
+    if (row == 0) {
+        fn_buf_append_str(out, fn_parse_tpl_value(pt->t, col, NULL));
         return;
-    fn_buf_init(&cell, 0);
-    for (size_t i = 0; i < nv; i++)
-        w[i] = strlen(fn_parse_tpl_value(t, i, NULL));
-    for (size_t r = 0; r < nr; r++)
-        for (size_t i = 0; i < nv; i++) {
-            fn_buf_reset(&cell);
-            cell_text(&cell, &fn_parse_record(p, r)[i]);
-            if (cell.len > w[i])
-                w[i] = cell.len < MAX_W ? cell.len : MAX_W;
-        }
-    for (size_t r = 0; r <= nr; r++) {
-        for (size_t i = 0; i < nv; i++) {
-            fn_buf_reset(&cell);
-            if (r == 0)
-                fn_buf_append_str(&cell, fn_parse_tpl_value(t, i, NULL));
-            else
-                cell_text(&cell, &fn_parse_record(p, r - 1)[i]);
-            int last = i + 1 == nv;
-            fn_buf_printf(out, "%-*.*s%s", last ? 0 : (int)w[i],
-                          (int)(cell.len > MAX_W && !last ? MAX_W : cell.len),
-                          cell.data ? cell.data : "", last ? "" : "  ");
-        }
-        while (out->len && out->data[out->len - 1] == ' ')
-            out->len--; /* empty last cells leave no trailing blanks */
-        fn_buf_append_str(out, "\n");
     }
-    fn_buf_cleanup(&cell);
-    free(w);
+    v = &fn_parse_record(pt->p, row - 1)[col];
+    if (v->kind == FN_PARSE_STR)
+        fn_buf_append(out, v->str, v->len);
+    else
+        fn_parse_json_val(out, v);
 }
 
 int fn__cli_cmd_parse(int argc, char **argv)
@@ -192,7 +165,8 @@ int fn__cli_cmd_parse(int argc, char **argv)
         if (a.json)
             fn_parse_json(p, &out);
         else
-            parsed_table(&out, t, p);
+            fn__cli_table(&out, fn_parse_tpl_nvalues(t), fn_parse_nrecords(p),
+                          parse_cell, &(parse_table_t){t, p});
         if (a.json)
             fn_buf_append_str(&out, "\n");
         fwrite(out.data ? out.data : "", 1, out.len, stdout);

@@ -28,6 +28,7 @@ static const char run_usage[] =
     "         [--json] [-v] [--db DIR] [--vendors-dir D] [--vendor NAME]\n"
     "         [--config FILE] [--credentials-provider P --credentials-ref R]\n"
     "         [--host-key-policy tofu|accept-new|strict]\n"
+    "         [--template FILE | --templates DIR]\n"
     "       flexnet run -f MANIFEST.yaml [-i INVENTORY] [options above]\n"
     "       flexnet run --check -f MANIFEST.yaml [-i INVENTORY]\n"
     "\n"
@@ -63,6 +64,11 @@ static const char run_usage[] =
     "      --host-key-policy P   tofu (default), accept-new or strict\n"
     "      --vendor NAME         vendor of hosts the inventory gives none\n"
     "      --vendors-dir DIR     extra vendor profiles\n"
+    "      --template FILE       parse each command's output with this\n"
+    "                            TextFSM template (records in --json,\n"
+    "                            the store, `tasks show --parsed`)\n"
+    "      --templates DIR       pick the template from DIR/index\n"
+    "                            (ntc-templates) by vendor and command\n"
     "      --json                one JSON object per event on stdout\n"
     "  -v, --verbose             print every result with its output\n"
     "      --db DIR              store directory (default ./.db)\n"
@@ -100,6 +106,8 @@ enum {
     OPT_VENDORS_DIR,
     OPT_VENDOR,
     OPT_HOSTKEY,
+    OPT_TEMPLATE,
+    OPT_TEMPLATES,
 };
 
 static const struct option run_opts[] = {
@@ -137,6 +145,8 @@ static const struct option run_opts[] = {
     {"db", required_argument, NULL, OPT_DB},
     {"vendors-dir", required_argument, NULL, OPT_VENDORS_DIR},
     {"vendor", required_argument, NULL, OPT_VENDOR},
+    {"template", required_argument, NULL, OPT_TEMPLATE},
+    {"templates", required_argument, NULL, OPT_TEMPLATES},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -237,6 +247,8 @@ static const args_field_t args_fields[] = {
     ARG_S(OPT_DB, db),
     ARG_S(OPT_VENDORS_DIR, vendors_dir),
     ARG_S(OPT_VENDOR, vendor),
+    ARG_S(OPT_TEMPLATE, template_file),
+    ARG_S(OPT_TEMPLATES, templates_dir),
     ARG_S(OPT_INT_CONFIG, conf_file),
     ARG_S(OPT_PROVIDER, provider),
     ARG_S(OPT_REF, ref),
@@ -412,6 +424,17 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
         rc |= fn__cli_str_set(&s->vendors_dir, o->vendors_dir);
     if (o->vendor)
         rc |= fn__cli_str_set(&s->default_vendor, o->vendor);
+    if (o->templates_dir)
+        rc |= fn__cli_str_set(&s->templates_dir, o->templates_dir);
+    for (size_t i = 0; i < s->n_steps; i++) { /* every COMMANDS step */
+        Flexnet__V1__Step *st = s->steps[i];
+        if (st->kind != FLEXNET__V1__STEP_KIND__STEP_KIND_COMMANDS)
+            continue;
+        if (o->template_file)
+            rc |= fn__cli_str_set(&st->template_, o->template_file);
+        else if (o->templates_dir && !*st->template_)
+            st->parse = 1;
+    }
     if (o->connect_first)
         s->mode = FLEXNET__V1__RUN_MODE__RUN_MODE_CONNECT_FIRST;
     if (o->max_failed) {

@@ -46,10 +46,12 @@ typedef struct fn__cli_run_opts {
     unsigned concurrency, connect_timeout_ms, command_timeout_ms;
     int json, verbose;
     const char *db, *vendors_dir, *vendor;
-    int hostkey_policy;    /* enum fn_hostkey_policy; 0: default */
-    const char *conf_file; /* --config FILE (NULL: ./flexnet.conf) */
-    const char *provider;  /* --credentials-provider */
-    const char *ref;       /* --credentials-ref */
+    const char *template_file; /* --template FILE */
+    const char *templates_dir; /* --templates DIR */
+    int hostkey_policy;        /* enum fn_hostkey_policy; 0: default */
+    const char *conf_file;     /* --config FILE (NULL: ./flexnet.conf) */
+    const char *provider;      /* --credentials-provider */
+    const char *ref;           /* --credentials-ref */
 } fn__cli_run_opts_t;
 
 /* Per-device state for the results table. */

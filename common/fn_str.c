@@ -119,3 +119,24 @@ int fn_str_json_escape(fn_buf_t *b, const char *s, size_t len)
     }
     return rc ? rc : fn_buf_append(b, "\"", 1);
 }
+
+int fn_str_utf8(fn_buf_t *b, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    int rc = fn_buf_append(b, "", 0);
+    for (size_t i = 0; i < len && rc == 0;) {
+        size_t run = i;
+        while (run < len && p[run] < 0x80)
+            run++;
+        if (run > i) {
+            rc = fn_buf_append(b, p + i, run - i);
+            i = run;
+            continue;
+        }
+        size_t n = utf8_seq_len(p + i, len - i);
+        rc = n ? fn_buf_append(b, p + i, n)
+               : fn_buf_append_str(b, "\xEF\xBF\xBD"); /* U+FFFD */
+        i += n ? n : 1;
+    }
+    return rc;
+}

@@ -23,5 +23,9 @@ uint64_t fn_str_hash(const char *s);
  * escaped, so any bytes yield valid JSON. Codes of fn_buf_append. */
 struct fn_buf;
 int fn_str_json_escape(struct fn_buf *b, const char *s, size_t len);
+/* Appends s (len bytes) as valid UTF-8: well-formed sequences pass, every
+ * other byte becomes U+FFFD (proto3 strings must be UTF-8). Codes of
+ * fn_buf_append. */
+int fn_str_utf8(struct fn_buf *b, const char *s, size_t len);
 
 #endif /* FN_STR_H */

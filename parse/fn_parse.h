@@ -107,6 +107,8 @@ const char *fn_parse_tpl_value(const fn_parse_tpl_t *t, size_t i,
  * Returns 0 or -ENOMEM. */
 int fn_parse_new(const fn_parse_tpl_t *t, size_t max_bytes, fn_parse_t **out);
 void fn_parse_free(fn_parse_t *p); /* NULL ok */
+/* The session's template (borrowed: the one given to fn_parse_new). */
+const fn_parse_tpl_t *fn_parse_template(const fn_parse_t *p);
 
 /* Feeds output bytes (borrowed) in chunks of any size. Returns 0, or the
  * session's sticky failure: FN_EFSM (an Error action fired: records are
@@ -159,6 +161,18 @@ void fn_parse_index_free(fn_parse_index_t *ix); /* NULL ok */
  * the first). Returns 0, FN_ENOTFOUND, -ENOMEM. */
 int fn_parse_index_find(const fn_parse_index_t *ix, const char *vendor,
                         const char *command, char **path);
+
+/* Loads (once) the template of every row whose Command matches command,
+ * whatever its platform, so that fn_parse_index_get can answer for any
+ * vendor without I/O. Returns 0 or fn_parse_tpl_load's codes (reason
+ * says which template). Not thread-safe against fn_parse_index_get. */
+int fn_parse_index_preload(fn_parse_index_t *ix, const char *command,
+                           char *reason, size_t reason_len);
+/* The preloaded template for vendor + command (borrowed from ix), or NULL
+ * when no row matches or the command was never preloaded. No I/O. */
+const fn_parse_tpl_t *fn_parse_index_get(const fn_parse_index_t *ix,
+                                         const char *vendor,
+                                         const char *command);
 
 /* The ntc-templates platform name of a flexnet vendor name (borrowed,
  * static): cisco_iosxr -> cisco_xr, ...; unknown names map to themselves. */

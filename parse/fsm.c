@@ -570,6 +570,11 @@ int fn_parse_finish(fn_parse_t *p)
     return p->bytes > p->max_bytes ? fail(p, FN_EFULL) : 0;
 }
 
+const fn_parse_tpl_t *fn_parse_template(const fn_parse_t *p)
+{
+    return p->t;
+}
+
 const char *fn_parse_reason(const fn_parse_t *p)
 {
     return p->reason;

@@ -35,6 +35,7 @@ static const struct {
 
 typedef struct ix_row {
     char *templates;      /* owned; "a.textfsm:b.textfsm" */
+    fn_parse_tpl_t *tpl;  /* owned; its first template, once preloaded */
     pcre2_code *platform; /* owned; NULL: matches anything */
     pcre2_code *command;  /* owned; NULL: matches anything */
 } ix_row_t;
@@ -166,6 +167,7 @@ void fn_parse_index_free(fn_parse_index_t *ix)
         return;
     for (size_t i = 0; i < ix->nrows; i++) {
         free(ix->rows[i].templates);
+        fn_parse_tpl_free(ix->rows[i].tpl);
         pcre2_code_free(ix->rows[i].platform);
         pcre2_code_free(ix->rows[i].command);
     }
@@ -227,21 +229,58 @@ static int re_ok(pcre2_code *re, const char *s)
     return rc >= 0;
 }
 
+/* The first row for platform (NULL: any) and command, or NULL. */
+static ix_row_t *row_find(const fn_parse_index_t *ix, const char *platform,
+                          const char *command, size_t from)
+{
+    for (size_t i = from; i < ix->nrows; i++) {
+        ix_row_t *r = &ix->rows[i];
+        if ((!platform || re_ok(r->platform, platform)) &&
+            re_ok(r->command, command))
+            return r;
+    }
+    return NULL;
+}
+
+static char *row_path(const fn_parse_index_t *ix, const ix_row_t *r)
+{
+    size_t n = strcspn(r->templates, ":");
+    fn_buf_t b;
+    fn_buf_init(&b, 0);
+    fn_buf_printf(&b, "%s/%.*s", ix->dir, (int)n, r->templates);
+    return fn_buf_steal(&b, NULL);
+}
+
 int fn_parse_index_find(const fn_parse_index_t *ix, const char *vendor,
                         const char *command, char **path)
 {
-    const char *platform = fn_parse_platform(vendor);
-    *path = NULL;
-    for (size_t i = 0; i < ix->nrows; i++) {
-        const ix_row_t *r = &ix->rows[i];
-        if (!re_ok(r->platform, platform) || !re_ok(r->command, command))
+    const ix_row_t *r = row_find(ix, fn_parse_platform(vendor), command, 0);
+    *path = r ? row_path(ix, r) : NULL;
+    return !r ? FN_ENOTFOUND : *path ? 0 : -ENOMEM;
+}
+
+int fn_parse_index_preload(fn_parse_index_t *ix, const char *command,
+                           char *reason, size_t reason_len)
+{
+    for (ix_row_t *r = row_find(ix, NULL, command, 0); r;
+         r = row_find(ix, NULL, command, (size_t)(r - ix->rows) + 1)) {
+        if (r->tpl)
             continue;
-        size_t n = strcspn(r->templates, ":");
-        fn_buf_t b;
-        fn_buf_init(&b, 0);
-        fn_buf_printf(&b, "%s/%.*s", ix->dir, (int)n, r->templates);
-        *path = fn_buf_steal(&b, NULL);
-        return *path ? 0 : -ENOMEM;
+        char *path = row_path(ix, r);
+        if (!path)
+            return -ENOMEM;
+        int rc = fn_parse_tpl_load(path, &r->tpl, reason, reason_len);
+        free(path);
+        if (rc)
+            return rc;
     }
-    return FN_ENOTFOUND;
+    return 0;
+}
+
+const fn_parse_tpl_t *fn_parse_index_get(const fn_parse_index_t *ix,
+                                         const char *vendor,
+                                         const char *command)
+{
+    const ix_row_t *r = row_find(ix, fn_parse_platform(vendor), command, 0);
+    return r ? r->tpl : NULL;
 }

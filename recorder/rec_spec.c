@@ -7,7 +7,7 @@
  * view points into the spec). Thread: any. Owns the steps array until
  * fn_recorder_spec_cleanup.
  */
-#include "fn_recorder.h"
+#include "recorder_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -67,6 +67,7 @@ int fn_recorder_spec(const Flexnet__V1__TaskSpec *s, fn_task_spec_t *es)
 
 void fn_recorder_spec_cleanup(fn_task_spec_t *es)
 {
+    fn__rec_spec_parse_cleanup(es);
     free((fn_step_t *)es->steps);
     es->steps = NULL;
     es->nsteps = 0;
