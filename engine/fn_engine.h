@@ -140,8 +140,9 @@ typedef struct fn_step {
     int on_error;        /* CONFIG: enum fn_on_error; 0: STOP */
     /* COMMANDS: TextFSM records of each command's output, from this
      * template, or from the index's template for the device's vendor and
-     * the command (preloaded: fn_parse_index_preload). Kept, not copied:
-     * they must outlive the task. NULL: no parsing. */
+     * the command (preloaded: fn_parse_index_preload). The task takes a
+     * reference (fn_parse_tpl_ref / fn_parse_index_ref) until it ends, so
+     * the caller may free its own after fn_task_start. NULL: no parsing. */
     const fn_parse_tpl_t *parse_tpl;
     const fn_parse_index_t *parse_index;
 } fn_step_t;

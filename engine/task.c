@@ -128,6 +128,8 @@ static int task_copy_steps(fn_task_t *t, const fn_task_spec_t *sp)
         o->tag = task_str(t, in->tag ? in->tag : "", &bad);
         o->when_tag = task_str(t, in->when_tag, &bad);
         o->comment = task_str(t, in->comment ? in->comment : "", &bad);
+        o->parse_tpl = fn_parse_tpl_ref(in->parse_tpl); /* until task end */
+        o->parse_index = fn_parse_index_ref(in->parse_index);
         if (in->nwhen_codes) {
             int *c = task_keep(t, malloc(in->nwhen_codes * sizeof(int)));
             if (c)
@@ -1345,6 +1347,10 @@ void fn__task_free(fn_task_t *t)
     for (size_t i = 0; t->sel && i < t->spec.nsteps; i++)
         free(t->sel[i]);
     free(t->sel);
+    for (size_t i = 0; t->steps && i < t->spec.nsteps; i++) {
+        fn_parse_tpl_free((fn_parse_tpl_t *)t->steps[i].parse_tpl);
+        fn_parse_index_free((fn_parse_index_t *)t->steps[i].parse_index);
+    }
     free(t->steps);
     free(t->when_step);
     free(t);

@@ -36,7 +36,8 @@
  * it the session fails with FN_EFULL). Nothing else grows with input.
  *
  * Threads: a template may be shared by sessions on any threads (PCRE2
- * code is read-only at match time); a session belongs to one thread.
+ * code is read-only at match time) and is reference-counted, so a task
+ * can keep it past its loader; a session belongs to one thread.
  * No I/O except fn_parse_tpl_load and fn_parse_index_load, which read
  * files. Errors are 0 or negative fn_err.h codes; the human reason goes
  * to a caller buffer (templates) or fn_parse_reason() (sessions).
@@ -92,7 +93,11 @@ int fn_parse_tpl_new(const char *text, size_t len, const char *name,
  * -errno when the file cannot be read. */
 int fn_parse_tpl_load(const char *path, fn_parse_tpl_t **out, char *reason,
                       size_t reason_len);
-void fn_parse_tpl_free(fn_parse_tpl_t *t); /* NULL ok; no live sessions */
+/* Drops a reference; the last one frees (NULL ok; no live sessions). */
+void fn_parse_tpl_free(fn_parse_tpl_t *t);
+/* Takes a reference (atomic: any thread) and returns t; NULL gives NULL.
+ * Each reference is dropped with fn_parse_tpl_free. */
+fn_parse_tpl_t *fn_parse_tpl_ref(const fn_parse_tpl_t *t);
 
 /* Number of Values, and the i-th one's name (borrowed from t) and
  * options (*opts: enum fn_parse_opt bits; opts may be NULL). */
@@ -151,7 +156,10 @@ int fn_parse_json_val(struct fn_buf *out, const fn_parse_val_t *v);
  * regex; reason says index:line), -errno. */
 int fn_parse_index_load(const char *dir, fn_parse_index_t **out, char *reason,
                         size_t reason_len);
+/* Drops a reference; the last one frees the index and its templates. */
 void fn_parse_index_free(fn_parse_index_t *ix); /* NULL ok */
+/* Takes a reference, as fn_parse_tpl_ref. */
+fn_parse_index_t *fn_parse_index_ref(const fn_parse_index_t *ix);
 
 /* The template file for a flexnet vendor (mapped to the index's platform
  * name, fn_parse_platform) and a command, as clitable picks it: the first

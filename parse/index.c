@@ -41,7 +41,8 @@ typedef struct ix_row {
 } ix_row_t;
 
 struct fn_parse_index {
-    char *dir; /* owned */
+    atomic_int refs; /* references less one */
+    char *dir;       /* owned */
     ix_row_t *rows;
     size_t nrows;
 };
@@ -161,9 +162,17 @@ static int row_add(fn_parse_index_t *ix, char *line, const ix_cols_t *c)
     return rc;
 }
 
+fn_parse_index_t *fn_parse_index_ref(const fn_parse_index_t *ix)
+{
+    fn_parse_index_t *m = (fn_parse_index_t *)ix;
+    if (m)
+        atomic_fetch_add(&m->refs, 1);
+    return m;
+}
+
 void fn_parse_index_free(fn_parse_index_t *ix)
 {
-    if (!ix)
+    if (!ix || atomic_fetch_sub(&ix->refs, 1) > 0)
         return;
     for (size_t i = 0; i < ix->nrows; i++) {
         free(ix->rows[i].templates);

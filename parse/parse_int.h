@@ -7,6 +7,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "fn_parse.h"
@@ -68,6 +69,7 @@ typedef struct fn__parse_state {
 } fn__parse_state_t;
 
 struct fn_parse_tpl {
+    atomic_int refs; /* references less one */
     fn__parse_value_t *values;
     size_t nvalues;
     fn__parse_state_t *states; /* End removed, as python3-textfsm does */

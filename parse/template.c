@@ -655,9 +655,17 @@ static int tc_validate(tc_t *c, char ***tnames)
 
 /* ---- public ------------------------------------------------------------ */
 
+fn_parse_tpl_t *fn_parse_tpl_ref(const fn_parse_tpl_t *t)
+{
+    fn_parse_tpl_t *m = (fn_parse_tpl_t *)t;
+    if (m)
+        atomic_fetch_add(&m->refs, 1);
+    return m;
+}
+
 void fn_parse_tpl_free(fn_parse_tpl_t *t)
 {
-    if (!t)
+    if (!t || atomic_fetch_sub(&t->refs, 1) > 0)
         return;
     for (size_t i = 0; i < t->nvalues; i++) {
         fn__parse_value_t *v = &t->values[i];

@@ -268,6 +268,22 @@ START_TEST(template_shared_by_sessions)
 }
 END_TEST
 
+START_TEST(references_keep_template_alive)
+{
+    fn_parse_tpl_t *t = tpl(ipbrief_tpl);
+    ck_assert_ptr_eq(fn_parse_tpl_ref(t), t);
+    ck_assert_ptr_null(fn_parse_tpl_ref(NULL));
+    fn_parse_tpl_free(t); /* the loader's reference */
+    fn_parse_t *p = NULL; /* the kept one still works (ASan would tell) */
+    ck_assert_int_eq(fn_parse_new(t, 0, &p), 0);
+    ck_assert_int_eq(fn_parse_line(p, "Gi0 1.1.1.1 up", 14), 0);
+    ck_assert_int_eq(fn_parse_finish(p), 0);
+    ck_assert_uint_eq(fn_parse_nrecords(p), 1);
+    fn_parse_free(p);
+    fn_parse_tpl_free(t);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("parse");
@@ -282,6 +298,7 @@ int main(void)
     tcase_add_test(tc, long_line_is_cut_at_cap);
     tcase_add_test(tc, index_picks_template_by_platform_and_completion);
     tcase_add_test(tc, template_shared_by_sessions);
+    tcase_add_test(tc, references_keep_template_alive);
     suite_add_tcase(s, tc);
     return fn_check_run(s);
 }
