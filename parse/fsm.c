@@ -11,6 +11,7 @@
 #include "parse_int.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,19 @@ typedef struct vstate {
     size_t nitems, cap_items;
 } vstate_t;
 
+/* Records live in blocks filled front to back and freed together: one
+ * malloc per 64 KiB instead of one per cell. */
+typedef struct arena_blk {
+    struct arena_blk *next;
+    size_t used, cap;
+    max_align_t data[];
+} arena_blk_t;
+
+#define ARENA_BLK (64u * 1024)
+
 struct fn_parse {
     const fn_parse_tpl_t *t;   /* kept */
+    arena_blk_t *arena;        /* owned; records, newest block first */
     pcre2_match_data *md;      /* the rule regexes' */
     pcre2_match_data *md_list; /* List items' (while md is being read) */
     pcre2_match_context *mctx;
@@ -77,6 +89,35 @@ static int pstr_set(pstr_t *p, const char *s, size_t len)
     return 0;
 }
 
+static void *arena_alloc(fn_parse_t *p, size_t n)
+{
+    arena_blk_t *b = p->arena;
+    n = (n + 15) & ~(size_t)15;
+    if (!b || b->cap - b->used < n) {
+        size_t cap = n > ARENA_BLK ? n : ARENA_BLK;
+        if (!(b = malloc(sizeof *b + cap)))
+            return NULL;
+        b->next = p->arena;
+        b->used = 0;
+        b->cap = cap;
+        p->arena = b;
+    }
+    void *m = (char *)b->data + b->used;
+    b->used += n;
+    p->bytes += n;
+    return m;
+}
+
+static void arena_free(fn_parse_t *p)
+{
+    while (p->arena) {
+        arena_blk_t *b = p->arena;
+        p->arena = b->next;
+        free(b);
+    }
+}
+
+/* A heap-owned node (a List item being built) and everything in it. */
 static void val_free(fn_parse_val_t *v)
 {
     if (v->kind == FN_PARSE_STR)
@@ -87,13 +128,15 @@ static void val_free(fn_parse_val_t *v)
     memset(v, 0, sizeof *v);
 }
 
-/* A STR (or NULL for s == NULL) node; counts its bytes. */
-static int val_str(fn_parse_t *p, fn_parse_val_t *v, const char *s, size_t len)
+/* A STR (or NULL for s == NULL) node, in the record arena (rec) or on
+ * the heap (a List item while it is being built); counts its bytes. */
+static int val_str(fn_parse_t *p, fn_parse_val_t *v, const char *s, size_t len,
+                   int rec)
 {
     memset(v, 0, sizeof *v);
     if (!s)
         return 0;
-    char *c = malloc(len + 1);
+    char *c = rec ? arena_alloc(p, len + 1) : malloc(len + 1);
     if (!c)
         return -ENOMEM;
     memcpy(c, s, len);
@@ -101,25 +144,25 @@ static int val_str(fn_parse_t *p, fn_parse_val_t *v, const char *s, size_t len)
     v->kind = FN_PARSE_STR;
     v->str = c;
     v->len = len;
-    p->bytes += len + 1;
+    p->bytes += rec ? 0 : len + 1;
     return 0;
 }
 
+/* A deep copy of src into the record arena. */
 static int val_copy(fn_parse_t *p, fn_parse_val_t *dst,
                     const fn_parse_val_t *src)
 {
     if (src->kind == FN_PARSE_STR || src->kind == FN_PARSE_NULL)
-        return val_str(p, dst, src->kind ? src->str : NULL, src->len);
+        return val_str(p, dst, src->kind ? src->str : NULL, src->len, 1);
     memset(dst, 0, sizeof *dst);
     dst->kind = src->kind;
     if (!src->n)
         return 0;
-    fn_parse_val_t *it = calloc(src->n, sizeof *it);
+    fn_parse_val_t *it = arena_alloc(p, src->n * sizeof *it);
     if (!it)
         return -ENOMEM;
     dst->items = it;
     dst->n = src->n;
-    p->bytes += src->n * sizeof *it;
     for (size_t i = 0; i < src->n; i++)
         if (val_copy(p, &it[i], &src->items[i]))
             return -ENOMEM;
@@ -132,11 +175,11 @@ static int list_item(fn_parse_t *p, const fn__parse_value_t *tv,
                      fn_parse_val_t *it, const char *s, size_t len)
 {
     if (!s || tv->list_ncap <= 1 || !tv->list_nnames)
-        return val_str(p, it, s, len);
+        return val_str(p, it, s, len, 0);
     pcre2_match_data *md = p->md_list;
     int rc = pcre2_match(tv->list_re, (PCRE2_SPTR)s, len, 0, 0, md, p->mctx);
     if (rc < 0)
-        return val_str(p, it, s, len);
+        return val_str(p, it, s, len, 0);
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
     fn_parse_val_t *kv = calloc(2 * (size_t)tv->list_nnames, sizeof *kv);
     memset(it, 0, sizeof *it);
@@ -146,10 +189,11 @@ static int list_item(fn_parse_t *p, const fn__parse_value_t *tv,
     rc = kv ? 0 : -ENOMEM;
     for (uint32_t k = 0; rc == 0 && k < tv->list_nnames; k++) {
         uint32_t g = tv->list_grp[k];
-        rc = val_str(p, &kv[2 * k], tv->list_name[k], strlen(tv->list_name[k]));
+        rc = val_str(p, &kv[2 * k], tv->list_name[k], strlen(tv->list_name[k]),
+                     0);
         if (rc == 0 && ov[2 * g] != PCRE2_UNSET)
             rc = val_str(p, &kv[2 * k + 1], s + ov[2 * g],
-                         ov[2 * g + 1] - ov[2 * g]);
+                         ov[2 * g + 1] - ov[2 * g], 0);
     }
     return rc;
 }
@@ -193,8 +237,7 @@ static int fillup(fn_parse_t *p, size_t vi, const pstr_t *cur)
         fn_parse_val_t *c = &p->rec[r][vi];
         if (cell_truthy(c))
             break;
-        val_free(c);
-        if (val_str(p, c, cur->s, cur->len))
+        if (val_str(p, c, cur->s, cur->len, 1)) /* the old one stays */
             return -ENOMEM;
     }
     return 0;
@@ -242,13 +285,6 @@ static int clear_values(fn_parse_t *p, int all)
     return rc ? -ENOMEM : 0;
 }
 
-static void record_free(fn_parse_t *p, fn_parse_val_t *rec)
-{
-    for (size_t i = 0; i < p->t->nvalues; i++)
-        val_free(&rec[i]);
-    free(rec);
-}
-
 /* Required's OnSaveRecord: is value.value falsy? It is the list once
  * List's hook ran before it, the string (or None) otherwise. */
 static int required_fails(const vstate_t *v, int as_list)
@@ -284,7 +320,7 @@ static int record_build(fn_parse_t *p, fn_parse_val_t *rec, int *skip)
         } else {
             empty &= !v->cur.set;
             if (val_str(p, &rec[vi], v->cur.set ? v->cur.s : "",
-                        v->cur.set ? v->cur.len : 0))
+                        v->cur.set ? v->cur.len : 0, 1))
                 return -ENOMEM;
         }
     }
@@ -306,18 +342,21 @@ static int record_append(fn_parse_t *p)
             return -ENOMEM;
         p->rec = n;
         p->cap_rec = cap;
-    }
-    fn_parse_val_t *rec = calloc(nv, sizeof *rec);
+    } /* a skipped record gives its arena bytes back when it used one block */
+    arena_blk_t *blk = p->arena;
+    size_t used = blk ? blk->used : 0, before = p->bytes;
+    fn_parse_val_t *rec = arena_alloc(p, nv * sizeof *rec);
     if (!rec)
         return -ENOMEM;
-    size_t before = p->bytes;
+    memset(rec, 0, nv * sizeof *rec);
     rc = record_build(p, rec, &skip);
     if (rc || skip) {
-        record_free(p, rec);
-        p->bytes = before;
+        if (blk && p->arena == blk) {
+            blk->used = used;
+            p->bytes = before;
+        }
         return rc ? rc : skip == 2 ? clear_values(p, 0) : 0;
     }
-    p->bytes += nv * sizeof *rec;
     p->rec[p->nrec++] = rec;
     return clear_values(p, 0);
 }
@@ -332,8 +371,7 @@ static int fail(fn_parse_t *p, int code)
                  p->max_bytes);
     else if (code == -ENOMEM)
         snprintf(p->reason, sizeof p->reason, "out of memory");
-    for (size_t i = 0; i < p->nrec; i++)
-        record_free(p, p->rec[i]);
+    arena_free(p);
     p->nrec = 0;
     p->bytes = 0;
     return code;
@@ -344,6 +382,9 @@ static int rule_match(fn_parse_t *p, const fn__parse_rule_t *r, const char *l,
                       size_t n)
 {
     const pcre2_code *re = r->re;
+    unsigned char c0 = n ? (unsigned char)l[0] : 0;
+    if (n < r->min_len || (n && !(r->first[c0 >> 3] & (1u << (c0 & 7)))))
+        return PCRE2_ERROR_NOMATCH;
     /* the JIT entry skips pcre2_match's option checks: a third faster */
     int rc = r->jit
                  ? pcre2_jit_match(re, (PCRE2_SPTR)l, n, 0, 0, p->md, p->mctx)
@@ -436,8 +477,7 @@ void fn_parse_free(fn_parse_t *p)
 {
     if (!p)
         return;
-    for (size_t i = 0; i < p->nrec; i++)
-        record_free(p, p->rec[i]);
+    arena_free(p);
     free(p->rec);
     for (size_t i = 0; p->v && i < p->t->nvalues; i++) {
         list_clear(p, &p->v[i]);
@@ -532,6 +572,16 @@ int fn_parse_feed(fn_parse_t *p, const char *data, size_t len)
         start = 1;
     p->pending_cr = 0;
     for (size_t i = start; i < len; i++) {
+        /* eight plain ASCII bytes (0x20..0x7f) at a time: no terminator */
+        while (i + 8 <= len) {
+            uint64_t x;
+            memcpy(&x, data + i, 8);
+            if (((x - 0x2020202020202020ull) | x) & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
+        if (i >= len)
+            break;
         unsigned cls = line_class[(unsigned char)data[i]];
         size_t drop = 0;
         if (!cls || (cls == 2 && !(drop = u_term(p, data, start, i))))

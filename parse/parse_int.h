@@ -54,6 +54,10 @@ typedef struct fn__parse_value {
 typedef struct fn__parse_rule {
     pcre2_code *re;       /* owned; anchored */
     int jit;              /* re is JIT-compiled: pcre2_jit_match */
+    /* Cheap rejects before calling PCRE2 (most lines fail most rules):
+     * the bytes a match can start with, and its minimum length. */
+    uint8_t first[32]; /* bitmap; all ones when unknown */
+    uint32_t min_len;
     int line;             /* template line, for Error messages */
     int lop, rop;         /* enum fn__parse_lop / rop */
     int next;             /* state index or FN__STATE_* */

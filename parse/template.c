@@ -376,6 +376,40 @@ static int rule_groups(tc_t *c, fn__parse_rule_t *r)
     return 0;
 }
 
+/* The rule's prefilter: PCRE2's start-of-match facts about the regex
+ * without its leading '^', compiled unanchored (an anchored pattern has
+ * none). A match at offset 0 of the anchored rule is a match of that
+ * pattern, so its first byte is in the set and its length above the
+ * minimum: a superset, never a wrong reject. */
+static void rule_prefilter(fn__parse_rule_t *r, const char *re, size_t len)
+{
+    uint32_t type = 0, unit = 0;
+    const uint8_t *bits = NULL;
+    int err;
+    memset(r->first, 0xff, sizeof r->first);
+    r->min_len = 0;
+    if (!len || re[0] != '^')
+        return;
+    pcre2_code *c = compile(re + 1, len - 1, 0, &err);
+    if (!c)
+        return;
+    pcre2_pattern_info(c, PCRE2_INFO_MINLENGTH, &r->min_len);
+    pcre2_pattern_info(c, PCRE2_INFO_FIRSTCODETYPE, &type);
+    pcre2_pattern_info(c, PCRE2_INFO_FIRSTBITMAP, &bits);
+    if (type == 1 && pcre2_pattern_info(c, PCRE2_INFO_FIRSTCODEUNIT,
+                                        &unit) == 0 && unit < 256) {
+        memset(r->first, 0, sizeof r->first);
+        r->first[unit >> 3] |= (uint8_t)(1u << (unit & 7));
+        if ((unit | 0x20) >= 'a' && (unit | 0x20) <= 'z') { /* caseless */
+            unit ^= 0x20;
+            r->first[unit >> 3] |= (uint8_t)(1u << (unit & 7));
+        }
+    } else if (type == 0 && bits) {
+        memcpy(r->first, bits, sizeof r->first);
+    }
+    pcre2_code_free(c);
+}
+
 /* Named substring `name` of a meta-regex match, or (NULL, 0). */
 static const char *md_named(pcre2_code *re, pcre2_match_data *md,
                             const char *subj, const char *name, size_t *len)
@@ -472,6 +506,7 @@ static int rule_parse(tc_t *c, const char *l, char *const *regexes,
     }
     if (rc == 0) {
         r->jit = pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE) == 0;
+        rule_prefilter(r, re.data, re.len);
         rc = rule_groups(c, r);
     }
     if (rc == 0 && a) {
