@@ -25,6 +25,18 @@ uint64_t fn_str_hash(const char *s)
     return x;
 }
 
+const char *fn_str_last_line(const char *text, size_t len, size_t *n)
+{
+    const char *end = text + len;
+    while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+        end--;
+    const char *start = end;
+    while (start > text && start[-1] != '\n')
+        start--;
+    *n = (size_t)(end - start);
+    return start;
+}
+
 /* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0 when
  * the bytes there are not one (overlong, surrogate, > U+10FFFF, cut). */
 static size_t utf8_seq_len(const unsigned char *s, size_t n)

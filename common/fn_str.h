@@ -27,5 +27,9 @@ int fn_str_json_escape(struct fn_buf *b, const char *s, size_t len);
  * other byte becomes U+FFFD (proto3 strings must be UTF-8). Codes of
  * fn_buf_append. */
 int fn_str_utf8(struct fn_buf *b, const char *s, size_t len);
+/* The last non-empty line of text (len bytes; a device prints its error
+ * last): where it starts (inside text, borrowed), its length in *n
+ * without the line end. *n is 0 when text holds no such line. */
+const char *fn_str_last_line(const char *text, size_t len, size_t *n);
 
 #endif /* FN_STR_H */

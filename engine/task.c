@@ -39,9 +39,11 @@
 struct fn_task {
     fn_engine_t *e;
     fn_task_t *next;
-    fn_task_spec_t spec; /* deep copy; strings in allocs */
-    fn_step_t *steps;    /* owned */
-    int *when_step;      /* per step: index of the when_tag step or -1 */
+    fn_task_spec_t spec;       /* deep copy; strings in allocs */
+    fn_step_t *steps;          /* owned */
+    fn_cmd_answer_t **answers; /* per step: its expect as answers, or NULL */
+    struct task_save *saves;   /* per vendor: its save questions */
+    int *when_step;            /* per step: index of the when_tag step or -1 */
     unsigned char *
         *sel; /* per step: per device TASK_SEL_ONLY|TASK_SEL_SKIP, or NULL */
     void **allocs; /* every string/array of the copy */
@@ -63,6 +65,15 @@ struct fn_task {
     int64_t t0_mono, t0_wall;
     uint64_t log_seq;
     struct event *progress_ev;
+};
+
+/* A vendor's save questions as answers, built once per task and vendor
+ * (a request borrows them until it completes). */
+struct task_save {
+    const fn_vendor_t *vendor;
+    fn_cmd_answer_t a[8];
+    size_t n;
+    struct task_save *next;
 };
 
 /* ------------------------------------------------------------------ */
@@ -116,7 +127,8 @@ static int task_copy_steps(fn_task_t *t, const fn_task_spec_t *sp)
     int bad = 0;
     t->steps = calloc(sp->nsteps + 1, sizeof(*t->steps));
     t->when_step = calloc(sp->nsteps + 1, sizeof(int));
-    if (!t->steps || !t->when_step)
+    t->answers = calloc(sp->nsteps + 1, sizeof(*t->answers));
+    if (!t->steps || !t->when_step || !t->answers)
         return -ENOMEM;
     for (size_t i = 0; i < sp->nsteps; i++) {
         const fn_step_t *in = &sp->steps[i];
@@ -130,6 +142,19 @@ static int task_copy_steps(fn_task_t *t, const fn_task_spec_t *sp)
         o->comment = task_str(t, in->comment ? in->comment : "", &bad);
         o->parse_tpl = fn_parse_tpl_ref(in->parse_tpl); /* until task end */
         o->parse_index = fn_parse_index_ref(in->parse_index);
+        o->expect = NULL;
+        t->answers[i] =
+            in->nexpect
+                ? task_keep(t, calloc(in->nexpect, sizeof(**t->answers)))
+                : NULL;
+        if (in->nexpect && !t->answers[i])
+            bad = 1;
+        for (size_t k = 0; t->answers[i] && k < in->nexpect; k++)
+            t->answers[i][k] = (fn_cmd_answer_t){
+                .question = task_str(t, in->expect[k].question, &bad),
+                .text = task_str(
+                    t, in->expect[k].answer ? in->expect[k].answer : "", &bad),
+            };
         if (in->nwhen_codes) {
             int *c = task_keep(t, malloc(in->nwhen_codes * sizeof(int)));
             if (c)
@@ -182,10 +207,11 @@ static int task_validate(fn_task_t *t, char *err, size_t errlen)
     for (size_t i = 0; i < t->spec.nsteps; i++) {
         const fn_step_t *st = &t->steps[i];
         t->when_step[i] = -1;
-        if (st->kind < FN_STEP_COMMANDS || st->kind > FN_STEP_BACKUP)
+        if (st->kind < FN_STEP_COMMANDS || st->kind > FN_STEP_SAVE)
             return task_errf(err, errlen, FN_EPARSE, "step %zu: bad kind %d", i,
                              st->kind);
-        if (st->kind != FN_STEP_BACKUP && !st->ncommands)
+        if (st->kind != FN_STEP_BACKUP && st->kind != FN_STEP_SAVE &&
+            !st->ncommands)
             return task_errf(err, errlen, FN_EPARSE, "step %zu: no commands",
                              i);
         if (!st->when_tag || !st->when_tag[0])
@@ -445,19 +471,21 @@ static void task_on_progress(evutil_socket_t fd, short what, void *arg)
 
 static void task_report(fn_task_t *t, fn_dev_t *dev, int status)
 {
-    char hp[8];
-    snprintf(hp, sizeof(hp), "%u", fn_host_port(dev->host));
+    int ok = status == FN_CONNECT_OK;
     fn_conn_report_t r = {
-        t->spec.task_id,
-        fn_host_name(dev->host),
-        fn_host_address(dev->host),
-        fn_host_port(dev->host),
-        fn_vendor_name(dev->vendor),
-        status,
-        dev->tries,
-        dev->t_first_us ? fn_time_mono_us() - dev->t_first_us : 0,
-        status == FN_CONNECT_OK ? "" : fn__session_reason(dev),
-        status == FN_CONNECT_FAILED ? dev->last_err : 0};
+        .task_id = t->spec.task_id,
+        .host = fn_host_name(dev->host),
+        .address = fn_host_address(dev->host),
+        .port = fn_host_port(dev->host),
+        .vendor = fn_vendor_name(dev->vendor),
+        .status = status,
+        .tries = dev->tries,
+        .duration_us =
+            dev->t_first_us ? fn_time_mono_us() - dev->t_first_us : 0,
+        .reason = ok ? "" : fn__session_reason(dev),
+        .err = status == FN_CONNECT_FAILED ? dev->last_err : 0,
+        .warning = ok ? fn__session_warning(dev) : "",
+    };
     if (status == FN_CONNECT_SKIPPED && !r.reason[0])
         r.reason = t->error[0] ? t->error : "not attempted";
     sink_connection(t, &r);
@@ -565,15 +593,24 @@ static const char *task_backup_cmd(const fn_task_t *t, const fn_dev_t *dev,
 static size_t task_step_len(const fn_task_t *t, const fn_dev_t *dev, unsigned i)
 {
     const fn_step_t *st = &t->steps[i];
-    if (st->kind == FN_STEP_BACKUP)
+    if (st->kind == FN_STEP_BACKUP || st->kind == FN_STEP_SAVE)
         return 1;
     return st->ncommands;
+}
+
+/* The save command, or what a result names when the OS has none. */
+static const char *task_save_cmd(const fn_dev_t *dev)
+{
+    const char *c = fn_vendor_save_command(dev->vendor);
+    return c ? c : "(save)";
 }
 
 static const char *task_step_cmd(const fn_task_t *t, const fn_dev_t *dev,
                                  unsigned i, size_t k)
 {
     const fn_step_t *st = &t->steps[i];
+    if (st->kind == FN_STEP_SAVE)
+        return task_save_cmd(dev);
     return st->kind == FN_STEP_BACKUP ? task_backup_cmd(t, dev, st)
                                       : st->commands[k];
 }
@@ -645,18 +682,45 @@ static void task_on_cmd_done(fn_dev_t *dev, fn_cmd_t *cmd, int status,
                              const fn_match_result_t *out);
 
 /* Hands the session the next command of the current step. */
+/* The vendor's save questions as answers (built once per vendor). */
+static const struct task_save *task_save_answers(fn_task_t *t,
+                                                 const fn_vendor_t *v)
+{
+    struct task_save *s = t->saves;
+    while (s && s->vendor != v)
+        s = s->next;
+    if (s || !(s = calloc(1, sizeof(*s))))
+        return s;
+    s->vendor = v;
+    size_t n = fn_vendor_save_expect_count(v);
+    for (s->n = 0; s->n < n && s->n < 8; s->n++)
+        fn_vendor_save_expect_at(v, s->n, &s->a[s->n].question,
+                                 &s->a[s->n].text);
+    s->next = t->saves;
+    t->saves = s;
+    return s;
+}
+
 static void task_submit(fn_task_t *t, fn_dev_t *dev, const char *text,
                         enum fn_cmd_kind kind)
 {
-    unsigned step_ms = t->steps[dev->step].timeout_ms;
+    const fn_step_t *st = &t->steps[dev->step];
     fn_cmd_t req = {
         .text = text,
         .kind = kind,
-        .timeout_ms = kind == FN_CMD_USER && step_ms
-                          ? step_ms
+        .timeout_ms = kind == FN_CMD_USER && st->timeout_ms
+                          ? st->timeout_ms
                           : t->spec.command_timeout_ms,
         .done = task_on_cmd_done,
     };
+    if (kind == FN_CMD_USER && st->kind == FN_STEP_SAVE) {
+        const struct task_save *s = task_save_answers(t, dev->vendor);
+        req.answers = s ? s->a : NULL;
+        req.nanswers = s ? s->n : 0;
+    } else if (kind == FN_CMD_USER) {
+        req.answers = t->answers[dev->step];
+        req.nanswers = st->nexpect;
+    }
     if (fn__session_submit(dev, &req) < 0) { /* a bug: say it, go on */
         fn__task_log(t, dev, FN_LOG_ERROR, "internal: submit in state %s",
                      fn__session_state_name(dev->state));
@@ -672,7 +736,7 @@ static int task_config_sent(const fn_dev_t *dev)
     if (dev->cfg_phase > FN_CFG_LINES)
         return 1;
     const fn_cmd_t *c = fn__session_cmd(dev);
-    return dev->seq > 0 || (c && c->kind == FN_CMD_USER);
+    return dev->seq > 0 || (c && c->kind == FN_CMD_USER && c->written);
 }
 
 /* Leave config mode only while the prompt says we are in it: EOS's
@@ -786,6 +850,12 @@ static void task_run_next(fn_task_t *t, fn_dev_t *dev)
         int sent = 0;
         if (st->kind == FN_STEP_CONFIG) {
             sent = task_run_config(t, dev, st);
+        } else if (st->kind == FN_STEP_SAVE && dev->seq == 0 &&
+                   !fn_vendor_save_command(dev->vendor)) {
+            task_emit(t, dev, task_save_cmd(dev), FN_EXIT_OK, NULL, NULL,
+                      "nothing to save: this OS keeps what is committed");
+            dev->seq++;
+            continue;
         } else if (dev->seq < task_step_len(t, dev, dev->step)) {
             task_submit(t, dev, task_step_cmd(t, dev, dev->step, dev->seq),
                         FN_CMD_USER);
@@ -1091,10 +1161,16 @@ static void task_config_lost(fn_task_t *t, fn_dev_t *dev, const fn_step_t *st,
 {
     const fn_cmd_t *inflight = fn__session_cmd(dev);
     char r[300];
-    snprintf(r, sizeof(r),
-             "connection lost during a config step (%s): the change "
-             "may have applied; not repeated",
-             why);
+    if (inflight && inflight->written)
+        snprintf(r, sizeof(r),
+                 "connection lost during a config step (%s): the change "
+                 "may have applied; not repeated",
+                 why);
+    else /* its bytes never left: only the lines before it were sent */
+        snprintf(r, sizeof(r),
+                 "connection lost during a config step (%s) before this "
+                 "line was sent; the step is not repeated",
+                 why);
     if (dev->seq < st->ncommands + 1 && dev->state == FN_SS_RUNNING &&
         inflight) {
         task_emit(t, dev, inflight->text, FN_EXIT_CONNECTION, NULL, NULL, r);
@@ -1316,6 +1392,7 @@ static int task_secrets(fn_task_t *t, const fn_creds_t *c)
     int bad = 0;
     t->spec.creds.username = task_str(t, c->username, &bad);
     t->spec.creds.key_file = task_str(t, c->key_file, &bad);
+    t->spec.creds.use_agent = c->use_agent;
     t->spec.creds.password = NULL;
     t->spec.creds.enable_password = NULL;
     if (c->password && !(t->password = strdup(c->password)))
@@ -1367,6 +1444,12 @@ void fn__task_free(fn_task_t *t)
     }
     free(t->steps);
     free(t->when_step);
+    free(t->answers);
+    while (t->saves) {
+        struct task_save *s = t->saves;
+        t->saves = s->next;
+        free(s);
+    }
     free(t);
 }
 

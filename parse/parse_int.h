@@ -52,8 +52,8 @@ typedef struct fn__parse_value {
 } fn__parse_value_t;
 
 typedef struct fn__parse_rule {
-    pcre2_code *re;       /* owned; anchored */
-    int jit;              /* re is JIT-compiled: pcre2_jit_match */
+    pcre2_code *re; /* owned; anchored */
+    int jit;        /* re is JIT-compiled: pcre2_jit_match */
     /* Cheap rejects before calling PCRE2 (most lines fail most rules):
      * the bytes a match can start with, and its minimum length. */
     uint8_t first[32]; /* bitmap; all ones when unknown */

@@ -351,11 +351,12 @@ static int rule_groups(tc_t *c, fn__parse_rule_t *r)
     for (uint32_t i = 0; i < count; i++) {
         PCRE2_SPTR e = table + (size_t)i * size;
         const char *nm = (const char *)e + 2;
-        int vi = -1;
-        if (strncmp(nm, "_fnv", 4) == 0 && nm[4])
-            vi = atoi(nm + 4);
-        else
-            vi = value_index(c->t, nm, strlen(nm));
+        char *end = NULL;
+        long n = strncmp(nm, "_fnv", 4) == 0 ? strtol(nm + 4, &end, 10) : -1;
+        int vi =
+            end && end != nm + 4 && !*end && n >= 0 && (size_t)n < c->t->nvalues
+                ? (int)n /* a substituted ${VALUE} */
+                : value_index(c->t, nm, strlen(nm));
         if (vi < 0)
             continue;
         uint32_t g = (uint32_t)e[0] << 8 | e[1], k = r->ngrp;
@@ -396,8 +397,9 @@ static void rule_prefilter(fn__parse_rule_t *r, const char *re, size_t len)
     pcre2_pattern_info(c, PCRE2_INFO_MINLENGTH, &r->min_len);
     pcre2_pattern_info(c, PCRE2_INFO_FIRSTCODETYPE, &type);
     pcre2_pattern_info(c, PCRE2_INFO_FIRSTBITMAP, &bits);
-    if (type == 1 && pcre2_pattern_info(c, PCRE2_INFO_FIRSTCODEUNIT,
-                                        &unit) == 0 && unit < 256) {
+    if (type == 1 &&
+        pcre2_pattern_info(c, PCRE2_INFO_FIRSTCODEUNIT, &unit) == 0 &&
+        unit < 256) {
         memset(r->first, 0, sizeof r->first);
         r->first[unit >> 3] |= (uint8_t)(1u << (unit & 7));
         if ((unit | 0x20) >= 'a' && (unit | 0x20) <= 'z') { /* caseless */

@@ -105,7 +105,7 @@ void fn__store_id_format(int64_t us, unsigned r, char id[FN_STORE_ID_LEN + 1])
     id[FN_STORE_ID_LEN] = '\0';
 }
 
-static int hexval(char c)
+int fn__store_hexval(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -119,7 +119,7 @@ int fn__store_id_valid(const char *s)
     if (!s || strlen(s) != FN_STORE_ID_LEN)
         return 0;
     for (int i = 0; i < FN_STORE_ID_LEN; i++)
-        if (hexval(s[i]) < 0)
+        if (fn__store_hexval(s[i]) < 0)
             return 0;
     return 1;
 }
@@ -130,7 +130,7 @@ int64_t fn__store_id_time(const char *id)
         return -1;
     uint64_t v = 0;
     for (int i = 0; i < FN_STORE_ID_LEN - 3; i++)
-        v = v << 4 | (uint64_t)hexval(id[i]);
+        v = v << 4 | (uint64_t)fn__store_hexval(id[i]);
     return (int64_t)v;
 }
 
@@ -460,6 +460,15 @@ static int write_once(fn_store_t *st, store_write_fn *fn, void *arg, int *fnrc)
     return rc;
 }
 
+/* Commit latency for fn_store_stats (the caller holds wlock). */
+static void store_count_commit(fn_store_t *st, int64_t us)
+{
+    st->commits++;
+    st->commit_us += (uint64_t)us;
+    if ((uint64_t)us > st->commit_us_max)
+        st->commit_us_max = (uint64_t)us;
+}
+
 int fn__store_write_locked(fn_store_t *st, store_write_fn *fn, void *arg)
 {
     if (st->flags & FN_STORE_RDONLY)
@@ -468,7 +477,10 @@ int fn__store_write_locked(fn_store_t *st, store_write_fn *fn, void *arg)
         return 0;
     for (;;) {
         int fnrc = 0;
+        int64_t t0 = fn_time_mono_us();
         int rc = write_once(st, fn, arg, &fnrc);
+        if (rc == 0)
+            store_count_commit(st, fn_time_mono_us() - t0);
         if (rc == MDB_MAP_FULL) {
             rc = store_grow(st);
             if (rc)
@@ -577,7 +589,7 @@ int fn__store_resolve_txn(fn_store_t *st, MDB_txn *txn, enum store_db db,
         char c = prefix[i];
         if (c >= 'A' && c <= 'F')
             c = (char)(c - 'A' + 'a');
-        if (hexval(c) < 0)
+        if (fn__store_hexval(c) < 0)
             return fn__store_failf(st, FN_EPARSE, "bad id '%.40s'", prefix);
         low[i] = c;
     }
@@ -852,6 +864,11 @@ int fn_store_stats(fn_store_t *st, fn_store_stats_t *out)
         out->used_size = (uint64_t)(info.me_last_pgno + 1) * es.ms_psize;
     }
     fn__store_read_end(st, txn);
+    pthread_mutex_lock(&st->wlock);
     out->pending = st->batch_count;
+    out->commits = st->commits;
+    out->commit_us = st->commit_us;
+    out->commit_us_max = st->commit_us_max;
+    pthread_mutex_unlock(&st->wlock);
     return fn__store_fail(st, rc, "stats");
 }

@@ -70,7 +70,10 @@ struct fn_store {
     unsigned flags;
     uint64_t map_size, map_max;
     uint32_t batch_records, sync_interval_ms;
-    int64_t last_sync_us;  /* monotonic */
+    int64_t last_sync_us; /* monotonic */
+    uint64_t commits;     /* write transactions committed (under wlock) */
+    uint64_t commit_us;   /* their total time, microseconds */
+    uint64_t commit_us_max;
     uint64_t trim_pgno;    /* the map's last page at its last trim */
     unsigned trim_commits; /* commits since (store_trim_map) */
     void *map_addr;        /* where the map was found (store_map_find) */
@@ -136,6 +139,9 @@ int64_t fn__store_id_time(const char *id);
 void fn__store_id_format(int64_t us, unsigned r, char id[FN_STORE_ID_LEN + 1]);
 /* 1 if s is exactly FN_STORE_ID_LEN lowercase hex digits. */
 int fn__store_id_valid(const char *s);
+/* Value of a lowercase hex digit (the store writes ids and digests in
+ * lowercase only), -1 for anything else. */
+int fn__store_hexval(char c);
 
 /* Resolves a full id or unique prefix among the keys of db (16-char ids)
  * inside txn. 0, FN_ENOTFOUND, FN_EAMBIGUOUS, FN_EPARSE. */

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """test_cli_parse.py — end to end: TextFSM parsing inside `flexnet run`
-against a flexnet-sim fleet of every vendor (ports 28600-28699): the
+against a flexnet-sim fleet of every vendor (ports 28700-28799): the
 index (--templates, manifest `parse: true` / `templates:`) and one template
 (--template, manifest `template:`); every parsed result's records equal
 python3-textfsm's on the same stdout; records in --json, in the store
@@ -16,7 +16,7 @@ import textfsm
 from test_cli_util import (Sim, check, finish, flexnet, json_lines, tempdir,
                            write)
 
-BASE = 28600
+BASE = 28700
 N = 14  # two devices of each of the 7 vendors
 ENV = {"FN_T_PW": "admin", "FN_T_EN": "enable"}
 SRC = os.environ.get("FN_TEST_SRC", os.path.join(

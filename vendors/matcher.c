@@ -75,10 +75,13 @@ struct fn_matcher {
     uint8_t err_started; /* the echo line is in err */
     uint8_t mode;        /* enum fn_vendor_mode of the last prompt */
     uint8_t mode_prev;   /* before it: fn_matcher_resume restores it */
+    uint16_t cut;        /* done: the prompt starts here in line[] (the
+                          * output's last line lacked its newline) */
     uint8_t gap_open;    /* counting the blanks right after that prompt */
     uint16_t prompt_len; /* the last prompt, trailing blanks cut */
     uint16_t gap;        /* blanks after it, whatever chunk they came in */
     uint16_t echo_pad;   /* blanks leading the echo line */
+    uint16_t echo_rest;  /* bytes of the command a wrapped echo still owes */
     int events;          /* FN_MATCH_ERROR seen during this feed */
     char cmd[FN_MATCHER_CMD_MAX + 1];
     char prompt[FN_MATCHER_PROMPT_MAX + 1];
@@ -220,6 +223,11 @@ static int is_echo(fn_matcher_t *m, const char *s, size_t n)
         while (pad > 0 && is_blank(s[pad - 1]))
             pad--;
         m->echo_pad = pad == 0 ? (uint16_t)(head - s) : 0;
+        /* a device that wraps at its own width (80) owes the rest of the
+         * command on the next lines */
+        size_t shown = n - (size_t)(head - s);
+        if (shown < m->cmd_len && !memcmp(head, m->cmd, shown))
+            m->echo_rest = (uint16_t)(m->cmd_len - shown);
         return 1;
     }
     return memmem(s, n, m->cmd + m->cmd_len - k, k) != NULL;
@@ -269,6 +277,12 @@ static int classify(fn_matcher_t *m, const char *s, size_t n, int whole)
     if (m->lines == 0 && !m->login && (v->clean & FN__CLEAN_ECHO) &&
         (m->cmd_len ? is_echo(m, s, n) : n == 0 && whole))
         return KIND_DROP;
+    if (m->echo_rest && n && n <= m->echo_rest &&
+        !memcmp(s, m->cmd + m->cmd_len - m->echo_rest, n)) {
+        m->echo_rest = (uint16_t)(m->echo_rest - n); /* more of the echo */
+        return KIND_DROP;
+    }
+    m->echo_rest = 0;
     const unsigned all = FN__LINE_STRIP | FN__LINE_PAGER | FN__LINE_PASSWORD;
     if (whole && n > 0 && maybe_listed(v, all, s, n) && line_is(v, all, s, n))
         return KIND_DROP;
@@ -600,6 +614,30 @@ static void gap_count(fn_matcher_t *m, const unsigned char *p, size_t len)
     }
 }
 
+/* Output that ends without a newline puts the prompt at the end of its
+ * last line ("no newline herer1#"): where such a prompt starts, or 0.
+ * Only once the base prompt is known, and only where the line holds it:
+ * a prompt pattern may put text before the base ("RP/0/RSP0/CPU0:"), so
+ * starts up to FN_MATCHER_PROMPT_MAX bytes before it are tried. */
+static size_t prompt_suffix(fn_matcher_t *m, const char *s, size_t n)
+{
+    size_t blen = strlen(m->base);
+    if (m->login || !blen || n <= blen)
+        return 0;
+    for (const char *b = memmem(s + 1, n - 1, m->base, blen); b;
+         b = b + 1 < s + n
+                 ? memmem(b + 1, (size_t)(s + n - b - 1), m->base, blen)
+                 : NULL) {
+        size_t at = (size_t)(b - s);
+        size_t lo = at > FN_MATCHER_PROMPT_MAX ? at - FN_MATCHER_PROMPT_MAX : 1;
+        for (size_t st = at + 1; st-- > lo;)
+            if (n - st <= FN_MATCHER_PROMPT_MAX &&
+                prompt_check(m, s + st, n - st))
+                return st;
+    }
+    return 0;
+}
+
 static int tail_check(fn_matcher_t *m)
 {
     if (m->partial || m->len == 0 || m->esc != ESC_NONE)
@@ -607,16 +645,22 @@ static int tail_check(fn_matcher_t *m)
     char tmp[FN_MATCHER_LINE_MAX];
     const char *s;
     size_t n = line_view(m, tmp, &s);
-    if (n == 0 || n > FN_MATCHER_PROMPT_MAX)
+    if (n == 0)
         return 0;
     uint8_t prev = m->mode;
-    if (prompt_check(m, s, n)) {
+    size_t cut = 0;
+    int whole = n <= FN_MATCHER_PROMPT_MAX && prompt_check(m, s, n);
+    if (whole || (cut = prompt_suffix(m, s, n)) > 0) {
+        /* the line stays: fn_matcher_resume continues it, and finish
+         * commits the output before a cut */
         m->mode_prev = prev;
-        prompt_keep(m, s, n);
+        m->cut = (uint16_t)cut;
+        prompt_keep(m, s + cut, n - cut);
         m->done = 1;
-        line_reset(m);
         return FN_MATCH_PROMPT;
     }
+    if (n > FN_MATCHER_PROMPT_MAX)
+        return 0;
     if (!m->pager_fired && line_is(m->v, FN__LINE_PAGER, s, n)) {
         m->pager_fired = 1;
         return FN_MATCH_PAGER;
@@ -699,9 +743,11 @@ int fn_matcher_begin(fn_matcher_t *m, const char *command)
     m->esc = ESC_NONE;
     m->login = command == NULL;
     m->done = m->error = m->err_started = 0;
+    m->cut = 0;
     m->events = 0;
     m->gap_open = 0;
     m->echo_pad = 0;
+    m->echo_rest = 0;
     if (!command) /* login: the prompt is learned again */
         m->prompt_len = m->gap = 0;
     line_reset(m);
@@ -777,17 +823,62 @@ int fn_matcher_feed(fn_matcher_t *m, const char *buf, size_t len)
     return m->events | tail_check(m);
 }
 
+int fn_matcher_relearn(fn_matcher_t *m)
+{
+    if (m->done || m->partial || m->esc != ESC_NONE || !m->len)
+        return 0;
+    char tmp[FN_MATCHER_LINE_MAX];
+    const char *s;
+    size_t n = line_view(m, tmp, &s);
+    if (n > FN_MATCHER_PROMPT_MAX)
+        return 0;
+    char saved[FN_MATCHER_BASE_MAX + 1];
+    memcpy(saved, m->base, sizeof(saved));
+    uint8_t login = m->login, prev = m->mode;
+    m->base[0] = '\0';
+    m->login = 1; /* prompt_try learns the base from what matches */
+    size_t tb;
+    const char *t = s;
+    size_t tn = trim_blanks(&t, n, &tb);
+    int mode = FN_VENDOR_MODE_USER;
+    while (mode <= FN_VENDOR_MODE_CONFIG && !prompt_try(m, mode, t, tn, tb))
+        mode++;
+    m->login = login;
+    if (mode > FN_VENDOR_MODE_CONFIG || !m->base[0]) {
+        memcpy(m->base, saved, sizeof(saved));
+        return 0;
+    }
+    m->mode_prev = prev;
+    m->mode = (uint8_t)mode;
+    m->cut = 0;
+    prompt_keep(m, s, n);
+    m->done = 1;
+    return FN_MATCH_PROMPT;
+}
+
+size_t fn_matcher_tail(const fn_matcher_t *m, char *buf, size_t cap)
+{
+    char tmp[FN_MATCHER_LINE_MAX];
+    const char *s;
+    size_t n = m->partial || m->esc != ESC_NONE ? 0 : line_view(m, tmp, &s);
+    if (!cap)
+        return 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(buf, s, n);
+    buf[n] = '\0';
+    return n;
+}
+
 int fn_matcher_resume(fn_matcher_t *m)
 {
     if (!m->done)
         return 0;
-    m->done = 0;
+    m->done = 0; /* the line, prompt and all, is still in line[] */
+    m->cut = 0;
     m->gap_open = 0;
     m->mode = m->mode_prev;
-    line_reset(m);
-    put_text(m, m->prompt, m->prompt_len);
-    for (uint16_t i = 0; i < m->gap; i++)
-        put_text(m, " ", 1);
     return 0;
 }
 
@@ -800,6 +891,15 @@ int fn_matcher_finish(fn_matcher_t *m, fn_match_result_t *r)
 {
     if (!m->done && m->len > 0)
         line_overflow(m);
+    if (m->done && m->cut) { /* output before a prompt on the same line */
+        char tmp[FN_MATCHER_LINE_MAX + FN__AC_PAD];
+        const char *s;
+        (void)line_view(m, tmp, &s);
+        route_text(m, s, m->cut, 1);
+        m->lines++;
+        m->cut = 0;
+        line_reset(m);
+    }
     r->exit_code = m->error ? 1 : 0;
     r->out = m->out.data ? m->out.data : "";
     r->out_len = m->out.len;

@@ -7,8 +7,8 @@
  * lists. Defaults every profile starts from: pager_answer " ",
  * password_prompt "*assword:", clean echo + caret.
  *
- * Sources: the vendor table of DESIGN.md (keywords as the devices print
- * them, as collected by public automation tools).
+ * Sources: the keywords as the devices print them, as collected by
+ * public automation tools.
  *
  * Does not: hold code; a vendor is a table row.
  * Thread: any; read-only.
@@ -44,6 +44,8 @@ static const char *const cisco_ios[] = {
     CISCO_CLI,
     "enable", "enable",
     "setup", "terminal width 511",
+    "save", "copy running-config startup-config",
+    "save_expect", "Destination filename* => ",
     CISCO_STRIP,
     "backup_marker", "version ",
     "backup_marker", "hostname ",
@@ -66,6 +68,7 @@ static const char *const cisco_nxos[] = {
     "backup_strip", "!Time:",
     "backup_strip", "!Command: show running-config",
     "backup_strip", "!Running configuration last done at:",
+    "save", "copy running-config startup-config",
     "backup_marker", "version ",
     "backup_marker", "hostname ",
     "error", "% Invalid command at",
@@ -158,6 +161,7 @@ static const char *const arista_eos[] = {
     "config_enter", "configure session",
     "config_commit", "commit",
     "config_discard", "abort",
+    "save", "copy running-config startup-config",
     CISCO_STRIP,
     "backup_marker", "! Command: show running-config",
     "backup_marker", "hostname ",
@@ -185,6 +189,8 @@ static const char *const huawei_vrp[] = {
     "setup", "screen-length 0 temporary",
     "enable", "super",
     "enable_check", "output", /* super keeps the prompt <host> */
+    "save", "save",
+    "save_expect", "*[Y/N]* => y",
     "config_enter", "system-view",
     "config_leave", "return",
     "backup", "display current-configuration",
