@@ -16,13 +16,14 @@
 
 static const char tasks_usage[] =
     "usage: flexnet tasks list [--all] [--json] [--db DIR ...]\n"
-    "       flexnet tasks show ID|RUN [-v] [--json] [--db DIR ...]\n"
+    "       flexnet tasks show ID|RUN [-v] [--parsed] [--json] [--db DIR ...]\n"
     "       flexnet tasks log ID [--db DIR ...]\n"
     "       flexnet tasks delete ID [--db DIR]\n"
     "\n"
     "  list     tasks, newest first (the last 20; --all: every one)\n"
     "  show     a task: spec, summary, connection report, per-device\n"
-    "           results (-v: every command with its output)\n"
+    "           results (-v: every command with its output; --parsed:\n"
+    "           the TextFSM records of each parsed command as a table)\n"
     "  log      the task's log\n"
     "  delete   a task with its results and log (its backups stay)\n"
     "\n"
@@ -351,6 +352,12 @@ static int tasks_print_result(const Flexnet__V1__CommandResult *r, void *arg)
     return 0;
 }
 
+static int tasks_print_records(const Flexnet__V1__CommandResult *r, void *arg)
+{
+    fn__cli_print_records(stdout, r);
+    return 0;
+}
+
 static int tasks_json_result(const Flexnet__V1__CommandResult *r, void *arg)
 {
     tasks_show_t *ts = arg;
@@ -417,7 +424,7 @@ static void tasks_print_shards(const tasks_show_t *ts)
 
 /* t: the task, or the run seen as one (its summed row). */
 static int tasks_show_text(tasks_show_t *ts, const Flexnet__V1__Task *t,
-                           int run, int verbose)
+                           int run, int verbose, int parsed)
 {
     tasks_print_header(run ? "run" : "task", t);
     if (run)
@@ -437,6 +444,10 @@ static int tasks_show_text(tasks_show_t *ts, const Flexnet__V1__Task *t,
     }
     if (!rc && verbose)
         rc = tasks_show_results(ts, tasks_print_result);
+    if (!rc && parsed) {
+        printf("\n");
+        rc = tasks_show_results(ts, tasks_print_records);
+    }
     return rc;
 }
 
@@ -507,7 +518,7 @@ static int tasks_show_run(const fn__cli_ro_t *ro, const fn__cli_list_t *l,
         rc = tasks_run_parts(l, run->run, ts.parts, &ts.nparts);
     if (!rc)
         rc = ro->json ? tasks_show_json(&ts, &r)
-                      : tasks_show_text(&ts, &r.t, 1, ro->verbose);
+                      : tasks_show_text(&ts, &r.t, 1, ro->verbose, ro->parsed);
     if (!rc && !ro->json && r.shards < r.count)
         printf("\n%u of %u shards stored: merge the others (`flexnet store "
                "merge`) or give their --db\n",
@@ -530,7 +541,8 @@ static int tasks_show_task(const fn__cli_ro_t *ro, fn__cli_stores_t *ss)
     rc = fn_store_task_get(part.st, ro->args[0], FN_STORE_GET_CONNS, &part.g);
     if (!rc)
         rc = ro->json ? tasks_show_json(&ts, NULL)
-                      : tasks_show_text(&ts, part.g->task, 0, ro->verbose);
+                      : tasks_show_text(&ts, part.g->task, 0, ro->verbose,
+                                        ro->parsed);
     if (rc)
         rc = fn__cli_store_error(part.st, "task", ro->args[0], rc);
     if (part.g)
@@ -543,7 +555,8 @@ static int tasks_show(int argc, char **argv)
 {
     tasks_view_t v;
     int rc = tasks_view_open(
-        &v, "tasks show", FN_CLI_RO_JSON | FN_CLI_RO_VERBOSE, 1, 1, argc, argv);
+        &v, "tasks show", FN_CLI_RO_JSON | FN_CLI_RO_VERBOSE | FN_CLI_RO_PARSED,
+        1, 1, argc, argv);
     if (rc < 0)
         return FN_CLI_EXIT_OK;
     if (!rc) /* a run's id, else a task's */

@@ -8,7 +8,7 @@
  * view points into the spec). Thread: any. Owns the steps array until
  * fn_recorder_spec_cleanup.
  */
-#include "fn_recorder.h"
+#include "recorder_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -95,6 +95,7 @@ int fn_recorder_spec(const Flexnet__V1__TaskSpec *s, fn_task_spec_t *es)
 
 void fn_recorder_spec_cleanup(fn_task_spec_t *es)
 {
+    fn__rec_spec_parse_cleanup(es);
     for (size_t i = 0; es->steps && i < es->nsteps; i++)
         free((fn_expect_t *)es->steps[i].expect);
     free((fn_step_t *)es->steps);
