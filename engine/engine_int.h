@@ -132,6 +132,12 @@ struct fn_cmd {
     int64_t duration_us; /* set before done runs */
     int written;         /* every byte left for the device (a config
                           * line lost after this may have applied) */
+    /* TextFSM fed as the cleaned output grows (NULL: none). The session
+     * owns it until the request completes (frees it if it never does);
+     * then the callback does. */
+    fn_parse_t *parse;
+    size_t parse_fed; /* bytes of the output fed so far */
+    int parse_rc;     /* the first feed's error: feeding stops */
 };
 
 /* One target device, kept for the whole task (its step progress survives

@@ -1008,6 +1008,20 @@ static int sess_read(fn_dev_t *dev, int *ev)
     return 0;
 }
 
+/* TextFSM takes the cleaned output as it grows: no second pass over it
+ * when the command ends, and its memory bounded by the parser's. */
+static void sess_parse_feed(fn_dev_t *dev)
+{
+    fn_cmd_t *cmd = &dev->sess->cmd;
+    size_t len = 0;
+    const char *out = fn_matcher_out(dev->sess->m, &len);
+    if (!cmd->parse || cmd->parse_rc || len <= cmd->parse_fed)
+        return;
+    cmd->parse_rc =
+        fn_parse_feed(cmd->parse, out + cmd->parse_fed, len - cmd->parse_fed);
+    cmd->parse_fed = len;
+}
+
 /* The request in flight: answers what it expects, completes on the
  * prompt. 0 when it completed, FN_EAGAIN while it waits, or an error. */
 static int sess_cmd_io(fn_dev_t *dev)
@@ -1015,6 +1029,8 @@ static int sess_cmd_io(fn_dev_t *dev)
     for (;;) {
         int ev = 0;
         int rc = sess_read(dev, &ev);
+        if (rc == 0)
+            sess_parse_feed(dev);
         if (rc == 0)
             rc = sess_answer(dev, ev);
         if (rc == 0 && !(ev & FN_MATCH_PROMPT))
@@ -1513,6 +1529,10 @@ void fn__session_free_resources(fn_dev_t *dev)
     if (sess->counted) {
         sess->counted = 0;
         sess_engine(dev)->sessions--;
+    }
+    if (sess->slot != FN_SLOT_EMPTY) { /* never completed: ours to free */
+        fn_parse_free(sess->cmd.parse);
+        sess->cmd.parse = NULL;
     }
     sess->slot = FN_SLOT_EMPTY;
     if (dev->state != FN_SS_DONE)

@@ -491,20 +491,37 @@ static void task_report(fn_task_t *t, fn_dev_t *dev, int status)
     sink_connection(t, &r);
 }
 
-/* TextFSM over the cleaned output of a successful COMMANDS command, once,
- * when the command completes: the matcher's output is whole only here.
- * Returns the finished session (the caller frees it after the sink) or
- * NULL; r->parse_error points to why. Never touches the exit code. */
+/* The template for a COMMANDS step's command on this device, or NULL. */
+static const fn_parse_tpl_t *
+task_template(const fn_dev_t *dev, const fn_step_t *st, const char *command)
+{
+    if (st->kind != FN_STEP_COMMANDS)
+        return NULL;
+    if (st->parse_tpl)
+        return st->parse_tpl;
+    if (!st->parse_index)
+        return NULL;
+    return fn_parse_index_get(st->parse_index, fn_vendor_name(dev->vendor),
+                              command);
+}
+
+/* TextFSM over the cleaned output of a successful COMMANDS command: the
+ * session fed the request's parser as the output streamed in (req->parse);
+ * here the last bytes and the end of input. Returns the finished parser
+ * (the caller frees it after the sink) or NULL; r->parse_error points to
+ * why. Never touches the exit code. */
 static fn_parse_t *task_parse(const fn_dev_t *dev, const fn_step_t *st,
-                              fn_cmd_result_t *r, char *why, size_t len)
+                              const fn_cmd_t *req, fn_cmd_result_t *r,
+                              char *why, size_t len)
 {
     const char *vendor = fn_vendor_name(dev->vendor);
-    const fn_parse_tpl_t *tpl =
-        st->parse_tpl ? st->parse_tpl
-                      : fn_parse_index_get(st->parse_index, vendor, r->command);
-    fn_parse_t *p = NULL;
-    int rc = tpl ? fn_parse_new(tpl, 0, &p) : FN_ENOTFOUND;
-    if (rc == 0 && (rc = fn_parse_feed(p, r->out, r->out_len)) == 0)
+    const fn_parse_tpl_t *tpl = task_template(dev, st, r->command);
+    fn_parse_t *p = req ? req->parse : NULL;
+    int rc = !tpl ? FN_ENOTFOUND : p ? req->parse_rc : fn_parse_new(tpl, 0, &p);
+    size_t fed = req && req->parse ? req->parse_fed : 0;
+    if (rc == 0 && r->out_len > fed)
+        rc = fn_parse_feed(p, r->out + fed, r->out_len - fed);
+    if (rc == 0)
         rc = fn_parse_finish(p);
     why[0] = '\0';
     if (!tpl)
@@ -575,8 +592,10 @@ static void task_emit(fn_task_t *t, fn_dev_t *dev, const char *cmd, int code,
     fn_parse_t *parsed = NULL;
     if (st->kind == FN_STEP_COMMANDS && code == FN_EXIT_OK &&
         (st->parse_tpl || st->parse_index))
-        parsed = task_parse(dev, st, &r, why, sizeof(why));
+        parsed = task_parse(dev, st, req, &r, why, sizeof(why));
     sink_result(t, &r);
+    if (req && req->parse && req->parse != parsed) /* not used: a failure */
+        fn_parse_free(req->parse);
     fn_parse_free(parsed);
 }
 
@@ -713,6 +732,10 @@ static void task_submit(fn_task_t *t, fn_dev_t *dev, const char *text,
                           : t->spec.command_timeout_ms,
         .done = task_on_cmd_done,
     };
+    const fn_parse_tpl_t *tpl =
+        kind == FN_CMD_USER ? task_template(dev, st, text) : NULL;
+    if (tpl && fn_parse_new(tpl, 0, &req.parse) < 0) /* no memory: */
+        req.parse = NULL; /* parsed at the end instead */
     if (kind == FN_CMD_USER && st->kind == FN_STEP_SAVE) {
         const struct task_save *s = task_save_answers(t, dev->vendor);
         req.answers = s ? s->a : NULL;
@@ -722,6 +745,7 @@ static void task_submit(fn_task_t *t, fn_dev_t *dev, const char *text,
         req.nanswers = st->nexpect;
     }
     if (fn__session_submit(dev, &req) < 0) { /* a bug: say it, go on */
+        fn_parse_free(req.parse);
         fn__task_log(t, dev, FN_LOG_ERROR, "internal: submit in state %s",
                      fn__session_state_name(dev->state));
         task_close(dev, FN_NEXT_FINISH);

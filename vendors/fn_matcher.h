@@ -132,6 +132,12 @@ int fn_matcher_relearn(fn_matcher_t *m);
  * line start. */
 size_t fn_matcher_tail(const fn_matcher_t *m, char *buf, size_t cap);
 
+/* The cleaned stdout of the current command so far (borrowed: valid
+ * until the next feed or begin); *len its bytes. It only grows while the
+ * command runs, so a consumer may take it piecewise (the engine feeds
+ * TextFSM from it as the output streams in). */
+const char *fn_matcher_out(const fn_matcher_t *m, size_t *len);
+
 /* The text to send when FN_MATCH_PAGER fired (" " for most vendors). */
 const char *fn_matcher_pager_answer(const fn_matcher_t *m);
 

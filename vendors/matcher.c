@@ -856,6 +856,12 @@ int fn_matcher_relearn(fn_matcher_t *m)
     return FN_MATCH_PROMPT;
 }
 
+const char *fn_matcher_out(const fn_matcher_t *m, size_t *len)
+{
+    *len = m->out.len;
+    return m->out.data ? m->out.data : "";
+}
+
 size_t fn_matcher_tail(const fn_matcher_t *m, char *buf, size_t cap)
 {
     char tmp[FN_MATCHER_LINE_MAX];
