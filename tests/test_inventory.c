@@ -101,7 +101,7 @@ START_TEST(test_ini_errors_name_file_line)
     parse_err("a vendor=linux\nb\na vendor=cisco_ios\n", 1,
               "t.inv:3: duplicate host a (first at line 1)");
     parse_err("a vendor\n", 1, "t.inv:1: expected key=value");
-    parse_err("[bad group]\n", 1, "t.inv:1: bad group name");
+    parse_err("[bad group]\n", 1, "t.inv:1: bad section header");
     parse_err("a password=x\n", 1, "password_env");
     parse_err("a legacy_algos=maybe\n", 1, "t.inv:1: bad boolean");
 }
@@ -163,10 +163,10 @@ START_TEST(test_yaml_errors)
     parse_err("hosts:\n  r1: {platform: nosuch}\n", 2, "unknown vendor");
     parse_err("hosts:\n  r1: {}\n  r1: {}\n", 2, "t.inv:3: duplicate host");
     parse_err("hosts: [a, b\n", 2, "t.inv:");
-    parse_err("routers: {}\n", 2, "t.inv:1: unknown top-level key");
+    parse_err("routers: [a]\n", 2, "t.inv:1: expected a mapping");
     parse_err("groups:\n  a: {groups: [b]}\n  b: {groups: [a]}\n"
               "hosts:\n  r1: {groups: [a]}\n",
-              2, "too deep");
+              2, "makes a cycle");
 }
 END_TEST
 
