@@ -716,11 +716,9 @@ static int host_finish(fn_inventory_t *inv, fn_host_t *h,
         if (rc == 0)
             rc = resolve_ansible(inv, h);
     }
-    if (rc == 0 && !h->v.f[INV_ADDRESS])
-        rc = set_str(&h->v.f[INV_ADDRESS], h->name);
     if (rc < 0)
         return rc;
-    const char *addr = h->v.f[INV_ADDRESS];
+    const char *addr = fn_host_address(h);
     if (!fn__inv_name_ok(addr))
         return fn__inv_error(inv, h->line, err, errlen,
                              "host %s: '%s' is not a host name or IP address",
