@@ -209,9 +209,7 @@ static void groups_text(const fn_host_t *h, char *out, size_t cap)
 
 static void jstr(fn_buf_t *b, const char *s)
 {
-    fn_buf_append_str(b, "\"");
-    fn__cli_json_escape(b, s, strlen(s));
-    fn_buf_append_str(b, "\"");
+    fn__cli_json_escape(b, s, strlen(s)); /* quotes included */
 }
 
 static void json_host(fn_buf_t *b, const fn_host_t *h)

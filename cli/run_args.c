@@ -10,6 +10,7 @@
  * strings are argv's.
  */
 #include "run_int.h"
+#include "fn_config.h"
 
 #include <getopt.h>
 #include <stddef.h>
@@ -35,7 +36,11 @@ static const char run_usage[] =
     "in that order, and stores the task, its results, log and backups.\n"
     "\n"
     "  -i, --inventory FILE      INI or YAML inventory\n"
-    "  -g, --group GROUP         target a group (repeat; 'all': every host)\n"
+    "  -g, --group PATTERN       target a group or pattern (repeat; 'all':\n"
+    "                            every host; core:&site1, all:!lab, edge-*)\n"
+    "      --limit PATTERN       only targets also in PATTERN\n"
+    "      --inventory-format F  ini, yaml, ansible or nornir (default:\n"
+    "                            detected)\n"
     "      --host NAME           target a host (repeat)\n"
     "  -u, --user USER           login name (default: inventory's, or admin)\n"
     "      --password-env VAR    read the password from $VAR\n"
@@ -100,6 +105,8 @@ enum {
     OPT_VENDORS_DIR,
     OPT_VENDOR,
     OPT_HOSTKEY,
+    OPT_INV_FORMAT,
+    OPT_LIMIT,
 };
 
 static const struct option run_opts[] = {
@@ -132,6 +139,8 @@ static const struct option run_opts[] = {
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT},
     {"host-key-policy", required_argument, NULL, OPT_HOSTKEY},
+    {"inventory-format", required_argument, NULL, OPT_INV_FORMAT},
+    {"limit", required_argument, NULL, OPT_LIMIT},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
     {"db", required_argument, NULL, OPT_DB},
@@ -240,6 +249,7 @@ static const args_field_t args_fields[] = {
     ARG_S(OPT_INT_CONFIG, conf_file),
     ARG_S(OPT_PROVIDER, provider),
     ARG_S(OPT_REF, ref),
+    ARG_S(OPT_INV_FORMAT, inventory_format),
     ARG_F(OPT_BACKUP, backup),
     ARG_F(OPT_CHECK, check),
     ARG_F(OPT_CONNECT_FIRST, connect_first),
@@ -254,6 +264,14 @@ static int args_list(fn__cli_run_opts_t *o, int c, char *arg)
     switch (c) {
     case 'g':
         return args_push(&o->groups, &o->ngroups, arg);
+    case OPT_LIMIT: /* "&PATTERN": fn_inventory_select intersects */
+        free(o->limit);
+        o->limit = malloc(strlen(arg) + 2);
+        if (!o->limit)
+            return FN_CLI_EXIT_FAILED;
+        o->limit[0] = '&';
+        memcpy(o->limit + 1, arg, strlen(arg) + 1);
+        return 0;
     case OPT_HOST:
         return args_push(&o->hosts, &o->nhosts, arg);
     case 'c':
@@ -385,6 +403,32 @@ static int args_strv_replace(char ***v, size_t *n, const char **src,
     return 0;
 }
 
+/* Sets *field from [defaults] key when neither a flag nor the manifest
+ * gave it. */
+static int args_default(const fn__cli_run_opts_t *o, char **field,
+                        const char *key)
+{
+    const char *v = fn_config_get(o->defaults, "defaults", key);
+    return v && !**field ? fn__cli_str_set(field, v) : 0;
+}
+
+/* [defaults] of flexnet.conf: the lowest layer, under the manifest and
+ * the flags. */
+static int args_defaults(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
+{
+    Flexnet__V1__TaskSpec *s = job->spec;
+    Flexnet__V1__Credentials *c = s->credentials;
+    int rc = args_default(o, &s->inventory_path, "inventory");
+    rc |= args_default(o, &s->inventory_format, "inventory_format");
+    rc |= args_default(o, &c->username, "user");
+    rc |= args_default(o, &s->default_vendor, "vendor");
+    if (!o->pw.env && !o->pw.prompt && !o->pw.arg)
+        rc |= args_default(o, &c->password_env, "password_env");
+    if (!o->enable.env && !o->enable.prompt && !o->enable.arg)
+        rc |= args_default(o, &c->enable_password_env, "enable_password_env");
+    return rc;
+}
+
 /* Lays the flags over one job: a flag wins over the manifest. */
 static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
 {
@@ -398,6 +442,10 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
             args_strv_replace(&s->groups, &s->n_groups, o->groups, o->ngroups);
         rc |= args_strv_replace(&s->hosts, &s->n_hosts, o->hosts, o->nhosts);
     }
+    if (o->limit)
+        rc |= fn__cli_strv_push(&s->groups, &s->n_groups, o->limit);
+    if (o->inventory_format)
+        rc |= fn__cli_str_set(&s->inventory_format, o->inventory_format);
     if (o->user)
         rc |= fn__cli_str_set(&c->username, o->user);
     if (o->pw.env || o->pw.prompt || o->pw.arg) /* the flag's source wins */
@@ -432,6 +480,7 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
         s->host_key_policy = (Flexnet__V1__HostKeyPolicy)o->hostkey_policy;
     if (!s->mode)
         s->mode = FLEXNET__V1__RUN_MODE__RUN_MODE_PIPELINED;
+    rc |= args_defaults(o, job);
     return rc ? FN_CLI_EXIT_FAILED : 0;
 }
 
@@ -446,7 +495,7 @@ static int args_check_jobs(const fn__cli_run_opts_t *o,
                                        "%s: no inventory: give -i "
                                        "FILE",
                                        where);
-        if (!s->n_groups && !s->n_hosts)
+        if (!s->n_groups && !s->n_hosts && !o->limit)
             return fn__cli_usage_error("run",
                                        "%s: no targets: give -g GROUP "
                                        "or --host NAME (-g all for "
@@ -504,12 +553,16 @@ int fn__cli_run_parse(int argc, char **argv, fn__cli_run_opts_t *o,
         rc = fn__cli_usage_error("run", "unexpected argument '%s'",
                                  argv[optind]);
     if (!rc)
+        rc = fn__cli_defaults_load(o->conf_file, &o->defaults);
+    if (!rc)
         rc = args_jobs(o, jobs);
     return rc;
 }
 
 void fn__cli_run_opts_cleanup(fn__cli_run_opts_t *o)
 {
+    free(o->limit);
+    fn_config_free(o->defaults);
     free(o->groups);
     free(o->hosts);
     free(o->commands);

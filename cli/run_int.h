@@ -50,6 +50,9 @@ typedef struct fn__cli_run_opts {
     const char *conf_file; /* --config FILE (NULL: ./flexnet.conf) */
     const char *provider;  /* --credentials-provider */
     const char *ref;       /* --credentials-ref */
+    const char *inventory_format; /* --inventory-format */
+    char *limit;                  /* owned: "&" + --limit PATTERN */
+    struct fn_config *defaults;   /* owned: [defaults] of flexnet.conf */
 } fn__cli_run_opts_t;
 
 /* Per-device state for the results table. */
