@@ -6,14 +6,17 @@
 #   test_cli_secrets  28200-28299
 #   test_cli_tty      28300-28399 (28390 is never listened on)
 #   test_cli_integrations 28400-28499 (28499 is never listened on)
+#   test_inventory_formats 28500-28599
+#   test_inventory_ansible (no ports: ansible-inventory is the oracle)
 fn_check_test(test_cli SOURCES test_cli.c LIBS fn_cli_core TIMEOUT 60)
 
 if(TARGET flexnet AND TARGET flexnet-sim)
-  foreach(t run errors secrets tty integrations)
-    add_test(NAME test_cli_${t}
+  foreach(t cli_run cli_errors cli_secrets cli_tty cli_integrations
+          inventory_formats inventory_ansible)
+    add_test(NAME test_${t}
              COMMAND /usr/bin/python3
-                     ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_${t}.py)
-    set_tests_properties(test_cli_${t} PROPERTIES
+                     ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.py)
+    set_tests_properties(test_${t} PROPERTIES
       TIMEOUT 120
       LABELS "cli;e2e"
       ENVIRONMENT "FN_TEST_SRC=${PROJECT_SOURCE_DIR};FN_TEST_BIN=${PROJECT_BINARY_DIR};FN_CLI=$<TARGET_FILE:flexnet>;FN_SIM=$<TARGET_FILE:flexnet-sim>")
