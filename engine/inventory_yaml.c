@@ -290,8 +290,10 @@ static int ansible_one_host(const char *name, void *arg)
         rc = h ? fn__inv_add(a->y->inv, h, &other) : -ENOMEM;
     }
     const char *why = NULL;
-    if (rc == 0 && a->port)
-        rc = fn__inv_vars_set(&h->v, "port", a->port, &why);
+    if (rc == 0 && a->port &&
+        fn__inv_vars_set(&h->v, "port", a->port, &why) == FN_EPARSE)
+        return fn__inv_error(a->y->inv, a->line, a->y->err, a->y->errlen,
+                             "host %s: %s", name, why);
     if (rc == 0 && !is_null(a->vars)) {
         if (a->vars->type != YAML_MAPPING_NODE)
             return yerr(a->y, a->vars, "host vars must be a mapping:", name);

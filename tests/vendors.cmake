@@ -63,6 +63,55 @@ if(FN_CLANG AND FN_CLANG_FUZZER_OK)
                    ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus)
   set_tests_properties(fuzz_matcher_corpus PROPERTIES TIMEOUT 120
                        LABELS fuzz)
+
+  # The inventory readers (engine/): INI and YAML, one source built twice.
+  # Every libFuzzer target lives here, where clang is probed.
+  # Fuzz by hand: build/tests/fuzz_inventory_ini -max_total_time=60 NEWDIR
+  #               ${FN_TEST_SRC}/tests/fuzz/inventory_ini
+  set(FN_FUZZ_INV_SRCS
+      ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_inventory.c
+      ${PROJECT_SOURCE_DIR}/engine/inventory.c
+      ${PROJECT_SOURCE_DIR}/engine/inventory_ini.c
+      ${PROJECT_SOURCE_DIR}/engine/inventory_yaml.c
+      ${PROJECT_SOURCE_DIR}/vendors/vendor.c
+      ${PROJECT_SOURCE_DIR}/vendors/vendor_builtin.c
+      ${PROJECT_SOURCE_DIR}/vendors/vendor_ac.c
+      ${PROJECT_SOURCE_DIR}/vendors/vendor_glob.c
+      ${PROJECT_SOURCE_DIR}/vendors/vendor_strip.c
+      ${PROJECT_SOURCE_DIR}/vendors/matcher.c
+      ${PROJECT_SOURCE_DIR}/common/fn_buf.c
+      ${PROJECT_SOURCE_DIR}/common/fn_err.c
+      ${PROJECT_SOURCE_DIR}/common/fn_str.c
+      ${PROJECT_SOURCE_DIR}/common/fn_lines.c)
+  foreach(kind ini yaml)
+    if(kind STREQUAL "yaml")
+      set(_yaml 1)
+    else()
+      set(_yaml 0)
+    endif()
+    add_custom_command(
+      OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/fuzz_inventory_${kind}
+      COMMAND ${FN_CLANG} -std=c11 -D_GNU_SOURCE -DFUZZ_YAML=${_yaml} -g -O1
+              -fsanitize=fuzzer,address,undefined
+              -fno-sanitize-recover=undefined -Wall -Wextra -Werror
+              -Wno-unused-parameter
+              -I${PROJECT_SOURCE_DIR}/common -I${PROJECT_SOURCE_DIR}/vendors
+              -I${PROJECT_SOURCE_DIR}/engine
+              ${FN_FUZZ_INV_SRCS} -lyaml
+              -o ${CMAKE_CURRENT_BINARY_DIR}/fuzz_inventory_${kind}
+      DEPENDS ${FN_FUZZ_INV_SRCS} ${PROJECT_SOURCE_DIR}/engine/inventory_int.h
+              ${PROJECT_SOURCE_DIR}/engine/fn_inventory.h
+              ${PROJECT_SOURCE_DIR}/common/fn_lines.h
+      COMMENT "Building libFuzzer target fuzz_inventory_${kind} with clang"
+      VERBATIM)
+    add_custom_target(fuzz_inventory_${kind} ALL
+      DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/fuzz_inventory_${kind})
+    add_test(NAME fuzz_inventory_${kind}_corpus
+             COMMAND ${CMAKE_CURRENT_BINARY_DIR}/fuzz_inventory_${kind}
+                     -runs=0 ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/inventory_${kind})
+    set_tests_properties(fuzz_inventory_${kind}_corpus PROPERTIES
+                         TIMEOUT 120 LABELS fuzz)
+  endforeach()
 endif()
 
 # Writes the sample seeds of the corpus (run by hand: see its top comment).
