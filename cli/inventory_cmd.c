@@ -407,10 +407,7 @@ static void graph_group(const fn_inventory_t *inv, const char *name,
         return;
     graph_indent(depth);
     printf("%s@%s:\n", depth ? "--" : "", name);
-    int all = strcmp(name, "all") == 0, ungrouped = 0;
-    for (size_t i = 0; all && i < fn_inventory_count(inv); i++)
-        ungrouped |= mark[i] && in_ungrouped(fn_inventory_at(inv, i));
-    if (ungrouped)
+    if (strcmp(name, "all") == 0) /* Ansible lists it, even empty */
         graph_group(inv, "ungrouped", mark, depth + 1);
     for (size_t g = 0; g < fn_inventory_group_count(inv); g++)
         if (is_child(inv, g, name))

@@ -85,6 +85,8 @@ static const struct {
 static int in_list(const char *list, const char *name)
 {
     size_t n = strlen(name);
+    if (!n || strchr(name, '|'))
+        return 0;
     for (const char *p = strstr(list, name); p; p = strstr(p + 1, name))
         if (p > list && p[-1] == '|' && p[n] == '|')
             return 1;
@@ -505,9 +507,14 @@ int fn__inv_name_ok(const char *name)
 
 /* One range "[a:b(:s)]" of Ansible's expand_hostname_range: numeric
  * (leading zeros set the width) or one letter to one letter. */
+#define INV_RANGE_MAX 100000 /* names one host pattern may give */
+
+static int expand(const char *pat, int (*fn)(const char *, void *), void *arg,
+                  const char **why, long *budget);
+
 static int expand_one(const char *pat, const char *open, const char *close,
                       int (*fn)(const char *, void *), void *arg,
-                      const char **why)
+                      const char **why, long *budget)
 {
     char spec[64], lo[32] = "", hi[32] = "", st[32] = "1";
     size_t sl = (size_t)(close - open - 1);
@@ -532,10 +539,8 @@ static int expand_one(const char *pat, const char *open, const char *close,
             return *why = "bad host range bounds", FN_EPARSE;
     }
     s = strtol(st, &e3, 10);
-    if (*e3 || s < 1 || a > b || (b - a) / s > 100000)
-        return *why = "bad host range (start > end, step < 1, or over "
-                      "100000 names)",
-               FN_EPARSE;
+    if (*e3 || s < 1 || a > b)
+        return *why = "bad host range (start > end, or step < 1)", FN_EPARSE;
     int width = lo[0] == '0' ? (int)strlen(lo) : 0;
     size_t pre = (size_t)(open - pat);
     char *name = malloc(strlen(pat) + 32);
@@ -547,20 +552,29 @@ static int expand_one(const char *pat, const char *open, const char *close,
                                  pat, (char)i, close + 1)
                       : snprintf(name, strlen(pat) + 32, "%.*s%0*ld%s",
                                  (int)pre, pat, width, i, close + 1);
-        rc = n < 0 ? FN_EPARSE : fn__inv_expand(name, fn, arg, why);
+        rc = n < 0 ? FN_EPARSE : expand(name, fn, arg, why, budget);
     }
     free(name);
     return rc;
 }
 
-int fn__inv_expand(const char *pat, int (*fn)(const char *name, void *arg),
-                   void *arg, const char **why)
+static int expand(const char *pat, int (*fn)(const char *, void *), void *arg,
+                  const char **why, long *budget)
 {
     const char *open = strchr(pat, '[');
     const char *close = open ? strchr(open, ']') : NULL;
-    if (!open || !close || !memchr(open, ':', (size_t)(close - open)))
-        return fn(pat, arg);
-    return expand_one(pat, open, close, fn, arg, why);
+    if (open && close && memchr(open, ':', (size_t)(close - open)))
+        return expand_one(pat, open, close, fn, arg, why, budget);
+    if (--*budget < 0)
+        return *why = "host pattern gives over 100000 names", FN_EPARSE;
+    return fn(pat, arg);
+}
+
+int fn__inv_expand(const char *pat, int (*fn)(const char *name, void *arg),
+                   void *arg, const char **why)
+{
+    long budget = INV_RANGE_MAX;
+    return expand(pat, fn, arg, why, &budget);
 }
 
 /* "[a:b]" / "[a:b:s]" with alphanumeric bounds: a host range. */

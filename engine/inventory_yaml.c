@@ -19,11 +19,13 @@
 #include <string.h>
 #include <yaml.h>
 
-#define YAML_MAX_DEPTH 64 /* nested data and Ansible children */
+#define YAML_MAX_DEPTH 64     /* nested data and Ansible children */
+#define YAML_MAX_VALUES 200000 /* data values in all: aliases multiply */
 
 typedef struct yparse {
     fn_inventory_t *inv;
     yaml_document_t doc;
+    long values; /* data values flattened so far */
     char *err;
     size_t errlen;
 } yparse_t;
@@ -70,6 +72,9 @@ static int put_data(yparse_t *y, inv_vars_t *v, const char *key,
 {
     if (depth > YAML_MAX_DEPTH)
         return yerr(y, n, "data nested too deep", NULL);
+    if (++y->values > YAML_MAX_VALUES)
+        return yerr(y, n, "more than 200000 data values (YAML aliases?)",
+                    NULL);
     char sub[1024];
     if (n->type == YAML_SCALAR_NODE)
         return fn__inv_vars_data(v, key, is_null(n) ? "" : scalar(n));
