@@ -75,8 +75,7 @@ int fn__cli_defaults_load(const char *path, fn_config_t **cfg)
         if (base && *base)
             snprintf(xdg, sizeof(xdg), "%s/flexnet/flexnet.conf", base);
         else if (home && *home)
-            snprintf(xdg, sizeof(xdg), "%s/.config/flexnet/flexnet.conf",
-                     home);
+            snprintf(xdg, sizeof(xdg), "%s/.config/flexnet/flexnet.conf", home);
         else
             xdg[0] = '\0';
         if (xdg[0] && stat(xdg, &st) == 0)
@@ -201,8 +200,8 @@ static void groups_text(const fn_host_t *h, char *out, size_t cap)
 {
     out[0] = '\0';
     for (size_t g = 1; g < fn_host_group_count(h); g++)
-        snprintf(out + strlen(out), cap - strlen(out), "%s%s",
-                 g > 1 ? "," : "", fn_host_group_at(h, g));
+        snprintf(out + strlen(out), cap - strlen(out), "%s%s", g > 1 ? "," : "",
+                 fn_host_group_at(h, g));
 }
 
 /* ---- list --json ---------------------------------------------------- */
@@ -232,7 +231,8 @@ static void json_host(fn_buf_t *b, const fn_host_t *h)
     fn_buf_append_str(b, "],\"settings\":{");
     int first = 1;
     for (size_t i = 0; fn_host_setting_key(i); i++) {
-        const char *from, *v = fn_host_setting(h, fn_host_setting_key(i), &from);
+        const char *from,
+            *v = fn_host_setting(h, fn_host_setting_key(i), &from);
         if (!v)
             continue;
         fn_buf_append_str(b, first ? "" : ",");
@@ -342,8 +342,8 @@ static int inv_show(int argc, char **argv)
     inv_args_t a;
     char groups[1024];
     int rc = inv_open("inventory show", 1, argc, argv, &a);
-    const fn_host_t *h = rc == 0 ? fn_inventory_find(a.inv, argv[optind])
-                                 : NULL;
+    const fn_host_t *h =
+        rc == 0 ? fn_inventory_find(a.inv, argv[optind]) : NULL;
     if (rc == 0 && !h) {
         fprintf(stderr, "flexnet inventory show: no host '%s' in %s\n",
                 argv[optind], a.path);
@@ -414,9 +414,9 @@ static void graph_group(const fn_inventory_t *inv, const char *name,
             graph_group(inv, fn_inventory_group_at(inv, g), mark, depth + 1);
     for (size_t i = 0; i < fn_inventory_count(inv); i++) {
         const fn_host_t *h = fn_inventory_at(inv, i);
-        if (mark[i] && (strcmp(name, "ungrouped") == 0
-                            ? in_ungrouped(h)
-                            : fn_host_group_direct(h, name))) {
+        if (mark[i] &&
+            (strcmp(name, "ungrouped") == 0 ? in_ungrouped(h)
+                                            : fn_host_group_direct(h, name))) {
             graph_indent(depth + 1);
             printf("--%s\n", fn_host_name(h));
         }

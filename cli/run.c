@@ -125,8 +125,9 @@ static int run_inventory(run_ctx_t *c, const char *path, const char *format)
     char err[512];
     int fmt = fn_inventory_format_parse(format);
     if (fmt < 0) {
-        fprintf(stderr, "flexnet run: inventory format '%s': want ini, "
-                        "yaml, ansible or nornir\n",
+        fprintf(stderr,
+                "flexnet run: inventory format '%s': want ini, "
+                "yaml, ansible or nornir\n",
                 format);
         return FN_CLI_EXIT_USAGE;
     }

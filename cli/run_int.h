@@ -46,10 +46,10 @@ typedef struct fn__cli_run_opts {
     unsigned concurrency, connect_timeout_ms, command_timeout_ms;
     int json, verbose;
     const char *db, *vendors_dir, *vendor;
-    int hostkey_policy;    /* enum fn_hostkey_policy; 0: default */
-    const char *conf_file; /* --config FILE (NULL: ./flexnet.conf) */
-    const char *provider;  /* --credentials-provider */
-    const char *ref;       /* --credentials-ref */
+    int hostkey_policy;           /* enum fn_hostkey_policy; 0: default */
+    const char *conf_file;        /* --config FILE (NULL: ./flexnet.conf) */
+    const char *provider;         /* --credentials-provider */
+    const char *ref;              /* --credentials-ref */
     const char *inventory_format; /* --inventory-format */
     char *limit;                  /* owned: "&" + --limit PATTERN */
     struct fn_config *defaults;   /* owned: [defaults] of flexnet.conf */

@@ -100,8 +100,7 @@ int fn_lines_next(fn_lines_t *r, char **line)
         if (n && s[n - 1] == '\r')
             n--;
         if (n > FN_LINES_MAX)
-            return fn_lines_error(r, "line longer than %d bytes",
-                                  FN_LINES_MAX);
+            return fn_lines_error(r, "line longer than %d bytes", FN_LINES_MAX);
         if (memchr(s, '\0', n))
             return fn_lines_error(r, "NUL byte in line");
         memcpy(r->buf, s, n);
@@ -181,8 +180,8 @@ int fn_lines_word(fn_lines_t *r, char **s, char **word)
         return 0;
     char *start = in, *out = in;
     while (*in && !is_blank(*in)) {
-        if (opens_quote(start, in) || (in > start && in[-1] == '=' &&
-                                       (*in == '"' || *in == '\''))) {
+        if (opens_quote(start, in) ||
+            (in > start && in[-1] == '=' && (*in == '"' || *in == '\''))) {
             int rc = unquote(r, &in, &out);
             if (rc < 0)
                 return rc;

@@ -390,8 +390,7 @@ int fn__inv_vars_set(inv_vars_t *v, const char *key, const char *val,
     return set_str(&v->f[f], val);
 }
 
-int fn__inv_vars_inherit(inv_vars_t *v, const inv_vars_t *src,
-                         const char *from)
+int fn__inv_vars_inherit(inv_vars_t *v, const inv_vars_t *src, const char *from)
 {
     for (size_t i = 0; i < INV_NFIELD; i++)
         if (!v->f[i] && src->f[i]) {
@@ -507,7 +506,9 @@ int fn__inv_name_ok(const char *name)
 
 /* One range "[a:b(:s)]" of Ansible's expand_hostname_range: numeric
  * (leading zeros set the width) or one letter to one letter. */
+#ifndef INV_RANGE_MAX        /* the fuzz build lowers it: fast runs */
 #define INV_RANGE_MAX 100000 /* names one host pattern may give */
+#endif
 
 static int expand(const char *pat, int (*fn)(const char *, void *), void *arg,
                   const char **why, long *budget);
@@ -566,7 +567,7 @@ static int expand(const char *pat, int (*fn)(const char *, void *), void *arg,
     if (open && close && memchr(open, ':', (size_t)(close - open)))
         return expand_one(pat, open, close, fn, arg, why, budget);
     if (--*budget < 0)
-        return *why = "host pattern gives over 100000 names", FN_EPARSE;
+        return *why = "host pattern gives too many names", FN_EPARSE;
     return fn(pat, arg);
 }
 
@@ -770,8 +771,8 @@ int fn__inv_finish(fn_inventory_t *inv, const fn_vendors_t *vendors, char *err,
 /* formats and loading */
 
 static const char *const format_names[] = {
-    [FN_INVENTORY_GUESS] = "guess",     [FN_INVENTORY_INI] = "ini",
-    [FN_INVENTORY_YAML] = "yaml",       [FN_INVENTORY_ANSIBLE] = "ansible",
+    [FN_INVENTORY_GUESS] = "guess",   [FN_INVENTORY_INI] = "ini",
+    [FN_INVENTORY_YAML] = "yaml",     [FN_INVENTORY_ANSIBLE] = "ansible",
     [FN_INVENTORY_NORNIR] = "nornir",
 };
 
@@ -796,10 +797,9 @@ static int looks_yaml(const char *text, size_t len)
     if (fn_lines_next(r, &s) == 1) {
         size_t n = strlen(s);
         /* "---", or "key:" / "key: value" with no '=' and no section */
-        yaml = !strncmp(s, "---", 3) ||
-               (s[0] != '[' && !strchr(s, '=') &&
-                (s[n - 1] == ':' || strstr(s, ": ")) &&
-                strcspn(s, " \t") >= strcspn(s, ":"));
+        yaml = !strncmp(s, "---", 3) || (s[0] != '[' && !strchr(s, '=') &&
+                                         (s[n - 1] == ':' || strstr(s, ": ")) &&
+                                         strcspn(s, " \t") >= strcspn(s, ":"));
     }
     free(r);
     return yaml;
@@ -834,10 +834,10 @@ static int inv_parse(fn_inventory_t *inv, const char *text, size_t len,
     if (format == FN_INVENTORY_ANSIBLE && looks_yaml(text, len))
         format = FN_INVENTORY_YAML; /* Ansible YAML: the reader sees it */
     if (format == FN_INVENTORY_INI || format == FN_INVENTORY_ANSIBLE) {
-        inv->semantics = format == FN_INVENTORY_ANSIBLE ? INV_SEM_ANSIBLE
-                                                        : INV_SEM_FLEXNET;
-        return fn__inv_parse_ini(inv, text, len,
-                                 format == FN_INVENTORY_ANSIBLE, err, errlen);
+        inv->semantics =
+            format == FN_INVENTORY_ANSIBLE ? INV_SEM_ANSIBLE : INV_SEM_FLEXNET;
+        return fn__inv_parse_ini(inv, text, len, format == FN_INVENTORY_ANSIBLE,
+                                 err, errlen);
     }
     return fn__inv_parse_yaml(inv, text, len, format, err, errlen);
 }
@@ -846,8 +846,7 @@ int fn_inventory_parse(fn_inventory_t **out, const char *text, size_t len,
                        int format, const char *origin,
                        const fn_vendors_t *vendors, char *err, size_t errlen)
 {
-    if (!out || (!text && len) || format < 0 ||
-        format > FN_INVENTORY_NORNIR)
+    if (!out || (!text && len) || format < 0 || format > FN_INVENTORY_NORNIR)
         return FN_EPARSE;
     *out = NULL;
     if (err && errlen)
@@ -1033,7 +1032,7 @@ static int term_apply(const fn_inventory_t *inv, const char *t, char *acc,
         memset(acc, 1, inv->nhosts);
     *have_base = 1;
     for (size_t i = 0; i < inv->nhosts; i++)
-        acc[i] = op == '|' ? acc[i] | tmp[i]
+        acc[i] = op == '|'   ? acc[i] | tmp[i]
                  : op == '&' ? acc[i] & tmp[i]
                              : acc[i] & !tmp[i];
     return 0;
@@ -1112,7 +1111,7 @@ static int select_mark(const fn_inventory_t *inv, const char *const *pats,
             plain = 1;
             rc = fn_inventory_match(inv, mod ? p + 1 : p, one, err, errlen);
             for (size_t i = 0; rc == 0 && i < inv->nhosts; i++)
-                mark[i] = !mod       ? mark[i] | one[i]
+                mark[i] = !mod        ? mark[i] | one[i]
                           : *p == '&' ? mark[i] & one[i]
                                       : mark[i] & !one[i];
         }

@@ -35,8 +35,8 @@ typedef struct ini {
 
 static int ierr(ini_t *p, const char *what, const char *arg)
 {
-    return fn__inv_error(p->inv, p->r->line, p->err, p->errlen, "%s%s%s",
-                         what, arg ? " " : "", arg ? arg : "");
+    return fn__inv_error(p->inv, p->r->line, p->err, p->errlen, "%s%s%s", what,
+                         arg ? " " : "", arg ? arg : "");
 }
 
 static int host_settings(ini_t *p, fn_host_t *h)
@@ -89,8 +89,8 @@ static int flexnet_host(ini_t *p, const char *addr, const char *written)
         const char *old_rest = fn__inv_vars_get(&old->v, "\x01line");
         if (*p->rest && !(old_rest && strcmp(old_rest, p->rest) == 0))
             return fn__inv_error(p->inv, p->r->line, p->err, p->errlen,
-                                 "duplicate host %s (first at line %d)",
-                                 name, old->line);
+                                 "duplicate host %s (first at line %d)", name,
+                                 old->line);
         return host_join(p, old);
     }
     fn_host_t *h = fn__inv_host_new(name, p->r->line);
@@ -119,9 +119,8 @@ static int one_host(const char *name, void *arg)
         return ansible_host(p, name);
     char written[FN_LINES_MAX + 16];
     if (p->port)
-        snprintf(written, sizeof(written), strchr(name, ':') ? "[%s]:%s"
-                                                             : "%s:%s",
-                 name, p->port);
+        snprintf(written, sizeof(written),
+                 strchr(name, ':') ? "[%s]:%s" : "%s:%s", name, p->port);
     return flexnet_host(p, name, p->port ? written : name);
 }
 
@@ -191,8 +190,9 @@ static int section(ini_t *p, char *s)
 {
     size_t n = strlen(s);
     if (n < 3 || s[n - 1] != ']' || strpbrk(s, " \t"))
-        return ierr(p, "bad section header (want [group], [group:vars] or "
-                       "[group:children]):",
+        return ierr(p,
+                    "bad section header (want [group], [group:vars] or "
+                    "[group:children]):",
                     s);
     s[n - 1] = '\0';
     char *name = s + 1, *tag = strchr(name, ':');
@@ -200,10 +200,10 @@ static int section(ini_t *p, char *s)
         *tag++ = '\0';
     if (!*name || strchr(name, ']'))
         return ierr(p, "bad group name", NULL);
-    p->state = !tag                          ? ST_HOSTS
-               : !strcmp(tag, "vars")        ? ST_VARS
-               : !strcmp(tag, "children")    ? ST_CHILDREN
-                                             : -1;
+    p->state = !tag                       ? ST_HOSTS
+               : !strcmp(tag, "vars")     ? ST_VARS
+               : !strcmp(tag, "children") ? ST_CHILDREN
+                                          : -1;
     if (p->state < 0)
         return ierr(p, "unknown section type", tag);
     p->group = fn__inv_group(p->inv, name);

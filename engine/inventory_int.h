@@ -79,8 +79,8 @@ struct fn_inventory {
     size_t ngroups, capgroups;
     size_t *index; /* open addressing by name: host index + 1, 0 empty */
     size_t nindex;
-    int semantics;          /* enum inv_semantics */
-    inv_group_t *defaults;  /* Nornir defaults, or NULL (owned) */
+    int semantics;         /* enum inv_semantics */
+    inv_group_t *defaults; /* Nornir defaults, or NULL (owned) */
     char origin[256];
 };
 

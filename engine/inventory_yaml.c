@@ -19,7 +19,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#define YAML_MAX_DEPTH 64     /* nested data and Ansible children */
+#define YAML_MAX_DEPTH  64     /* nested data and Ansible children */
 #define YAML_MAX_VALUES 200000 /* data values in all: aliases multiply */
 
 typedef struct yparse {
@@ -67,14 +67,13 @@ static int yerr(yparse_t *y, const yaml_node_t *n, const char *what,
 
 /* Flattens a data value into v under key: maps as key.sub, lists of
  * scalars joined by ',', other lists as key.0, key.1 ... */
-static int put_data(yparse_t *y, inv_vars_t *v, const char *key,
-                    yaml_node_t *n, int depth)
+static int put_data(yparse_t *y, inv_vars_t *v, const char *key, yaml_node_t *n,
+                    int depth)
 {
     if (depth > YAML_MAX_DEPTH)
         return yerr(y, n, "data nested too deep", NULL);
     if (++y->values > YAML_MAX_VALUES)
-        return yerr(y, n, "more than 200000 data values (YAML aliases?)",
-                    NULL);
+        return yerr(y, n, "more than 200000 data values (YAML aliases?)", NULL);
     char sub[1024];
     if (n->type == YAML_SCALAR_NODE)
         return fn__inv_vars_data(v, key, is_null(n) ? "" : scalar(n));
@@ -139,6 +138,32 @@ static int link_group(yparse_t *y, inv_group_t *parent, inv_group_t *child,
     return rc;
 }
 
+/* Called for each entry of a map of named things (hosts, groups, vars). */
+typedef int entry_fn(yparse_t *y, const char *name, yaml_node_t *key,
+                     yaml_node_t *val, void *arg);
+
+/* Runs fn over the entries of map (a YAML null is an empty map); what
+ * ("hosts:") names the map in errors. Stops at the first error. */
+static int each_entry(yparse_t *y, yaml_node_t *map, const char *what,
+                      entry_fn *fn, void *arg)
+{
+    if (is_null(map))
+        return 0;
+    if (map->type != YAML_MAPPING_NODE)
+        return yerr(y, map, what, "expected a mapping");
+    FOR_PAIRS(p, map)
+    {
+        yaml_node_t *kn = node(y, p->key);
+        const char *name = scalar(kn);
+        if (!name || !*name)
+            return yerr(y, kn, what, "a key that is not a name");
+        int rc = fn(y, name, kn, node(y, p->value), arg);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* flexnet / Nornir */
 
@@ -196,70 +221,56 @@ static int nornir_attrs(yparse_t *y, inv_vars_t *v, yaml_node_t *map,
     return 0;
 }
 
+static int nornir_group(yparse_t *y, const char *name, yaml_node_t *kn,
+                        yaml_node_t *val, void *arg)
+{
+    (void)arg;
+    inv_group_t *g = fn__inv_group(y->inv, name);
+    if (!g)
+        return -ENOMEM;
+    if (g->declared)
+        return yerr(y, kn, "duplicate group", name);
+    g->declared = 1;
+    g->line = node_line(kn);
+    return nornir_attrs(y, &g->v, val, g, NULL);
+}
+
+static int nornir_host(yparse_t *y, const char *name, yaml_node_t *kn,
+                       yaml_node_t *val, void *arg)
+{
+    (void)arg;
+    fn_host_t *h = fn__inv_host_new(name, node_line(kn));
+    if (!h)
+        return -ENOMEM;
+    int rc = nornir_attrs(y, &h->v, val, NULL, h);
+    if (rc < 0) {
+        fn__inv_host_free(h);
+        return rc;
+    }
+    int other = 0;
+    rc = fn__inv_add(y->inv, h, &other);
+    if (rc == FN_EEXISTS)
+        return fn__inv_error(y->inv, node_line(kn), y->err, y->errlen,
+                             "duplicate host %s (first at line %d)", name,
+                             other);
+    return rc;
+}
+
 static int nornir_groups(yparse_t *y, yaml_node_t *map)
 {
-    if (is_null(map))
-        return 0;
-    if (map->type != YAML_MAPPING_NODE)
-        return yerr(y, map, "groups: expected a mapping", NULL);
-    FOR_PAIRS(p, map)
-    {
-        yaml_node_t *kn = node(y, p->key);
-        const char *name = scalar(kn);
-        if (!name || !*name)
-            return yerr(y, kn, "bad group name", NULL);
-        inv_group_t *g = fn__inv_group(y->inv, name);
-        if (!g)
-            return -ENOMEM;
-        if (g->declared)
-            return yerr(y, kn, "duplicate group", name);
-        g->declared = 1;
-        g->line = node_line(kn);
-        int rc = nornir_attrs(y, &g->v, node(y, p->value), g, NULL);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    return each_entry(y, map, "groups:", nornir_group, NULL);
 }
 
 static int nornir_hosts(yparse_t *y, yaml_node_t *map)
 {
-    if (is_null(map))
-        return 0;
-    if (map->type != YAML_MAPPING_NODE)
-        return yerr(y, map, "hosts: expected a mapping", NULL);
-    FOR_PAIRS(p, map)
-    {
-        yaml_node_t *kn = node(y, p->key);
-        const char *name = scalar(kn);
-        if (!name || !*name)
-            return yerr(y, kn, "bad host name", NULL);
-        fn_host_t *h = fn__inv_host_new(name, node_line(kn));
-        if (!h)
-            return -ENOMEM;
-        int rc = nornir_attrs(y, &h->v, node(y, p->value), NULL, h);
-        if (rc < 0) {
-            fn__inv_host_free(h);
-            return rc;
-        }
-        int other = 0;
-        rc = fn__inv_add(y->inv, h, &other);
-        if (rc == FN_EEXISTS)
-            return fn__inv_error(y->inv, node_line(kn), y->err, y->errlen,
-                                 "duplicate host %s (first at line %d)", name,
-                                 other);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    return each_entry(y, map, "hosts:", nornir_host, NULL);
 }
 
 static int nornir_defaults(yparse_t *y, yaml_node_t *map)
 {
     if (!y->inv->defaults) {
         y->inv->defaults = calloc(1, sizeof(*y->inv->defaults));
-        if (!y->inv->defaults ||
-            !(y->inv->defaults->name = strdup("defaults")))
+        if (!y->inv->defaults || !(y->inv->defaults->name = strdup("defaults")))
             return -ENOMEM;
     }
     return nornir_attrs(y, &y->inv->defaults->v, map, NULL, NULL);
@@ -315,86 +326,75 @@ static int ansible_one_host(const char *name, void *arg)
     return rc;
 }
 
-static int ansible_hosts(yparse_t *y, inv_group_t *g, yaml_node_t *map)
+/* A host key of an Ansible group: a pattern with ranges and a port. */
+static int ansible_host(yparse_t *y, const char *pat, yaml_node_t *kn,
+                        yaml_node_t *val, void *g)
 {
-    if (is_null(map))
-        return 0;
-    if (map->type != YAML_MAPPING_NODE)
-        return yerr(y, map, "hosts: expected a mapping", NULL);
-    FOR_PAIRS(p, map)
-    {
-        yaml_node_t *kn = node(y, p->key);
-        const char *pat = scalar(kn);
-        if (!pat || !*pat)
-            return yerr(y, kn, "bad host name", NULL);
-        char *tok = strdup(pat);
-        if (!tok)
-            return -ENOMEM;
-        ahost_t a = {y, g, node(y, p->value), NULL, node_line(kn)};
-        const char *why = NULL;
-        int rc = fn__inv_split_port(tok, &a.port, &why);
-        if (rc == 0)
-            rc = fn__inv_expand(tok, ansible_one_host, &a, &why);
-        free(tok);
-        if (rc == FN_EPARSE && why)
-            return yerr(y, kn, why, pat);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    char *tok = strdup(pat);
+    if (!tok)
+        return -ENOMEM;
+    ahost_t a = {y, g, val, NULL, node_line(kn)};
+    const char *why = NULL;
+    int rc = fn__inv_split_port(tok, &a.port, &why);
+    if (rc == 0)
+        rc = fn__inv_expand(tok, ansible_one_host, &a, &why);
+    free(tok);
+    return rc == FN_EPARSE && why ? yerr(y, kn, why, pat) : rc;
 }
 
-static int ansible_group(yparse_t *y, const char *name, yaml_node_t *n,
-                         inv_group_t *parent, int depth)
+static int ansible_var(yparse_t *y, const char *k, yaml_node_t *kn,
+                       yaml_node_t *val, void *vars)
 {
-    if (depth > YAML_MAX_DEPTH)
+    (void)kn;
+    return put_var(y, vars, k, val);
+}
+
+typedef struct achild {
+    inv_group_t *parent;
+    int depth;
+} achild_t;
+
+static int ansible_group(yparse_t *y, const char *name, yaml_node_t *kn,
+                         yaml_node_t *n, void *arg);
+
+/* One key of a group: hosts:, vars: or children:. */
+static int ansible_group_key(yparse_t *y, inv_group_t *g, const char *k,
+                             yaml_node_t *kn, yaml_node_t *vn, int depth)
+{
+    achild_t child = {g, depth + 1};
+    if (!strcmp(k, "hosts"))
+        return each_entry(y, vn, "hosts:", ansible_host, g);
+    if (!strcmp(k, "vars"))
+        return each_entry(y, vn, "vars:", ansible_var, &g->v);
+    if (!strcmp(k, "children"))
+        return each_entry(y, vn, "children:", ansible_group, &child);
+    return yerr(y, kn, "unknown key in group (want hosts, vars, children):", k);
+}
+
+static int ansible_group(yparse_t *y, const char *name, yaml_node_t *kn,
+                         yaml_node_t *n, void *arg)
+{
+    const achild_t *at = arg;
+    if (at->depth > YAML_MAX_DEPTH)
         return yerr(y, n, "groups nested too deep", NULL);
     inv_group_t *g = fn__inv_group(y->inv, name);
     if (!g)
         return -ENOMEM;
     g->declared = 1;
     if (!g->line)
-        g->line = node_line(n);
-    int rc = parent && parent != y->inv->groups[0]
-                 ? link_group(y, parent, g, n)
-                 : 0;
+        g->line = node_line(kn);
+    int rc =
+        at->parent != y->inv->groups[0] ? link_group(y, at->parent, g, kn) : 0;
     if (rc < 0 || is_null(n))
         return rc;
     if (n->type != YAML_MAPPING_NODE)
-        return yerr(y, n, "expected hosts:, vars: or children: in group",
-                    name);
+        return yerr(y, n, "expected hosts:, vars: or children: in group", name);
     FOR_PAIRS(p, n)
     {
         const char *k = scalar(node(y, p->key));
-        yaml_node_t *vn = node(y, p->value);
-        if (k && !strcmp(k, "hosts"))
-            rc = ansible_hosts(y, g, vn);
-        else if (k && !strcmp(k, "vars") && !is_null(vn)) {
-            if (vn->type != YAML_MAPPING_NODE)
-                return yerr(y, vn, "vars: expected a mapping", NULL);
-            FOR_PAIRS(v, vn)
-            {
-                const char *vk = scalar(node(y, v->key));
-                if (!vk)
-                    return yerr(y, vn, "keys must be scalars", NULL);
-                rc = rc ? rc : put_var(y, &g->v, vk, node(y, v->value));
-            }
-        } else if (k && !strcmp(k, "children") && !is_null(vn)) {
-            if (vn->type != YAML_MAPPING_NODE)
-                return yerr(y, vn, "children: expected a mapping", NULL);
-            FOR_PAIRS(c, vn)
-            {
-                const char *cn = scalar(node(y, c->key));
-                if (!cn || !*cn)
-                    return yerr(y, vn, "bad group name", NULL);
-                rc = rc ? rc
-                        : ansible_group(y, cn, node(y, c->value), g,
-                                        depth + 1);
-            }
-        } else if (!k || (strcmp(k, "vars") && strcmp(k, "children")))
-            return yerr(y, node(y, p->key),
-                        "unknown key in group (want hosts, vars, children):",
-                        k ? k : "?");
+        rc = k ? ansible_group_key(y, g, k, node(y, p->key), node(y, p->value),
+                                   at->depth)
+               : yerr(y, node(y, p->key), "keys must be scalars", NULL);
         if (rc < 0)
             return rc;
     }
@@ -445,20 +445,12 @@ static int is_ansible_shape(yparse_t *y, yaml_node_t *root)
     return 0;
 }
 
+/* Every top-level key is a group ("all" among them). */
 static int parse_ansible(yparse_t *y, yaml_node_t *root)
 {
+    achild_t top = {y->inv->groups[0], 0};
     y->inv->semantics = INV_SEM_ANSIBLE;
-    int rc = 0;
-    FOR_PAIRS(p, root)
-    {
-        const char *k = scalar(node(y, p->key));
-        if (!k || !*k)
-            return yerr(y, node(y, p->key), "bad group name", NULL);
-        rc = ansible_group(y, k, node(y, p->value), y->inv->groups[0], 0);
-        if (rc < 0)
-            return rc;
-    }
-    return 0;
+    return each_entry(y, root, "top level:", ansible_group, &top);
 }
 
 static int parse_doc(yparse_t *y, int format)

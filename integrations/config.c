@@ -88,7 +88,6 @@ static const char *const literal_secrets[] = {
     "secret_key", "token", "secret_id", "password", "secret",
 };
 
-
 typedef struct entry {
     char *section;
     char *key;
@@ -352,8 +351,8 @@ static int need_key(parser_t *p, int idx, const char *key)
 {
     if (entry_find(p->cfg, section_table[idx].name, key))
         return 0;
-    return perr(p, p->cfg->section_line[idx], "[%s] needs '%s'", section_table[idx].name,
-                key);
+    return perr(p, p->cfg->section_line[idx], "[%s] needs '%s'",
+                section_table[idx].name, key);
 }
 
 static int check_s3(parser_t *p)
@@ -365,7 +364,8 @@ static int check_s3(parser_t *p)
     if (!rc)
         rc = need_key(p, SEC_S3, "bucket");
     if (!rc)
-        rc = need_one(p, SEC_S3, "access_key, access_key_env, access_key_file", ak);
+        rc = need_one(p, SEC_S3, "access_key, access_key_env, access_key_file",
+                      ak);
     if (!rc)
         rc = need_one(p, SEC_S3, "secret_key_env, secret_key_file", sk);
     return rc;
@@ -378,9 +378,11 @@ static int check_vault(parser_t *p)
     static const char *const sid[] = {"secret_id_env", "secret_id_file", NULL};
     int rc = need_key(p, SEC_VAULT, "address");
     if (!rc)
-        rc = need_one(p, SEC_VAULT, "token_env, token_file, role_id (AppRole)", auth);
+        rc = need_one(p, SEC_VAULT, "token_env, token_file, role_id (AppRole)",
+                      auth);
     if (!rc && entry_find(p->cfg, "vault", "role_id"))
-        rc = need_one(p, SEC_VAULT, "secret_id_env, secret_id_file (AppRole)", sid);
+        rc = need_one(p, SEC_VAULT, "secret_id_env, secret_id_file (AppRole)",
+                      sid);
     return rc;
 }
 
@@ -393,7 +395,9 @@ static int check_cyberark(parser_t *p)
         return rc;
     if (mode && strcmp(mode->value, "pvwa") == 0) {
         rc = need_key(p, SEC_CYBERARK, "username");
-        return rc ? rc : need_one(p, SEC_CYBERARK, "password_env, password_file", pw);
+        return rc ? rc
+                  : need_one(p, SEC_CYBERARK, "password_env, password_file",
+                             pw);
     }
     return need_key(p, SEC_CYBERARK, "app_id");
 }

@@ -304,9 +304,8 @@ START_TEST(test_match_patterns)
         {"c1:c2:!lab", "1000"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        ck_assert_int_eq(fn_inventory_match(inv, cases[i].pat, mark, err,
-                                            sizeof(err)),
-                         0);
+        ck_assert_int_eq(
+            fn_inventory_match(inv, cases[i].pat, mark, err, sizeof(err)), 0);
         char got[5];
         for (size_t k = 0; k < 4; k++)
             got[k] = (char)('0' + mark[k]);
@@ -314,9 +313,9 @@ START_TEST(test_match_patterns)
         ck_assert_msg(!strcmp(got, cases[i].want), "%s: got %s want %s",
                       cases[i].pat, got, cases[i].want);
     }
-    ck_assert_int_eq(fn_inventory_match(inv, "core:&nope", mark, err,
-                                        sizeof(err)),
-                     FN_ENOTFOUND);
+    ck_assert_int_eq(
+        fn_inventory_match(inv, "core:&nope", mark, err, sizeof(err)),
+        FN_ENOTFOUND);
     const char *lim[] = {"core", "&site1:lab"};
     const fn_host_t **sel;
     size_t n;

@@ -32,85 +32,63 @@ if(FN_CLANG AND NOT FN_CLANG_FUZZER_OK)
   message(FATAL_ERROR "clang cannot link -fsanitize=fuzzer: run "
                       "scripts/bootstrap (libclang-rt-14-dev)")
 endif()
-if(FN_CLANG AND FN_CLANG_FUZZER_OK)
-  set(FN_FUZZ_SRCS
-      ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_matcher.c
-      ${PROJECT_SOURCE_DIR}/vendors/vendor.c
-      ${PROJECT_SOURCE_DIR}/vendors/vendor_builtin.c
-      ${PROJECT_SOURCE_DIR}/vendors/vendor_ac.c
-      ${PROJECT_SOURCE_DIR}/vendors/vendor_glob.c
-      ${PROJECT_SOURCE_DIR}/vendors/matcher.c
-      ${PROJECT_SOURCE_DIR}/common/fn_buf.c
-      ${PROJECT_SOURCE_DIR}/common/fn_err.c
-      ${PROJECT_SOURCE_DIR}/common/fn_lines.c)
+# fn_fuzz_target(NAME CORPUS DIR DEFS ... SOURCES ... LIBS ...): a
+# libFuzzer binary built by clang, and a ctest that replays DIR.
+function(fn_fuzz_target name)
+  cmake_parse_arguments(F "" "CORPUS" "DEFS;SOURCES;LIBS" ${ARGN})
   add_custom_command(
-    OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/fuzz_matcher
-    COMMAND ${FN_CLANG} -std=c11 -D_GNU_SOURCE -g -O1
+    OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/${name}
+    COMMAND ${FN_CLANG} -std=c11 -D_GNU_SOURCE ${F_DEFS} -g -O1
             -fsanitize=fuzzer,address,undefined
             -fno-sanitize-recover=undefined -Wall -Wextra -Werror
             -Wno-unused-parameter
             -I${PROJECT_SOURCE_DIR}/common -I${PROJECT_SOURCE_DIR}/vendors
-            ${FN_FUZZ_SRCS} -o ${CMAKE_CURRENT_BINARY_DIR}/fuzz_matcher
-    DEPENDS ${FN_FUZZ_SRCS} ${PROJECT_SOURCE_DIR}/vendors/vendors_int.h
+            -I${PROJECT_SOURCE_DIR}/engine
+            ${F_SOURCES} ${F_LIBS} -o ${CMAKE_CURRENT_BINARY_DIR}/${name}
+    DEPENDS ${F_SOURCES} ${PROJECT_SOURCE_DIR}/vendors/vendors_int.h
             ${PROJECT_SOURCE_DIR}/vendors/fn_matcher.h
             ${PROJECT_SOURCE_DIR}/vendors/fn_vendor.h
-    COMMENT "Building libFuzzer target fuzz_matcher with clang"
+            ${PROJECT_SOURCE_DIR}/engine/inventory_int.h
+            ${PROJECT_SOURCE_DIR}/engine/fn_inventory.h
+            ${PROJECT_SOURCE_DIR}/common/fn_lines.h
+    COMMENT "Building libFuzzer target ${name} with clang"
     VERBATIM)
-  add_custom_target(fuzz_matcher ALL
-                    DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/fuzz_matcher)
-  add_test(NAME fuzz_matcher_corpus
-           COMMAND ${CMAKE_CURRENT_BINARY_DIR}/fuzz_matcher -runs=0
-                   ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus)
-  set_tests_properties(fuzz_matcher_corpus PROPERTIES TIMEOUT 120
-                       LABELS fuzz)
+  add_custom_target(${name} ALL DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/${name})
+  add_test(NAME ${name}_corpus
+           COMMAND ${CMAKE_CURRENT_BINARY_DIR}/${name} -runs=0 ${F_CORPUS})
+  set_tests_properties(${name}_corpus PROPERTIES TIMEOUT 120 LABELS fuzz)
+endfunction()
 
-  # The inventory readers (engine/): INI and YAML, one source built twice.
-  # Every libFuzzer target lives here, where clang is probed.
-  # Fuzz by hand: build/tests/fuzz_inventory_ini -max_total_time=60 NEWDIR
-  #               ${FN_TEST_SRC}/tests/fuzz/inventory_ini
-  set(FN_FUZZ_INV_SRCS
-      ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_inventory.c
-      ${PROJECT_SOURCE_DIR}/engine/inventory.c
-      ${PROJECT_SOURCE_DIR}/engine/inventory_ini.c
-      ${PROJECT_SOURCE_DIR}/engine/inventory_yaml.c
+if(FN_CLANG AND FN_CLANG_FUZZER_OK)
+  set(FN_FUZZ_VENDOR_SRCS
       ${PROJECT_SOURCE_DIR}/vendors/vendor.c
       ${PROJECT_SOURCE_DIR}/vendors/vendor_builtin.c
       ${PROJECT_SOURCE_DIR}/vendors/vendor_ac.c
       ${PROJECT_SOURCE_DIR}/vendors/vendor_glob.c
-      ${PROJECT_SOURCE_DIR}/vendors/vendor_strip.c
       ${PROJECT_SOURCE_DIR}/vendors/matcher.c
       ${PROJECT_SOURCE_DIR}/common/fn_buf.c
       ${PROJECT_SOURCE_DIR}/common/fn_err.c
-      ${PROJECT_SOURCE_DIR}/common/fn_str.c
       ${PROJECT_SOURCE_DIR}/common/fn_lines.c)
+  fn_fuzz_target(fuzz_matcher CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_matcher.c
+            ${FN_FUZZ_VENDOR_SRCS})
+  # The inventory readers (engine/): INI and YAML, one source built twice.
+  # Every libFuzzer target lives here, where clang is probed.
+  # Fuzz by hand: build/tests/fuzz_inventory_ini -max_total_time=60 NEWDIR
+  #               ${FN_TEST_SRC}/tests/fuzz/inventory_ini
   foreach(kind ini yaml)
-    if(kind STREQUAL "yaml")
-      set(_yaml 1)
-    else()
-      set(_yaml 0)
-    endif()
-    add_custom_command(
-      OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/fuzz_inventory_${kind}
-      COMMAND ${FN_CLANG} -std=c11 -D_GNU_SOURCE -DFUZZ_YAML=${_yaml} -g -O1
-              -fsanitize=fuzzer,address,undefined
-              -fno-sanitize-recover=undefined -Wall -Wextra -Werror
-              -Wno-unused-parameter
-              -I${PROJECT_SOURCE_DIR}/common -I${PROJECT_SOURCE_DIR}/vendors
-              -I${PROJECT_SOURCE_DIR}/engine
-              ${FN_FUZZ_INV_SRCS} -lyaml
-              -o ${CMAKE_CURRENT_BINARY_DIR}/fuzz_inventory_${kind}
-      DEPENDS ${FN_FUZZ_INV_SRCS} ${PROJECT_SOURCE_DIR}/engine/inventory_int.h
-              ${PROJECT_SOURCE_DIR}/engine/fn_inventory.h
-              ${PROJECT_SOURCE_DIR}/common/fn_lines.h
-      COMMENT "Building libFuzzer target fuzz_inventory_${kind} with clang"
-      VERBATIM)
-    add_custom_target(fuzz_inventory_${kind} ALL
-      DEPENDS ${CMAKE_CURRENT_BINARY_DIR}/fuzz_inventory_${kind})
-    add_test(NAME fuzz_inventory_${kind}_corpus
-             COMMAND ${CMAKE_CURRENT_BINARY_DIR}/fuzz_inventory_${kind}
-                     -runs=0 ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/inventory_${kind})
-    set_tests_properties(fuzz_inventory_${kind}_corpus PROPERTIES
-                         TIMEOUT 120 LABELS fuzz)
+    string(COMPARE EQUAL ${kind} yaml _yaml)
+    fn_fuzz_target(fuzz_inventory_${kind}
+      CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/inventory_${kind}
+      DEFS -DFUZZ_YAML=${_yaml} -DINV_RANGE_MAX=2000
+      SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_inventory.c
+              ${PROJECT_SOURCE_DIR}/engine/inventory.c
+              ${PROJECT_SOURCE_DIR}/engine/inventory_ini.c
+              ${PROJECT_SOURCE_DIR}/engine/inventory_yaml.c
+              ${PROJECT_SOURCE_DIR}/vendors/vendor_strip.c
+              ${PROJECT_SOURCE_DIR}/common/fn_str.c
+              ${FN_FUZZ_VENDOR_SRCS}
+      LIBS -lyaml)
   endforeach()
 endif()
 
