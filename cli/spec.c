@@ -127,3 +127,14 @@ int fn__cli_parse_max_failed(const char *s, Flexnet__V1__TaskSpec *spec)
     spec->max_failed_percent = 0;
     return 0;
 }
+
+int fn__cli_parse_on_error(const char *s, int *out)
+{
+    if (s && !strcmp(s, "stop"))
+        *out = FLEXNET__V1__ON_ERROR__ON_ERROR_STOP;
+    else if (s && !strcmp(s, "continue"))
+        *out = FLEXNET__V1__ON_ERROR__ON_ERROR_CONTINUE;
+    else
+        return FN_EPARSE;
+    return 0;
+}

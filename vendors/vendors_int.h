@@ -32,6 +32,8 @@
     X(CONFIG_ENTER, "config_enter")                                            \
     X(CONFIG_LEAVE, "config_leave")                                            \
     X(CONFIG_COMMIT, "config_commit")                                          \
+    X(CONFIG_DISCARD, "config_discard")                                        \
+    X(ENABLE_CHECK, "enable_check")                                            \
     X(BACKUP, "backup")                                                        \
     X(USERNAME_SUFFIX, "username_suffix")                                      \
     X(CARET_ERROR, "caret_error")
@@ -48,7 +50,8 @@
     X(ERROR_START, "error_start")                                              \
     X(STRIP_LINE, "strip_line")                                                \
     X(CLEAN, "clean")                                                          \
-    X(BACKUP_STRIP, "backup_strip")
+    X(BACKUP_STRIP, "backup_strip")                                            \
+    X(BACKUP_MARKER, "backup_marker")
 
 enum fn__vendor_str {
 #define FN__X(e, k) FN__VS_##e,
