@@ -75,7 +75,6 @@ static const key_spec_t key_table[] = {
     {"defaults", "user", KT_STR, NULL},
     {"defaults", "password_env", KT_STR, NULL},
     {"defaults", "enable_password_env", KT_STR, NULL},
-    {"defaults", "key_file", KT_STR, NULL},
     {"defaults", "vendor", KT_STR, NULL},
     {NULL, "verify_tls", KT_BOOL, NULL},
     {NULL, "ca_file", KT_STR, NULL},
