@@ -18,7 +18,7 @@
 #include <string.h>
 
 static const char run_usage[] =
-    "usage: flexnet run -i INVENTORY (-g GROUP ... | --host H ...) -u USER\n"
+    "usage: flexnet run -i INVENTORY (-g PATTERN ... | --host H ...) -u USER\n"
     "         [--password-env VAR | --password-prompt | -p PASS]\n"
     "         [--enable-password-env VAR | --enable-password-prompt |\n"
     "          --enable-password PASS]\n"
@@ -30,13 +30,15 @@ static const char run_usage[] =
     "         [--json] [-v] [--db DIR] [--vendors-dir D] [--vendor NAME]\n"
     "         [--config FILE] [--credentials-provider P --credentials-ref R]\n"
     "         [--host-key-policy tofu|accept-new|strict]\n"
+    "         [--limit PATTERN] [--inventory-format F]\n"
     "       flexnet run -f MANIFEST.yaml [-i INVENTORY] [options above]\n"
     "       flexnet run --check -f MANIFEST.yaml [-i INVENTORY]\n"
     "\n"
     "Runs commands, config lines and a config backup on the target devices,\n"
     "in that order, and stores the task, its results, log and backups.\n"
     "\n"
-    "  -i, --inventory FILE      INI or YAML inventory\n"
+    "  -i, --inventory FILE      Ansible INI/YAML, Nornir YAML or directory,\n"
+    "                            flexnet INI (defaults: flexnet.conf)\n"
     "  -g, --group PATTERN       target a group or pattern (repeat; 'all':\n"
     "                            every host; core:&site1, all:!lab, edge-*)\n"
     "      --limit PATTERN       only targets also in PATTERN\n"
