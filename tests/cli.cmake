@@ -21,4 +21,6 @@ if(TARGET flexnet AND TARGET flexnet-sim)
       LABELS "cli;e2e"
       ENVIRONMENT "FN_TEST_SRC=${PROJECT_SOURCE_DIR};FN_TEST_BIN=${PROJECT_BINARY_DIR};FN_CLI=$<TARGET_FILE:flexnet>;FN_SIM=$<TARGET_FILE:flexnet-sim>")
   endforeach()
+  # ansible-inventory (the oracle) takes a second or more per call
+  set_tests_properties(test_inventory_ansible PROPERTIES TIMEOUT 300)
 endif()
