@@ -274,18 +274,23 @@ END_TEST
 
 START_TEST(test_ansible_refusals_name_file_line)
 {
-    parse_err("[a:children]\nb\n[b:children]\nc\n[c:children]\na\n", 3,
-              "t.inv:6: group a as a child of c makes a cycle");
-    parse_err("[a:children]\nb\n", 3, "t.inv:2: group b is never declared");
-    parse_err("[g:vars]\nx=1\n", 3, "t.inv:1: group g is never declared");
-    parse_err("[g:bogus]\n", 3, "t.inv:1: unknown section type bogus");
-    parse_err("[g]\nh ansible_ssh_pass=x\n", 3, "password_env");
-    parse_err("[g]\nh ansible_host=bad_name!\n", 3,
-              "t.inv:2: host h: 'bad_name!' is not a host name");
-    parse_err("[g]\nh[3:1]\n", 3, "t.inv:2: bad host range");
-    parse_err("[g]\nh \"open\n", 3, "t.inv:2: unterminated");
-    parse_err("[g]\nh ansible_network_os=nosuch_os\n", 3,
-              "unknown vendor 'nosuch_os'");
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"[a:children]\nb\n[b:children]\nc\n[c:children]\na\n",
+         "t.inv:6: group a as a child of c makes a cycle"},
+        {"[a:children]\nb\n", "t.inv:2: group b is never declared"},
+        {"[g:vars]\nx=1\n", "t.inv:1: group g is never declared"},
+        {"[g:bogus]\n", "t.inv:1: unknown section type bogus"},
+        {"[g]\nh ansible_ssh_pass=x\n", "password_env"},
+        {"[g]\nh ansible_host=bad_name!\n",
+         "t.inv:2: host h: 'bad_name!' is not a host name"},
+        {"[g]\nh[3:1]\n", "t.inv:2: bad host range"},
+        {"[g]\nh \"open\n", "t.inv:2: unterminated"},
+        {"[g]\nh ansible_network_os=nosuch_os\n", "unknown vendor 'nosuch_os'"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+        parse_err(cases[i].text, FN_INVENTORY_ANSIBLE, cases[i].want);
 }
 END_TEST
 
