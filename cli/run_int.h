@@ -53,7 +53,7 @@ typedef struct fn__cli_run_opts {
     const char *provider;         /* --credentials-provider */
     const char *ref;              /* --credentials-ref */
     const char *inventory_format; /* --inventory-format */
-    char *limit;                  /* owned: "&" + --limit PATTERN */
+    const char *limit;            /* --limit PATTERN (argv) */
     struct fn_config *defaults;   /* owned: [defaults] of flexnet.conf */
 } fn__cli_run_opts_t;
 

@@ -23,3 +23,15 @@ uint64_t fn_str_hash(const char *s)
         x = (x ^ (unsigned char)*s) * 1099511628211ull;
     return x;
 }
+
+const char *fn_str_last_line(const char *text, size_t len, size_t *n)
+{
+    const char *end = text + len;
+    while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+        end--;
+    const char *start = end;
+    while (start > text && start[-1] != '\n')
+        start--;
+    *n = (size_t)(end - start);
+    return start;
+}

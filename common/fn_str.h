@@ -5,6 +5,7 @@
 #ifndef FN_STR_H
 #define FN_STR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Trims leading and trailing white space (isspace) in place: writes a NUL
@@ -16,5 +17,10 @@ char *fn_str_trim(char *s);
  * the project (host -> device maps, stable shard assignment). Stable
  * across runs and machines: never change it, shards depend on it. */
 uint64_t fn_str_hash(const char *s);
+
+/* The last non-empty line of text (len bytes; a device prints its error
+ * last): where it starts (inside text, borrowed), its length in *n
+ * without the line end. *n is 0 when text holds no such line. */
+const char *fn_str_last_line(const char *text, size_t len, size_t *n);
 
 #endif /* FN_STR_H */

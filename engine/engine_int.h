@@ -129,6 +129,8 @@ struct fn_cmd {
     /* filled by the session */
     int64_t started_wall_us, started_mono_us;
     int64_t duration_us; /* set before done runs */
+    int written;         /* every byte left for the device (a config
+                          * line lost after this may have applied) */
 };
 
 /* One target device, kept for the whole task (its step progress survives
@@ -164,6 +166,17 @@ struct fn_dev {
 /* Bytes of the device's latest output a timeout's reason quotes. */
 #define FN_SESS_TAIL 200
 
+/* AUTH's own steps, in OpenSSH's order: ask the server's methods
+ * ("none"), then publickey (key file), password, keyboard-interactive,
+ * each tried when offered and when there is something to offer. */
+enum fn_auth_step {
+    FN_AUTH_QUERY,
+    FN_AUTH_KEY,
+    FN_AUTH_PASSWORD,
+    FN_AUTH_KBDINT,
+    FN_AUTH_EXHAUSTED,
+};
+
 /* Where the session's request slot is. */
 enum fn_slot {
     FN_SLOT_EMPTY,
@@ -187,17 +200,23 @@ struct fn_session {
     int in_handshake;    /* counted in engine->handshakes */
     int counted;         /* counted in engine->sessions */
     int in_dispatch;     /* inside sess_dispatch: it sends what is submitted */
+    int settling;        /* a prompt came: the end? (prompt_settle_ms) */
     unsigned reads_left; /* this wakeup's read budget */
     unsigned prep_i;     /* PREPARE: 0 enable, then setup command i - 1 */
     unsigned backoff_ms; /* BACKOFF's timer, armed on enter */
     fn_buf_t wq;         /* pending channel bytes */
     size_t wq_off;
-    char *password;          /* owned copy for env-resolved passwords */
+    char *password; /* owned copy for env-resolved passwords */
+    enum fn_auth_step auth_step;
+    int auth_offered;        /* SSH_AUTH_METHOD_* the server lists */
+    int auth_tried;          /* SSH_AUTH_METHOD_* tried and refused */
+    char auth_note[120];     /* why the last method did not do */
     char tail[FN_SESS_TAIL]; /* the last bytes received, for timeouts */
     unsigned tail_len;
     fn_cmd_t cmd;                /* the request in the slot */
     fn_cmd_answer_t prep_answer; /* PREPARE's enable password answer */
     const char *priv_why;        /* static: why privileged commands will fail */
+    char warning[200]; /* the first setup command the device refused */
     enum fn_slot slot;
     char reason[512];        /* room for a timeout's quoted last bytes */
     fn_dev_t *reap_next;     /* the engine's reap list */
@@ -244,6 +263,8 @@ void fn__session_free_resources(fn_dev_t *dev);      /* reaper: -> DONE */
 int fn__session_submit(fn_dev_t *dev, const fn_cmd_t *req);
 /* The request in flight (sent or pending), or NULL. Borrowed. */
 const fn_cmd_t *fn__session_cmd(const fn_dev_t *dev);
+/* What went wrong in PREPARE but left the session usable ("" if none). */
+const char *fn__session_warning(const fn_dev_t *dev);
 /* Why this session is not privileged (enable failed, or no enable
  * password for a device in user mode), or NULL. Static text. */
 const char *fn__session_priv_why(const fn_dev_t *dev);

@@ -182,8 +182,9 @@ typedef struct fn_conn_report {
     int status;     /* enum fn_connect_status */
     unsigned tries; /* connect attempts made: 1 on a first success */
     int64_t duration_us;
-    const char *reason; /* "" when OK */
-    int err;            /* fn_err code of the failure, 0 when OK */
+    const char *reason;  /* "" when OK */
+    int err;             /* fn_err code of the failure, 0 when OK */
+    const char *warning; /* OK with a caveat (a refused setup command) */
 } fn_conn_report_t;
 
 typedef struct fn_cmd_result {
@@ -329,6 +330,11 @@ typedef struct fn_engine_opts {
     unsigned max_handshakes;     /* TCP+SSH handshakes in flight; 256 */
     unsigned progress_ms;        /* on_progress period; 1000; 0: never */
     unsigned ops_per_wakeup;     /* reads per session wakeup; 32 */
+    unsigned prompt_settle_ms;   /* a prompt ends a command only when
+                                  * nothing follows it within this; 15;
+                                  * 0: at once (a line of output equal to
+                                  * the prompt, cut by a chunk boundary,
+                                  * then ends the command early) */
     const char *ciphers;         /* NULL: measured default, see engine.c */
     const char *kex;             /* NULL: curve25519 first */
     const char *hostkeys;        /* NULL: ed25519 first */

@@ -517,13 +517,22 @@ static int expand_one(const char *pat, const char *open, const char *close,
                       int (*fn)(const char *, void *), void *arg,
                       const char **why, long *budget)
 {
-    char spec[64], lo[32] = "", hi[32] = "", st[32] = "1";
-    size_t sl = (size_t)(close - open - 1);
+    char spec[64], *part[3] = {NULL, NULL, "1"};
+    size_t sl = (size_t)(close - open - 1), np = 0;
     if (sl >= sizeof(spec))
         return *why = "host range too long", FN_EPARSE;
     memcpy(spec, open + 1, sl);
     spec[sl] = '\0';
-    if (sscanf(spec, "%31[^:]:%31[^:]:%31s", lo, hi, st) < 2)
+    for (char *p = spec; p && np < 3; np++) { /* start:end[:step] */
+        part[np] = p;
+        p = strchr(p, ':');
+        if (p)
+            *p++ = '\0';
+        if (p && np == 2)
+            np = 9; /* a fourth part */
+    }
+    const char *lo = part[0], *hi = part[1], *st = part[2];
+    if (np < 2 || np > 3 || !*lo || !hi || !*hi || !*st)
         return *why = "bad host range (want [start:end] or "
                       "[start:end:step])",
                FN_EPARSE;

@@ -19,6 +19,7 @@
 
 #include "fn_err.h"
 #include "fn_log.h"
+#include "fn_str.h"
 #include "fn_time.h"
 
 #include <arpa/inet.h>
@@ -153,6 +154,7 @@ static void session_set_state(fn_dev_t *dev, enum fn_session_state st)
     dev->state = st; /* the one write: scripts/lint checks */
     if (!dev->sess)
         return;
+    dev->sess->settling = 0; /* a settle wait belongs to the state left */
     const fn_task_spec_t *sp = fn__task_spec(dev->task);
     switch (on_enter[st].timer) {
     case ENTER_CONNECT:
@@ -324,6 +326,9 @@ static int sess_flush(fn_dev_t *dev)
             break; /* window full: the next read event retries */
         dev->sess->wq_off += (size_t)n;
     }
+    if (dev->sess->wq_off == dev->sess->wq.len &&
+        dev->sess->slot == FN_SLOT_SENT)
+        dev->sess->cmd.written = 1; /* the queue holds one command at most */
     if (dev->sess->wq_off == dev->sess->wq.len && dev->sess->wq.len) {
         fn_buf_wipe(&dev->sess->wq); /* may have held the enable password */
         dev->sess->wq_off = 0;
@@ -365,6 +370,7 @@ static int sess_send(fn_dev_t *dev)
     cmd->started_wall_us = fn_time_wall_us();
     cmd->started_mono_us = fn_time_mono_us();
     cmd->duration_us = 0;
+    cmd->written = 0;
     dev->sess->slot = FN_SLOT_SENT;
     sess_timer(dev, cmd->timeout_ms);
     return sess_write(dev, cmd->text);
@@ -398,7 +404,8 @@ static void sess_complete(fn_dev_t *dev, int timed_out)
     int status = timed_out ? FN_EXIT_TIMEOUT : r.exit_code;
     sess_timer_stop(dev);
     fn_cmd_t cmd = sess->cmd; /* the callback may submit into the slot */
-    cmd.duration_us = fn_time_mono_us() - cmd.started_mono_us;
+    if (!cmd.duration_us || timed_out)
+        cmd.duration_us = fn_time_mono_us() - cmd.started_mono_us;
     sess->slot = FN_SLOT_EMPTY;
     if (dev->state == FN_SS_RUNNING && !timed_out)
         session_set_state(dev, FN_SS_READY);
@@ -582,38 +589,165 @@ static int sess_auth_key(fn_dev_t *dev, const char *path)
     return rc;
 }
 
-static int session_on_auth(fn_dev_t *dev)
+/* keyboard-interactive: every question whose text holds "assword" gets
+ * the password; any other question (a token, a menu) cannot be answered
+ * and ends the method with its text as the reason. */
+static int sess_auth_kbdint(fn_dev_t *dev, const char *pw)
 {
-    const char *key = fn_host_key_file(dev->host);
-    if (!key)
-        key = fn__task_spec(dev->task)->creds.key_file;
-    int rc;
-    if (key) {
-        rc = sess_auth_key(dev, key);
-        if (rc == FN_ECREDS)
+    ssh_session ssh = dev->sess->ssh;
+    for (int round = 0; round < 8; round++) {
+        int rc = ssh_userauth_kbdint(ssh, NULL, NULL);
+        if (rc != SSH_AUTH_INFO)
             return rc;
-    } else {
-        const char *pw = sess_password(dev);
-        if (!pw) {
-            sess_reason(dev, "no password and no key file for this host");
-            return FN_ECREDS;
+        int n = ssh_userauth_kbdint_getnprompts(ssh);
+        for (int i = 0; i < n; i++) {
+            char echo = 0;
+            const char *q =
+                ssh_userauth_kbdint_getprompt(ssh, (unsigned)i, &echo);
+            if (!q || !strstr(q, "assword")) {
+                snprintf(dev->sess->auth_note, sizeof(dev->sess->auth_note),
+                         "keyboard-interactive asks \"%.60s\", not a "
+                         "password",
+                         q ? q : "?");
+                return SSH_AUTH_DENIED;
+            }
+            if (ssh_userauth_kbdint_setanswer(ssh, (unsigned)i, pw) < 0)
+                return SSH_AUTH_ERROR;
         }
-        rc = ssh_userauth_password(dev->sess->ssh, NULL, pw);
     }
+    return SSH_AUTH_DENIED; /* a server that never stops asking */
+}
+
+/* "publickey, password" for a SSH_AUTH_METHOD_* mask. */
+static void sess_auth_names(int mask, char *out, size_t len)
+{
+    static const struct {
+        int bit;
+        const char *name;
+    } m[] = {{SSH_AUTH_METHOD_PUBLICKEY, "publickey"},
+             {SSH_AUTH_METHOD_PASSWORD, "password"},
+             {SSH_AUTH_METHOD_INTERACTIVE, "keyboard-interactive"},
+             {SSH_AUTH_METHOD_HOSTBASED, "hostbased"},
+             {SSH_AUTH_METHOD_GSSAPI_MIC, "gssapi-with-mic"}};
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]) && o < len; i++)
+        if (mask & m[i].bit)
+            o += (size_t)snprintf(out + o, len - o, "%s%s", o ? ", " : "",
+                                  m[i].name);
+    if (!out[0])
+        snprintf(out, len, "nothing");
+}
+
+/* Every method is spent: say what the server offered, what was tried
+ * and why it did not do, so the user knows what to change. */
+static int sess_auth_failed(fn_dev_t *dev)
+{
+    fn_session_t *sess = dev->sess;
+    char offered[96], tried[96];
+    sess_auth_names(sess->auth_offered, offered, sizeof(offered));
+    sess_auth_names(sess->auth_tried, tried, sizeof(tried));
+    if (!sess->auth_tried) {
+        sess_reason(dev, "authentication impossible: server offers %s; %s",
+                    offered,
+                    sess->auth_note[0] ? sess->auth_note
+                                       : "no credentials for those methods "
+                                         "(a key file or a password)");
+        return FN_ECREDS;
+    }
+    sess_reason(dev, "authentication failed: server offers %s; tried %s: %s",
+                offered, tried,
+                sess->auth_note[0] ? sess->auth_note : "not accepted");
+    return FN_EAUTH;
+}
+
+/* One method's answer: FN_EAGAIN waits, 0 means logged in, 1 means go
+ * on with the next step. */
+static int sess_auth_result(fn_dev_t *dev, int rc, int method,
+                            enum fn_auth_step next)
+{
+    fn_session_t *sess = dev->sess;
     if (rc == SSH_AUTH_AGAIN)
         return FN_EAGAIN;
-    sess_wipe_password(dev);
     if (rc == SSH_AUTH_SUCCESS) {
+        sess_wipe_password(dev);
         session_set_state(dev, FN_SS_CHANNEL);
         return 0;
     }
     if (rc == SSH_AUTH_ERROR)
         return sess_ssh_error(dev, "authentication");
-    if (key)
-        sess_reason(dev, "authentication failed: key %s rejected", key);
-    else
-        sess_reason(dev, "authentication failed: password rejected");
-    return FN_EAUTH;
+    sess->auth_tried |= method;
+    int now = ssh_userauth_list(sess->ssh, NULL); /* may narrow (partial) */
+    if (now)
+        sess->auth_offered = now;
+    sess->auth_step = next;
+    return 1;
+}
+
+/* Runs the current step, skipping a method the server does not offer or
+ * that has nothing to offer: 1 to go on, FN_EAGAIN, 0 or an error. */
+static int sess_auth_step(fn_dev_t *dev, const char *key, const char *pw)
+{
+    fn_session_t *sess = dev->sess;
+    int off = sess->auth_offered;
+    int rc;
+    switch (sess->auth_step) {
+    case FN_AUTH_QUERY:
+        rc = ssh_userauth_none(sess->ssh, NULL);
+        if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL) {
+            sess->auth_offered = ssh_userauth_list(sess->ssh, NULL);
+            sess->auth_step = FN_AUTH_KEY;
+            return 1;
+        }
+        return sess_auth_result(dev, rc, 0, FN_AUTH_KEY);
+    case FN_AUTH_KEY:
+        if (!key || !(off & SSH_AUTH_METHOD_PUBLICKEY))
+            break;
+        rc = sess_auth_key(dev, key);
+        if (rc == FN_ECREDS)
+            return rc;
+        snprintf(sess->auth_note, sizeof(sess->auth_note),
+                 "key %.80s not accepted", key);
+        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PUBLICKEY,
+                                FN_AUTH_PASSWORD);
+    case FN_AUTH_PASSWORD:
+        if (!pw || !(off & SSH_AUTH_METHOD_PASSWORD))
+            break;
+        snprintf(sess->auth_note, sizeof(sess->auth_note),
+                 "password not accepted");
+        rc = ssh_userauth_password(sess->ssh, NULL, pw);
+        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PASSWORD,
+                                FN_AUTH_KBDINT);
+    case FN_AUTH_KBDINT:
+        if (!pw || !(off & SSH_AUTH_METHOD_INTERACTIVE))
+            break;
+        snprintf(sess->auth_note, sizeof(sess->auth_note),
+                 "password not accepted");
+        rc = sess_auth_kbdint(dev, pw);
+        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_INTERACTIVE,
+                                FN_AUTH_EXHAUSTED);
+    case FN_AUTH_EXHAUSTED:
+        return sess_auth_failed(dev);
+    }
+    sess->auth_step++; /* this method cannot run: the next one */
+    return 1;
+}
+
+/* AUTH: OpenSSH's order (see enum fn_auth_step), non-blocking: a libssh
+ * call that would block returns SSH_AUTH_AGAIN and is made again on the
+ * next readable event. */
+static int session_on_auth(fn_dev_t *dev)
+{
+    const char *key = fn_host_key_file(dev->host);
+    if (!key)
+        key = fn__task_spec(dev->task)->creds.key_file;
+    const char *pw = sess_password(dev);
+    int rc;
+    while ((rc = sess_auth_step(dev, key, pw)) == 1)
+        ;
+    if (rc < 0 && rc != FN_EAGAIN)
+        sess_wipe_password(dev);
+    return rc;
 }
 
 /* The channel phases share one shape: libssh's SSH_AGAIN waits, an
@@ -707,6 +841,44 @@ static void sess_timeout_reason(fn_dev_t *dev, const char *what)
                 dev->sess->tail_len ? last : "(none)");
 }
 
+/* The timer of the state that waits for a prompt. */
+static void sess_wait_timer(fn_dev_t *dev)
+{
+    const fn_task_spec_t *sp = fn__task_spec(dev->task);
+    sess_timer(dev, dev->state == FN_SS_PROMPT ? sp->login_timeout_ms
+                                               : dev->sess->cmd.timeout_ms);
+}
+
+/* A prompt came. It ends the command (or the login banner) only if
+ * nothing follows: bytes already waiting mean it was a line of output
+ * cut by a chunk boundary (go on reading), else wait prompt_settle_ms.
+ * Returns 1 while waiting, 0 when the prompt is the end. */
+static int sess_settle(fn_dev_t *dev)
+{
+    fn_session_t *sess = dev->sess;
+    unsigned ms = sess_engine(dev)->opts.prompt_settle_ms;
+    if (!ms)
+        return 0;
+    if (ssh_channel_poll(sess->ch, 0) > 0) {
+        fn_matcher_resume(sess->m);
+        return 1;
+    }
+    /* the command's time ends at its prompt, not after the wait */
+    sess->cmd.duration_us = fn_time_mono_us() - sess->cmd.started_mono_us;
+    sess->settling = 1;
+    sess_timer(dev, ms);
+    return 1;
+}
+
+/* Bytes came while settling: the prompt was output. */
+static void sess_unsettle(fn_dev_t *dev)
+{
+    dev->sess->settling = 0;
+    dev->sess->cmd.duration_us = 0;
+    fn_matcher_resume(dev->sess->m);
+    sess_wait_timer(dev);
+}
+
 /* Reads one chunk into the matcher: 0 and *ev its events, FN_EAGAIN
  * when nothing is there or this wakeup's budget is spent (then a 0 s
  * timer brings the session back next pass if more is waiting), or an
@@ -723,8 +895,13 @@ static int sess_read(fn_dev_t *dev, int *ev)
     sess->reads_left--;
     int n = ssh_channel_read_nonblocking(sess->ch, e->scratch,
                                          (uint32_t)e->scratch_len, 0);
-    if (n == SSH_EOF || (n == 0 && (ssh_channel_is_eof(sess->ch) ||
-                                    ssh_channel_is_closed(sess->ch)))) {
+    int closed = n == SSH_EOF || (n == 0 && (ssh_channel_is_eof(sess->ch) ||
+                                             ssh_channel_is_closed(sess->ch)));
+    if ((closed || n < 0) && sess->settling) {
+        sess->settling = 0; /* the prompt was the last thing it said */
+        sess_complete(dev, 0);
+    }
+    if (closed) {
         sess_reason(dev, "connection closed by the device");
         return FN_ECLOSED;
     }
@@ -733,6 +910,8 @@ static int sess_read(fn_dev_t *dev, int *ev)
     if (n == 0)
         return FN_EAGAIN;
     sess_keep_tail(sess, e->scratch, (size_t)n);
+    if (sess->settling)
+        sess_unsettle(dev);
     *ev = fn_matcher_feed(sess->m, e->scratch, (size_t)n);
     if ((*ev & FN_MATCH_PAGER) && dev->state != FN_SS_READY) {
         const char *ans = fn_matcher_pager_answer(sess->m);
@@ -754,7 +933,7 @@ static int sess_cmd_io(fn_dev_t *dev)
             rc = sess_answer(dev, ev);
         if (rc < 0)
             return rc;
-        if (ev & FN_MATCH_PROMPT) {
+        if ((ev & FN_MATCH_PROMPT) && !sess_settle(dev)) {
             sess_complete(dev, 0);
             return 0;
         }
@@ -769,7 +948,7 @@ static int session_on_prompt(fn_dev_t *dev)
         int rc = sess_read(dev, &ev);
         if (rc < 0)
             return rc;
-        if (ev & FN_MATCH_PROMPT) {
+        if ((ev & FN_MATCH_PROMPT) && !sess_settle(dev)) {
             session_set_state(dev, FN_SS_PREPARE);
             return 0;
         }
@@ -783,6 +962,17 @@ static int session_on_prompt(fn_dev_t *dev)
 static void sess_on_prepared(fn_dev_t *dev, fn_cmd_t *cmd, int status,
                              const fn_match_result_t *out)
 {
+    fn_session_t *sess = dev->sess;
+    if (cmd->kind == FN_CMD_SETUP && status != FN_EXIT_OK &&
+        !sess->warning[0]) {
+        size_t n = 0;
+        const char *err = fn_str_last_line(out->err, out->err_len, &n);
+        snprintf(sess->warning, sizeof(sess->warning),
+                 "setup command '%.60s' %s%s%.*s%s: output may be paged or cut",
+                 cmd->text, status == FN_EXIT_TIMEOUT ? "timed out" : "failed",
+                 n ? " (" : "", (int)(n > 80 ? 80 : n), err, n ? ")" : "");
+        fn__task_log(dev->task, dev, FN_LOG_WARN, "%s", sess->warning);
+    }
     if (cmd->kind != FN_CMD_ENABLE)
         return;
     int ok = fn_vendor_enable_by_output(dev->vendor)
@@ -978,10 +1168,26 @@ static void sess_timeout_connect(fn_dev_t *dev)
     sess_fail(dev, FN_ETIMEOUT);
 }
 
+/* Nothing followed the prompt: it was the end. */
+static void sess_settled(fn_dev_t *dev)
+{
+    dev->sess->settling = 0;
+    if (dev->state == FN_SS_PROMPT)
+        session_set_state(dev, FN_SS_PREPARE);
+    else
+        sess_complete(dev, 0); /* RUNNING or PREPARE */
+    if (!sess_gone(dev) && dev->state != FN_SS_READY)
+        sess_dispatch(dev); /* PREPARE goes on; READY waits for a submit */
+}
+
 /* The timer dispatcher: what running out of time means in each state. */
 static void sess_on_timer(evutil_socket_t fd, short what, void *arg)
 {
     fn_dev_t *dev = arg;
+    if (dev->sess && dev->sess->settling) {
+        sess_settled(dev);
+        return;
+    }
     switch (dev->state) {
     case FN_SS_BACKOFF:
         session_set_state(dev, FN_SS_IDLE);
@@ -1020,11 +1226,13 @@ static void sess_on_timer(evutil_socket_t fd, short what, void *arg)
 /* ------------------------------------------------------------------ */
 /* lifecycle (engine and task call these) */
 
+/* A zeroed record is IDLE: its birth is no transition. */
+_Static_assert(FN_SS_IDLE == 0, "calloc'd device records start IDLE");
+
 void fn__session_init(fn_dev_t *dev, fn_task_t *t, unsigned idx)
 {
     dev->task = t;
     dev->idx = idx;
-    dev->state = FN_SS_IDLE; /* the record's birth, before any log ctx */
 }
 
 void fn__session_attach(fn_dev_t *dev, fn_session_t *sess)
@@ -1086,6 +1294,11 @@ const fn_cmd_t *fn__session_cmd(const fn_dev_t *dev)
     if (!dev->sess || dev->sess->slot == FN_SLOT_EMPTY)
         return NULL;
     return &dev->sess->cmd;
+}
+
+const char *fn__session_warning(const fn_dev_t *dev)
+{
+    return dev->sess ? dev->sess->warning : "";
 }
 
 const char *fn__session_priv_why(const fn_dev_t *dev)

@@ -245,6 +245,23 @@ struct sim_opts {
     sim_faults_t faults;
 };
 
+/* The simulator's defaults, the one copy: main.c starts from them before
+ * parsing the command line, and the engine tests' oracle computes the
+ * transcripts a default flexnet-sim prints. data_dir is left NULL (the
+ * binary's is compiled in). */
+static inline void sim_opts_defaults(sim_opts_t *o)
+{
+    *o = (sim_opts_t){.listen = "127.0.0.1",
+                      .base_port = 10000,
+                      .vendor = "mix",
+                      .user = "admin",
+                      .password = "admin",
+                      .enable_password = "enable",
+                      .config_lines = 100,
+                      .slowbanner_ms = 3000,
+                      .seed = 1};
+}
+
 /* Stats one worker keeps in memory shared with the parent. */
 typedef struct sim_stats {
     uint64_t sessions, handshakes, auth_ok, commands, bytes_out, active;

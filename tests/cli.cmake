@@ -6,21 +6,28 @@
 #   test_cli_secrets  28200-28299
 #   test_cli_tty      28300-28399 (28390 is never listened on)
 #   test_cli_integrations 28400-28499 (28499 is never listened on)
-#   test_inventory_formats 28500-28599
+#   test_cli_trickle  28500 (a paramiko device, tests/devices/)
+#   test_real_sshd    28600-28619 (Debian's sshd, tests/sshd_fixture.py)
+#   test_inventory_formats 28700-28799
 #   test_inventory_ansible (no ports: ansible-inventory is the oracle)
 fn_check_test(test_cli SOURCES test_cli.c LIBS fn_cli_core TIMEOUT 60)
 
-if(TARGET flexnet AND TARGET flexnet-sim)
-  foreach(t cli_run cli_errors cli_secrets cli_tty cli_integrations
-          inventory_formats inventory_ansible)
-    add_test(NAME test_${t}
-             COMMAND /usr/bin/python3
-                     ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.py)
-    set_tests_properties(test_${t} PROPERTIES
-      TIMEOUT 120
-      LABELS "cli;e2e"
-      ENVIRONMENT "FN_TEST_SRC=${PROJECT_SOURCE_DIR};FN_TEST_BIN=${PROJECT_BINARY_DIR};FN_CLI=$<TARGET_FILE:flexnet>;FN_SIM=$<TARGET_FILE:flexnet-sim>")
-  endforeach()
-  # ansible-inventory (the oracle) takes a second or more per call
-  set_tests_properties(test_inventory_ansible PROPERTIES TIMEOUT 300)
-endif()
+foreach(t cli_run cli_errors cli_secrets cli_tty cli_integrations cli_trickle
+        inventory_formats inventory_ansible)
+  add_test(NAME test_${t}
+           COMMAND /usr/bin/python3
+                   ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.py)
+  set_tests_properties(test_${t} PROPERTIES
+    TIMEOUT 120
+    LABELS "cli;e2e"
+    ENVIRONMENT "FN_TEST_SRC=${PROJECT_SOURCE_DIR};FN_TEST_BIN=${PROJECT_BINARY_DIR};FN_CLI=$<TARGET_FILE:flexnet>;FN_SIM=$<TARGET_FILE:flexnet-sim>")
+endforeach()
+# ansible-inventory (the oracle) takes a second or more per call
+set_tests_properties(test_inventory_ansible PROPERTIES TIMEOUT 300)
+
+add_test(NAME test_real_sshd
+         COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_real_sshd.py)
+set_tests_properties(test_real_sshd PROPERTIES
+  TIMEOUT 180
+  LABELS "cli;e2e"
+  ENVIRONMENT "FN_TEST_SRC=${PROJECT_SOURCE_DIR};FN_TEST_BIN=${PROJECT_BINARY_DIR};FN_CLI=$<TARGET_FILE:flexnet>;FN_SIM=$<TARGET_FILE:flexnet-sim>")

@@ -311,7 +311,7 @@ START_TEST(test_key_file_auth)
     }
     ck_assert_uint_eq(rec.nres, 2);
     tu_rec_free(&rec);
-    run_creds(&v, &rec, "admin", bad); /* another key: refused, clearly */
+    run_creds(&v, &rec, NULL, bad); /* another key: refused, clearly */
     ck_assert_uint_eq(rec.sum.failed_connect, 2);
     for (size_t i = 0; i < rec.nconns; i++) {
         const tu_conn_t *c = &rec.conns[i];
@@ -327,6 +327,10 @@ START_TEST(test_key_file_auth)
     run_creds(&v, &rec, "admin", NULL); /* the password still works */
     ck_assert_uint_eq(rec.sum.connected, 2);
     ck_assert_uint_eq(rec.sum.ok, 2);
+    tu_rec_free(&rec);
+    /* OpenSSH's order: a refused key, then the password */
+    run_creds(&v, &rec, "admin", bad);
+    ck_assert_uint_eq(rec.sum.connected, 2);
     tu_rec_free(&rec);
     inv_free(&v);
     tu_sim_stop(pid);
@@ -525,9 +529,10 @@ static void trans_hook(int level, const fn_log_ctx_t *ctx, const char *line,
 }
 
 /* A device that drops the connection right after its first command's
- * prompt (dropidle): the second command is cut, the session closes,
- * backs off, reconnects and runs it again. The whole life of the one
- * session, BACKOFF and DONE included, is in the debug log. */
+ * prompt (dropidle): the first command completes (its prompt was the
+ * last thing said), the session closes, backs off, reconnects and runs
+ * the second. The whole life of the one session, BACKOFF and DONE
+ * included, is in the debug log. */
 START_TEST(test_state_transitions_logged)
 {
     const char *extra[] = {"--faults", "dropidle=100%", NULL};
@@ -551,7 +556,7 @@ START_TEST(test_state_transitions_logged)
         "IDLE -> CONNECT,CONNECT -> KEX,KEX -> HOSTKEY,HOSTKEY -> AUTH,"
         "AUTH -> CHANNEL,CHANNEL -> PTY,PTY -> SHELL,SHELL -> PROMPT,"
         "PROMPT -> PREPARE,PREPARE -> READY,READY -> RUNNING,"
-        "RUNNING -> READY,READY -> RUNNING,RUNNING -> CLOSING,"
+        "RUNNING -> READY,READY -> CLOSING,"
         "CLOSING -> DONE,DONE -> BACKOFF,BACKOFF -> IDLE,"
         "IDLE -> CONNECT,CONNECT -> KEX,KEX -> HOSTKEY,HOSTKEY -> AUTH,"
         "AUTH -> CHANNEL,CHANNEL -> PTY,PTY -> SHELL,SHELL -> PROMPT,"
