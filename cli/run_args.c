@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fn_log.h"
+
 /* The synopsis and what follows the options in --help; the option lines
  * between them come from run_opts[]. */
 static const char run_synopsis[] =
@@ -29,6 +31,7 @@ static const char run_synopsis[] =
     "         [-n NAME] [--connect-first [--max-failed N|P%] [--yes]]\n"
     "         [--concurrency N] [--connect-timeout S] [--command-timeout S]\n"
     "         [--login-timeout S] [--on-error stop|continue]\n"
+    "         [--metrics-file F] [--log-format text|json]\n"
     "         [--json] [-v] [--db DIR] [--vendors-dir D] [--vendor NAME]\n"
     "         [--config FILE] [--credentials-provider P --credentials-ref R]\n"
     "         [--host-key-policy tofu|accept-new|strict]\n"
@@ -111,6 +114,11 @@ static const run_opt_t run_opts[] = {
      "a config-mode line (repeat)"},
     {"config-lines-file", 0, "F", K_STR, F(config_file), 0, 0,
      "config lines from F, one a line"},
+    {"expect", 0, "'Q => A'", LIST(expects, nexpects), 0,
+     "answer question Q of a -c command with A\n"
+     "('*' wildcards; A empty: Enter; repeat)"},
+    {"save", 0, NULL, K_FLAG, F(save), 0, 0,
+     "save the configuration (copy run start, ...)"},
     {"backup", 0, NULL, K_FLAG, F(backup), 0, 0,
      "back up the running configuration"},
     {"comment", 0, "TEXT", K_STR, F(comment), 0, 0,
@@ -158,6 +166,12 @@ static const run_opt_t run_opts[] = {
      "env, file, vault or cyberark: the"},
     {"credentials-ref", 0, "REF", K_STR, F(ref), 0, 32,
      "password comes from P's REF"},
+    {"metrics-file", 0, "F", K_STR, F(metrics_file), 0, 0,
+     "write Prometheus metrics of the run to F\n"
+     "at the end (node_exporter textfile format)"},
+    {"log-format", 0, "FMT", K_STR, F(log_format), 0, 0,
+     "text (default) or json: one object a line\n"
+     "for the log lines on stderr"},
     {"help", 'h', NULL, K_HELP, 0, 0, 0, NULL},
 };
 
@@ -406,9 +420,21 @@ static int args_flag_job(const fn__cli_run_opts_t *o, fn__cli_manifest_t *m)
     m->n = 1;
     int rc = args_step(spec, FLEXNET__V1__STEP_KIND__STEP_KIND_COMMANDS,
                        o->commands, o->ncommands, o->commands_file);
+    for (size_t i = 0; !rc && i < o->nexpects; i++) {
+        if (!spec->n_steps)
+            return fn__cli_usage_error("run", "--expect goes with -c");
+        if (fn__cli_add_expect(spec->steps[0], o->expects[i]))
+            return fn__cli_usage_error("run",
+                                       "--expect: \"QUESTION => ANSWER\", "
+                                       "not '%s'",
+                                       o->expects[i]);
+    }
     if (!rc)
         rc = args_step(spec, FLEXNET__V1__STEP_KIND__STEP_KIND_CONFIG,
                        o->config, o->nconfig, o->config_file);
+    if (!rc && o->save &&
+        !fn__cli_spec_add_step(spec, FLEXNET__V1__STEP_KIND__STEP_KIND_SAVE))
+        rc = FN_CLI_EXIT_FAILED;
     if (!rc && o->backup) {
         Flexnet__V1__Step *b = fn__cli_spec_add_step(
             spec, FLEXNET__V1__STEP_KIND__STEP_KIND_BACKUP);
@@ -416,7 +442,8 @@ static int args_flag_job(const fn__cli_run_opts_t *o, fn__cli_manifest_t *m)
     }
     if (!rc && !spec->n_steps)
         return fn__cli_usage_error("run", "nothing to run: give -c CMD, "
-                                          "--config LINE, --backup or -f");
+                                          "--config-line LINE, --save, "
+                                          "--backup or -f");
     if (!rc)
         rc = fn__cli_str_set(&spec->name, o->name ? o->name : "run")
                  ? FN_CLI_EXIT_FAILED
@@ -572,10 +599,12 @@ static int args_jobs(const fn__cli_run_opts_t *o, fn__cli_manifest_t *m)
 {
     char err[512];
     int rc;
-    if (o->manifest && (o->ncommands || o->nconfig || o->commands_file ||
-                        o->config_file || o->backup || o->name))
+    if (o->manifest &&
+        (o->ncommands || o->nconfig || o->commands_file || o->config_file ||
+         o->backup || o->save || o->nexpects || o->name))
         return fn__cli_usage_error("run", "-f cannot be combined with -c, "
-                                          "--config, --backup or -n");
+                                          "--config-line, --expect, --save, "
+                                          "--backup or -n");
     if (!o->manifest && o->check)
         return fn__cli_usage_error("run", "--check needs -f MANIFEST");
     if (o->manifest) {
@@ -608,6 +637,9 @@ int fn__cli_run_parse(int argc, char **argv, fn__cli_run_opts_t *o,
     if (!rc && optind < argc)
         rc = fn__cli_usage_error("run", "unexpected argument '%s'",
                                  argv[optind]);
+    if (!rc && o->log_format && fn_log_format_parse(o->log_format) < 0)
+        rc = fn__cli_usage_error("run", "--log-format: text or json, not '%s'",
+                                 o->log_format);
     if (!rc)
         rc = fn__cli_defaults_load(o->conf_file, &o->defaults);
     if (!rc)
@@ -622,5 +654,6 @@ void fn__cli_run_opts_cleanup(fn__cli_run_opts_t *o)
     free(o->hosts);
     free(o->commands);
     free(o->config);
+    free(o->expects);
     memset(o, 0, sizeof(*o));
 }

@@ -6,14 +6,15 @@
 #   test_cli_secrets  28200-28299
 #   test_cli_tty      28300-28399 (28390 is never listened on)
 #   test_cli_integrations 28400-28499 (28499 is never listened on)
-#   test_cli_trickle  28500 (a paramiko device, tests/devices/)
+#   test_cli_metrics  28500-28599 (28599 is never listened on)
 #   test_real_sshd    28600-28619 (Debian's sshd, tests/sshd_fixture.py)
+#   test_cli_trickle  28650 (a paramiko device, tests/devices/)
 #   test_inventory_formats 28700-28799
 #   test_inventory_ansible (no ports: ansible-inventory is the oracle)
 fn_check_test(test_cli SOURCES test_cli.c LIBS fn_cli_core TIMEOUT 60)
 
-foreach(t cli_run cli_errors cli_secrets cli_tty cli_integrations cli_trickle
-        inventory_formats inventory_ansible)
+foreach(t cli_run cli_errors cli_secrets cli_tty cli_integrations cli_metrics
+        cli_trickle inventory_formats inventory_ansible)
   add_test(NAME test_${t}
            COMMAND /usr/bin/python3
                    ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.py)
