@@ -20,9 +20,9 @@
 
 static const char backups_usage[] =
     "usage: flexnet backups list [--host H] [--task ID] [--all] [--json] "
-    "[--db DIR]\n"
-    "       flexnet backups get ID [-o FILE] [--db DIR] [--config FILE]\n"
-    "       flexnet backups diff ID [ID2] [--db DIR]\n"
+    "[--db DIR ...]\n"
+    "       flexnet backups get ID [-o FILE] [--db DIR ...] [--config FILE]\n"
+    "       flexnet backups diff ID [ID2] [--db DIR ...]\n"
     "       flexnet backups delete ID [--db DIR] [--config FILE]\n"
     "\n"
     "  list     backups, newest first (the last 50; --all: every one), of\n"
@@ -34,70 +34,53 @@ static const char backups_usage[] =
     "\n"
     "IDs are backup ids (task ids for --task) or unique prefixes. A backup\n"
     "copied to S3 is read from (and deleted in) S3 with the [s3] section of\n"
-    "--config FILE (default ./flexnet.conf).\n";
+    "--config FILE (default ./flexnet.conf). list, get and diff read every\n"
+    "store given with --db (e.g. a run's shards before `flexnet store "
+    "merge`).\n";
 
 #define BACKUPS_LIST_DEFAULT 50
-
-static int backups_page(fn_store_t *st, const fn__cli_ro_t *ro,
-                        Flexnet__V1__ListBackupsRequest *req, fn_buf_t *js,
-                        int *header)
-{
-    Flexnet__V1__ListBackupsResponse *resp = NULL;
-    int rc = fn_store_backup_list(st, req, &resp);
-    if (rc)
-        return fn__cli_store_error(st, "backups", "list", rc);
-    if (!ro->json && !*header && resp->n_backups) {
-        printf("%-16s  %-19s  %-20s  %-16s  %8s  %-12s  %s\n", "ID",
-               "CREATED (UTC)", "HOST", "TASK", "BYTES", "SHA256", "COMMENT");
-        *header = 1;
-    }
-    for (size_t i = 0; i < resp->n_backups; i++) {
-        if (ro->json && !fn__cli_json_backup(js, resp->backups[i]))
-            fn__cli_json_emit(stdout, js);
-        else if (!ro->json)
-            fn__cli_print_backup_line(stdout, resp->backups[i]);
-    }
-    if (req->page_token != protobuf_c_empty_string)
-        free(req->page_token);
-    req->page_token = strdup(resp->next_page_token);
-    flexnet__v1__list_backups_response__free_unpacked(resp, NULL);
-    return req->page_token ? 0 : FN_CLI_EXIT_FAILED;
-}
 
 static int backups_list(int argc, char **argv)
 {
     fn__cli_ro_t ro;
+    fn__cli_stores_t ss;
+    fn__cli_list_t l = {0};
     fn_store_t *st = NULL;
     char task[FN_STORE_ID_LEN + 1];
-    int rc = fn__cli_ro_open("backups list", backups_usage,
-                             FN_CLI_RO_JSON | FN_CLI_RO_ALL | FN_CLI_RO_HOST |
-                                 FN_CLI_RO_TASK,
-                             0, 0, argc, argv, &ro, &st, 1);
+    int rc = fn__cli_ro_open_all("backups list", backups_usage,
+                                 FN_CLI_RO_JSON | FN_CLI_RO_ALL |
+                                     FN_CLI_RO_HOST | FN_CLI_RO_TASK,
+                                 0, 0, argc, argv, &ro, &ss);
     if (rc)
         return rc < 0 ? FN_CLI_EXIT_OK : rc;
     Flexnet__V1__ListBackupsRequest req =
         FLEXNET__V1__LIST_BACKUPS_REQUEST__INIT;
-    fn_buf_t js;
-    int header = 0;
-    fn_buf_init(&js, 0);
     req.host = (char *)(ro.host ? ro.host : "");
-    req.page_size = ro.all ? 1000 : BACKUPS_LIST_DEFAULT;
-    if (ro.task && (rc = fn_store_task_resolve(st, ro.task, task)) != 0)
-        rc = fn__cli_store_error(st, "task", ro.task, rc);
+    if (ro.task && !(rc = fn__cli_stores_pick(&ss, 0, ro.task, &st)))
+        fn_store_task_resolve(st, ro.task, task);
     req.task_id = ro.task ? task : "";
-    while (!rc) {
-        rc = backups_page(st, &ro, &req, &js, &header);
-        if (!ro.all || !req.page_token || !*req.page_token)
-            break;
+    if (!rc)
+        rc = fn__cli_list_backups(&ss, &req, ro.all ? 0 : BACKUPS_LIST_DEFAULT,
+                                  &l);
+    fn_buf_t js;
+    fn_buf_init(&js, 0);
+    if (!rc && !ro.json && l.n)
+        printf("%-16s  %-19s  %-20s  %-16s  %8s  %-12s  %s\n", "ID",
+               "CREATED (UTC)", "HOST", "TASK", "BYTES", "SHA256", "COMMENT");
+    for (size_t i = 0; !rc && i < l.n; i++) {
+        const Flexnet__V1__Backup *b = l.items[i].msg;
+        if (ro.json && !fn__cli_json_backup(&js, b))
+            fn__cli_json_emit(stdout, &js);
+        else if (!ro.json)
+            fn__cli_print_backup_line(stdout, b);
     }
-    if (!rc && !ro.json && !header)
+    if (!rc && !ro.json && !l.n)
         printf("no backups\n");
-    else if (!rc && !ro.json && req.page_token && *req.page_token)
+    else if (!rc && !ro.json && l.more)
         printf("(older backups not listed; --all lists every one)\n");
-    if (req.page_token != protobuf_c_empty_string)
-        free(req.page_token);
     fn_buf_cleanup(&js);
-    fn_store_close(st);
+    fn__cli_list_cleanup(&l);
+    fn__cli_stores_close(&ss);
     return rc;
 }
 
@@ -168,31 +151,39 @@ out:
 static int backups_get(int argc, char **argv)
 {
     fn__cli_ro_t ro;
+    fn__cli_stores_t ss;
     fn_store_t *st = NULL;
     fn_buf_t text;
-    int rc = fn__cli_ro_open("backups get", backups_usage,
-                             FN_CLI_RO_OUTPUT | FN_CLI_RO_CONFIG, 1, 1, argc,
-                             argv, &ro, &st, 1);
+    int rc = fn__cli_ro_open_all("backups get", backups_usage,
+                                 FN_CLI_RO_OUTPUT | FN_CLI_RO_CONFIG, 1, 1,
+                                 argc, argv, &ro, &ss);
     if (rc)
         return rc < 0 ? FN_CLI_EXIT_OK : rc;
     fn_buf_init(&text, 0);
-    rc = backups_text(st, &ro, &text);
+    rc = fn__cli_stores_pick(&ss, 1, ro.args[0], &st);
+    if (!rc)
+        rc = backups_text(st, &ro, &text);
     if (!rc)
         rc = backups_write(ro.output, &text);
     fn_buf_cleanup(&text);
-    fn_store_close(st);
+    fn__cli_stores_close(&ss);
     return rc;
 }
 
 static int backups_diff(int argc, char **argv)
 {
     fn__cli_ro_t ro;
+    fn__cli_stores_t ss;
     fn_store_t *st = NULL;
     Flexnet__V1__DiffBackupsResponse *d = NULL;
-    int rc = fn__cli_ro_open("backups diff", backups_usage, 0, 1, 2, argc, argv,
-                             &ro, &st, 1);
+    int rc = fn__cli_ro_open_all("backups diff", backups_usage, 0, 1, 2, argc,
+                                 argv, &ro, &ss);
     if (rc)
         return rc < 0 ? FN_CLI_EXIT_OK : rc;
+    if ((rc = fn__cli_stores_pick(&ss, 1, ro.args[0], &st)) != 0) {
+        fn__cli_stores_close(&ss);
+        return rc;
+    }
     rc = fn_store_backup_diff(st, ro.args[0], ro.args[1], 3, &d);
     if (rc == FN_ENOTFOUND && ro.nargs == 1 &&
         !fn_store_backup_get(st, ro.args[0], NULL, NULL)) {
@@ -212,7 +203,7 @@ static int backups_diff(int argc, char **argv)
         fprintf(stderr, "flexnet backups diff: the diff was cut short\n");
     if (d)
         flexnet__v1__diff_backups_response__free_unpacked(d, NULL);
-    fn_store_close(st);
+    fn__cli_stores_close(&ss);
     return rc;
 }
 

@@ -54,13 +54,19 @@ enum fn__cli_ro_flag {
     FN_CLI_RO_OUTPUT = 1 << 5,  /* -o FILE */
     FN_CLI_RO_DB = 1 << 6,      /* --db DIR */
     FN_CLI_RO_CONFIG = 1 << 7,  /* --config FILE */
+    FN_CLI_RO_PARSED = 1 << 8,  /* --parsed */
+    FN_CLI_RO_DBS = 1 << 9,     /* --db DIR may repeat (read-only) */
 };
+/* Most stores a reader opens at once (--db A --db B ...). */
+#define FN_CLI_DB_MAX 64
 
 typedef struct fn__cli_ro {
-    int json, all, verbose;
-    const char *host, *task, *output, *db; /* borrowed from argv */
-    const char *config;                    /* borrowed from argv */
-    const char *args[2];                   /* positional arguments */
+    int json, all, verbose, parsed;
+    const char *host, *task, *output; /* borrowed from argv */
+    const char *dbs[FN_CLI_DB_MAX];   /* --db, in order (argv's) */
+    int ndb;
+    const char *config;  /* borrowed from argv */
+    const char *args[2]; /* positional arguments */
     int nargs;
 } fn__cli_ro_t;
 
@@ -81,8 +87,56 @@ fn__cli_cmd_fn fn__cli_cmd_run;          /* run.c */
 fn__cli_cmd_fn fn__cli_cmd_tasks;        /* tasks.c */
 fn__cli_cmd_fn fn__cli_cmd_backups;      /* backups.c */
 fn__cli_cmd_fn fn__cli_cmd_vendors;      /* vendors_cmd.c */
+fn__cli_cmd_fn fn__cli_cmd_parse;        /* parse_cmd.c */
 fn__cli_cmd_fn fn__cli_cmd_integrations; /* integrations_cmd.c */
 fn__cli_cmd_fn fn__cli_cmd_inventory;    /* inventory_cmd.c */
+fn__cli_cmd_fn fn__cli_cmd_store;        /* store_cmd.c */
+
+/* ---- stores.c: readers over several stores ------------------------- */
+
+/* The stores a reader opened (--db A --db B ..., or ./.db), read-only.
+ * Owns the handles: fn__cli_stores_close. */
+typedef struct fn__cli_stores {
+    fn_store_t *st[FN_CLI_DB_MAX];
+    const char *dir[FN_CLI_DB_MAX]; /* borrowed from argv */
+    size_t n;
+} fn__cli_stores_t;
+
+/* fn__cli_ro_parse (--db may repeat), then opens every store read-only.
+ * Same returns as fn__cli_ro_open. */
+int fn__cli_ro_open_all(const char *cmd, const char *usage, unsigned allowed,
+                        int min_args, int max_args, int argc, char **argv,
+                        fn__cli_ro_t *ro, fn__cli_stores_t *ss);
+void fn__cli_stores_close(fn__cli_stores_t *ss);
+/* The store holding the task (backup 0) or backup (1) id_or_prefix, in
+ * *st (borrowed from ss). Prints why when none or several do; returns 0
+ * or an exit status. */
+int fn__cli_stores_pick(fn__cli_stores_t *ss, int backup,
+                        const char *id_or_prefix, fn_store_t **st);
+
+/* Records of every store, newest first: pages (owned) and the records
+ * in them (borrowed from the pages), each with the store it came from. */
+typedef struct fn__cli_item {
+    const void *msg; /* Flexnet__V1__Task or Flexnet__V1__Backup */
+    fn_store_t *st;  /* borrowed from the fn__cli_stores_t */
+} fn__cli_item_t;
+typedef struct fn__cli_list {
+    ProtobufCMessage **pages;
+    size_t npages;
+    fn__cli_item_t *items;
+    size_t n;
+    int more; /* older records were left out (limit) */
+} fn__cli_list_t;
+/* Lists tasks (q: ListTasksRequest) or backups (q: ListBackupsRequest)
+ * of every store of ss, newest first by id, at most limit (0: all). q is
+ * borrowed; its page fields are the lister's. Prints a store failure;
+ * returns 0 or an exit status. out owned: fn__cli_list_cleanup. */
+int fn__cli_list_tasks(fn__cli_stores_t *ss, Flexnet__V1__ListTasksRequest *q,
+                       size_t limit, fn__cli_list_t *out);
+int fn__cli_list_backups(fn__cli_stores_t *ss,
+                         Flexnet__V1__ListBackupsRequest *q, size_t limit,
+                         fn__cli_list_t *out);
+void fn__cli_list_cleanup(fn__cli_list_t *l);
 
 /* Loads the integrations config: path (NULL: ./flexnet.conf when it
  * exists, else an empty config). Prints why on failure, naming cmd.
@@ -144,6 +198,16 @@ void fn__cli_print_devices(FILE *f, const fn__cli_dev_t *rows, size_t n,
  * indented. */
 void fn__cli_print_result(FILE *f, const Flexnet__V1__CommandResult *r,
                           int with_output);
+/* A result's TextFSM records as a table under a "HOST  step N: CMD" line
+ * (nothing when parsing was not asked for). */
+void fn__cli_print_records(FILE *f, const Flexnet__V1__CommandResult *r);
+/* Appends a table: row 0 is the header, rows 1..nrows the data; cell()
+ * appends the text of (row, col). Columns are padded to their widest
+ * cell (cut at 48 bytes but the last). */
+typedef void fn__cli_cell_fn(const void *arg, size_t row, size_t col,
+                             fn_buf_t *out);
+void fn__cli_table(fn_buf_t *out, size_t ncols, size_t nrows,
+                   fn__cli_cell_fn *cell, const void *arg);
 void fn__cli_print_summary(FILE *f, const Flexnet__V1__Summary *s,
                            const char *name);
 void fn__cli_print_task_line(FILE *f, const Flexnet__V1__Task *t);
@@ -157,10 +221,16 @@ void fn__cli_progress_clear(int *shown);
 
 /* --json: each appends one object (no newline) to b. */
 int fn__cli_json_conn(fn_buf_t *b, const Flexnet__V1__ConnectionReport *r);
+/* A result's records as a JSON array of objects (List values arrays). */
+int fn__cli_json_records(fn_buf_t *b, const Flexnet__V1__CommandResult *r);
 int fn__cli_json_result(fn_buf_t *b, const Flexnet__V1__CommandResult *r);
 int fn__cli_json_backup(fn_buf_t *b, const Flexnet__V1__Backup *bk);
 int fn__cli_json_summary(fn_buf_t *b, const Flexnet__V1__Summary *s);
 int fn__cli_json_task(fn_buf_t *b, const Flexnet__V1__Task *t);
+/* A sharded run as one object: t is the run seen as a task (id: the run
+ * id, summed summary), with `shards` of them stored, of shard_count. */
+int fn__cli_json_run(fn_buf_t *b, const Flexnet__V1__Task *t, unsigned shards,
+                     unsigned shard_count);
 /* Writes b plus a newline to f and resets b. */
 void fn__cli_json_emit(FILE *f, fn_buf_t *b);
 

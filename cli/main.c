@@ -1,7 +1,7 @@
 /*
  * main.c — `flexnet`: dispatches to the subcommands (run, tasks, backups,
- * vendors, integrations), and the helpers every subcommand shares: the command
- * table walk, usage errors, opening the store.
+ * vendors, integrations, parse), and the helpers every subcommand shares: the
+ * command table walk, usage errors, opening the store.
  *
  * Process-wide: SIGPIPE is ignored (a closed pipe must not kill a task
  * mid-change). Does not parse any subcommand's options (each file does
@@ -36,6 +36,8 @@ static const char main_usage[] =
     "  vendors   list the vendor profiles, show one\n"
     "  inventory list, show or graph what an inventory says\n"
     "  integrations check   check the [s3], [vault], [cyberark] config\n"
+    "  parse     parse a saved command output with a TextFSM template\n"
+    "  store     merge shard stores into one\n"
     "\n"
     "`flexnet COMMAND --help` describes a command; `man flexnet` all.\n"
     "Exit status: 0 ok, 1 some step failed, 2 usage or input error,\n"
@@ -48,6 +50,8 @@ static const fn__cli_cmd_t main_cmds[] = {
     {"vendors", fn__cli_cmd_vendors},
     {"integrations", fn__cli_cmd_integrations},
     {"inventory", fn__cli_cmd_inventory},
+    {"parse", fn__cli_cmd_parse},
+    {"store", fn__cli_cmd_store},
     {NULL, NULL},
 };
 
@@ -132,6 +136,7 @@ static const struct option ro_opts[] = {
     {"output", required_argument, NULL, 'o'},
     {"db", required_argument, NULL, 'd'},
     {"config", required_argument, NULL, 'C'},
+    {"parsed", no_argument, NULL, 'P'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -156,6 +161,8 @@ static unsigned ro_flag(int c)
         return FN_CLI_RO_DB;
     case 'C':
         return FN_CLI_RO_CONFIG;
+    case 'P':
+        return FN_CLI_RO_PARSED;
     default:
         return 0;
     }
@@ -174,14 +181,15 @@ static void ro_set(fn__cli_ro_t *ro, int c, const char *arg)
     ro->json |= c == 'j';
     ro->all |= c == 'a';
     ro->verbose |= c == 'v';
+    ro->parsed |= c == 'P';
     if (c == 'H')
         ro->host = arg;
     else if (c == 't')
         ro->task = arg;
     else if (c == 'o')
         ro->output = arg;
-    else if (c == 'd')
-        ro->db = arg;
+    else if (c == 'd' && ro->ndb < FN_CLI_DB_MAX)
+        ro->dbs[ro->ndb++] = arg;
     else if (c == 'C')
         ro->config = arg;
 }
@@ -213,6 +221,10 @@ int fn__cli_ro_parse(const char *cmd, const char *usage, unsigned allowed,
     }
     if (ro->nargs < min_args)
         return fn__cli_usage_error(cmd, "missing argument");
+    if (ro->ndb == FN_CLI_DB_MAX)
+        return fn__cli_usage_error(cmd, "at most %d --db", FN_CLI_DB_MAX - 1);
+    if (ro->ndb > 1 && !(allowed & FN_CLI_RO_DBS))
+        return fn__cli_usage_error(cmd, "one --db here (it writes)");
     return 0;
 }
 
@@ -222,7 +234,7 @@ int fn__cli_ro_open(const char *cmd, const char *usage, unsigned allowed,
 {
     int rc = fn__cli_ro_parse(cmd, usage, allowed | FN_CLI_RO_DB, min_args,
                               max_args, argc, argv, ro);
-    return rc ? rc : fn__cli_store_open(st, ro->db, rdonly);
+    return rc ? rc : fn__cli_store_open(st, ro->dbs[0], rdonly);
 }
 
 int main(int argc, char **argv)

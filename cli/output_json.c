@@ -10,6 +10,7 @@
 #include "cli_cmd.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static double us_to_ms(int64_t us)
 {
@@ -33,6 +34,42 @@ int fn__cli_json_conn(fn_buf_t *b, const Flexnet__V1__ConnectionReport *r)
     return fn__cli_json_end(&j);
 }
 
+int fn__cli_json_records(fn_buf_t *b, const Flexnet__V1__CommandResult *r)
+{
+    int rc = fn_buf_append_str(b, "[");
+    for (size_t i = 0; rc == 0 && i < r->n_records; i++) {
+        const Flexnet__V1__ParsedRecord *rec = r->records[i];
+        rc = fn_buf_append_str(b, i ? ",{" : "{");
+        for (size_t k = 0; rc == 0 && k < rec->n_values; k++) {
+            const Flexnet__V1__ParsedValue *v = rec->values[k]->value;
+            const char *key = rec->values[k]->key;
+            if (k)
+                fn_buf_append_str(b, ",");
+            fn__cli_json_escape(b, key, strlen(key));
+            rc = fn_buf_append_str(b, ":");
+            if (v && v->value_case == FLEXNET__V1__PARSED_VALUE__VALUE_LIST) {
+                fn_buf_append_str(b, "[");
+                for (size_t n = 0; v->list && n < v->list->n_items; n++) {
+                    if (n)
+                        fn_buf_append_str(b, ",");
+                    fn__cli_json_escape(b, v->list->items[n],
+                                        strlen(v->list->items[n]));
+                }
+                rc = fn_buf_append_str(b, "]");
+            } else {
+                const char *s =
+                    v && v->value_case == FLEXNET__V1__PARSED_VALUE__VALUE_STR
+                        ? v->str
+                        : "";
+                rc = fn__cli_json_escape(b, s, strlen(s));
+            }
+        }
+        if (rc == 0)
+            rc = fn_buf_append_str(b, "}");
+    }
+    return rc ? rc : fn_buf_append_str(b, "]");
+}
+
 int fn__cli_json_result(fn_buf_t *b, const Flexnet__V1__CommandResult *r)
 {
     fn__cli_json_t j;
@@ -50,6 +87,15 @@ int fn__cli_json_result(fn_buf_t *b, const Flexnet__V1__CommandResult *r)
     fn__cli_json_str(&j, "tag", r->tag);
     fn__cli_json_str(&j, "reason", r->reason);
     fn__cli_json_bool(&j, "truncated", r->truncated);
+    if (r->parsed) { /* records only where parsing was asked for */
+        fn_buf_t rec;
+        fn_buf_init(&rec, 0);
+        fn__cli_json_records(&rec, r);
+        fn__cli_json_raw(&j, "records", rec.data ? rec.data : "[]",
+                         rec.data ? rec.len : 2);
+        fn__cli_json_str(&j, "parse_error", r->parse_error);
+        fn_buf_cleanup(&rec);
+    }
     return fn__cli_json_end(&j);
 }
 
@@ -98,20 +144,42 @@ int fn__cli_json_summary(fn_buf_t *b, const Flexnet__V1__Summary *s)
     return fn__cli_json_end(&j);
 }
 
+/* A task, or a sharded run seen as one (type "run"). */
+static void json_task_fields(fn__cli_json_t *j, const Flexnet__V1__Task *t)
+{
+    fn__cli_json_str(j, "id", t->id);
+    fn__cli_json_str(j, "name", t->name);
+    fn__cli_json_str(j, "status", fn_recorder_task_status_name(t->status));
+    fn__cli_json_int(j, "created_us", t->created_us);
+    fn__cli_json_int(j, "started_us", t->started_us);
+    fn__cli_json_int(j, "finished_us", t->finished_us);
+    fn__cli_json_str(j, "owner", t->owner);
+    fn__cli_json_str(j, "error", t->error);
+    if (t->summary)
+        json_summary_fields(j, t->summary);
+}
+
+int fn__cli_json_run(fn_buf_t *b, const Flexnet__V1__Task *t, unsigned shards,
+                     unsigned shard_count)
+{
+    fn__cli_json_t j;
+    fn__cli_json_begin(&j, b, "run");
+    json_task_fields(&j, t);
+    fn__cli_json_int(&j, "shards", shards);
+    fn__cli_json_int(&j, "shard_count", shard_count);
+    return fn__cli_json_end(&j);
+}
+
 int fn__cli_json_task(fn_buf_t *b, const Flexnet__V1__Task *t)
 {
     fn__cli_json_t j;
     fn__cli_json_begin(&j, b, "task");
-    fn__cli_json_str(&j, "id", t->id);
-    fn__cli_json_str(&j, "name", t->name);
-    fn__cli_json_str(&j, "status", fn_recorder_task_status_name(t->status));
-    fn__cli_json_int(&j, "created_us", t->created_us);
-    fn__cli_json_int(&j, "started_us", t->started_us);
-    fn__cli_json_int(&j, "finished_us", t->finished_us);
-    fn__cli_json_str(&j, "owner", t->owner);
-    fn__cli_json_str(&j, "error", t->error);
-    if (t->summary)
-        json_summary_fields(&j, t->summary);
+    json_task_fields(&j, t);
+    if (t->spec && t->spec->shard_count) {
+        fn__cli_json_str(&j, "shard_run", t->spec->shard_run);
+        fn__cli_json_int(&j, "shard_index", t->spec->shard_index);
+        fn__cli_json_int(&j, "shard_count", t->spec->shard_count);
+    }
     return fn__cli_json_end(&j);
 }
 

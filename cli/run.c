@@ -195,7 +195,15 @@ static int run_targets(run_ctx_t *c, const Flexnet__V1__TaskSpec *s,
                 s->inventory_path);
         return FN_CLI_EXIT_USAGE;
     }
-    return run_check_vendors(c, s, *hosts, *n);
+    size_t kept = 0, all = *n;
+    for (size_t i = 0; i < all; i++) /* --shard: this shard's part */
+        if (fn_recorder_spec_in_shard(s, fn_host_name((*hosts)[i])))
+            (*hosts)[kept++] = (*hosts)[i];
+    *n = kept;
+    if (s->shard_count && !c->o->json && c->engine) /* once: not in checks */
+        printf("shard %u/%u of run %s: %zu of %zu targets\n", s->shard_index,
+               s->shard_count, s->shard_run, kept, all);
+    return kept ? run_check_vendors(c, s, *hosts, *n) : 0;
 }
 
 static int run_vendors(run_ctx_t *c)
@@ -329,7 +337,12 @@ static int run_job_task(run_ctx_t *c, fn__cli_run_t *r, const fn_host_t **hosts,
 {
     fn_recorder_hooks_t hooks;
     fn_task_spec_t ts;
+    char why[512];
     int rc = fn_recorder_spec(r->job->spec, &ts) ? FN_CLI_EXIT_FAILED : 0;
+    if (!rc && fn_recorder_spec_parse(r->job->spec, &ts, why, sizeof(why))) {
+        fprintf(stderr, "flexnet run: %s\n", why);
+        rc = FN_CLI_EXIT_USAGE;
+    }
     if (!rc && fn__cli_run_sink_init(r, hosts, n, &hooks))
         rc = FN_CLI_EXIT_FAILED;
     if (!rc && c->metrics)
@@ -494,7 +507,7 @@ static int run_part(run_ctx_t *c, const fn__cli_job_t *job,
     if (!rc)
         rc = run_job_secret(c, cr->enable_password_env, &c->enable,
                             c->has_enable, &en_env, &enable);
-    if (!rc)
+    if (!rc && !*cr->key_file && !cr->ssh_agent) /* a key may do instead */
         rc = run_check_passwords(hosts, n, pw);
     /* The engine copies the secrets when the task starts: from then on
      * ours are wiped (the flags' only after the last job needs them). */
@@ -577,6 +590,10 @@ static int run_job(run_ctx_t *c, const fn__cli_job_t *job, int last)
     size_t n = 0, np = 0;
     char *done = NULL, buf[512], ref[512];
     int rc = run_targets(c, job->spec, &hosts, &n), status = 0, first = 1;
+    if (!rc && !n) { /* a shard none of the targets falls in */
+        free(hosts);
+        return 0;
+    }
     if (!rc && (!(part = calloc(n, sizeof(*part))) || !(done = calloc(n, 1))))
         rc = FN_CLI_EXIT_FAILED;
     const Flexnet__V1__Credentials *cr = job->spec->credentials;

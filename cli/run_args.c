@@ -24,6 +24,7 @@
 static const char run_synopsis[] =
     "usage: flexnet run -i INVENTORY (-g PATTERN ... | --host H ...) -u USER\n"
     "         [--password-env VAR | --password-prompt | -p PASS]\n"
+    "         [--key-file F] [--ssh-agent]\n"
     "         [--enable-password-env VAR | --enable-password-prompt |\n"
     "          --enable-password PASS]\n"
     "         [-c CMD ...] [--commands-file F] [--config-line LINE ...]\n"
@@ -36,6 +37,8 @@ static const char run_synopsis[] =
     "         [--config FILE] [--credentials-provider P --credentials-ref R]\n"
     "         [--host-key-policy tofu|accept-new|strict]\n"
     "         [--limit PATTERN] [--inventory-format F]\n"
+    "         [--template FILE | --templates DIR]\n"
+    "         [--shard I/N | --shard-count N] [--run-id ID]\n"
     "       flexnet run -f MANIFEST.yaml [-i INVENTORY] [options above]\n"
     "       flexnet run --check -f MANIFEST.yaml [-i INVENTORY]\n"
     "\n"
@@ -102,6 +105,10 @@ static const run_opt_t run_opts[] = {
      "ask for it on the terminal (no echo)"},
     {"password", 'p', "PASS", K_PW_ARG, F(pw), 0, 0,
      "give it inline (visible in ps: avoid)"},
+    {"key-file", 0, "F", K_STR, F(key_file), 0, 0,
+     "log in with this private key first"},
+    {"ssh-agent", 0, NULL, K_FLAG, F(ssh_agent), 0, 0,
+     "then the keys of the agent at $SSH_AUTH_SOCK"},
     {"enable-password-env", 0, "VAR", K_PW_ENV, F(enable), 0, 0, ""},
     {"enable-password-prompt", 0, NULL, K_PW_PROMPT, F(enable), 0, 0, ""},
     {"enable-password", 0, "PASS", K_PW_ARG, F(enable), 0, 32,
@@ -154,6 +161,23 @@ static const run_opt_t run_opts[] = {
      "vendor of hosts the inventory gives none"},
     {"vendors-dir", 0, "DIR", K_STR, F(vendors_dir), 0, 0,
      "extra vendor profiles"},
+    {"template", 0, "FILE", K_STR, F(template_file), 0, 0,
+     "parse each command's output with this\n"
+     "TextFSM template (records in --json,\n"
+     "the store, `tasks show --parsed`)"},
+    {"templates", 0, "DIR", K_STR, F(templates_dir), 0, 0,
+     "pick the template from DIR/index\n"
+     "(ntc-templates) by vendor and command"},
+    {"shard", 0, "I/N", K_STR, F(shard), 0, 0,
+     "run shard I (0..N-1) of N: the targets\n"
+     "whose name hashes to I (default: from\n"
+     "SLURM_ARRAY_TASK_ID/_COUNT, or\n"
+     "JOB_COMPLETION_INDEX with --shard-count)"},
+    {"shard-count", 0, "N", K_STR, F(shard_count), 0, 0,
+     "the N for an index from the environment"},
+    {"run-id", 0, "ID", K_STR, F(run_id), 0, 0,
+     "the run the shards belong to (default:\n"
+     "slurm-$SLURM_ARRAY_JOB_ID)"},
     {"json", 0, NULL, K_FLAG, F(json), 0, 0,
      "one JSON object per event on stdout"},
     {"verbose", 'v', NULL, K_FLAG, F(verbose), 0, 0,
@@ -505,6 +529,75 @@ static int args_limit(const fn__cli_run_opts_t *o, Flexnet__V1__TaskSpec *s)
     return rc;
 }
 
+/* The shard of this process: --shard I/N, else Slurm's array variables,
+ * else Kubernetes' JOB_COMPLETION_INDEX with --shard-count N. *count
+ * stays 0 when none applies (not sharded). */
+static int args_shard(const fn__cli_run_opts_t *o, unsigned *index,
+                      unsigned *count, const char **run, char *buf, size_t len)
+{
+    const char *id = getenv("SLURM_ARRAY_TASK_ID"), *min = NULL;
+    const char *n =
+        o->shard_count ? o->shard_count : getenv("SLURM_ARRAY_TASK_COUNT");
+    unsigned base = 0;
+    char sh[64];
+    char *slash = NULL;
+    if (o->shard && snprintf(sh, sizeof(sh), "%s", o->shard) < (int)sizeof(sh))
+        slash = strchr(sh, '/');
+    if (o->shard && (!slash || o->shard_count))
+        return fn__cli_usage_error("run",
+                                   "--shard: expected I/N (and no "
+                                   "--shard-count), got '%s'",
+                                   o->shard);
+    if (slash) {
+        *slash = '\0';
+        id = sh;
+        n = slash + 1;
+    } else if (id) {
+        min = getenv("SLURM_ARRAY_TASK_MIN"); /* --array=1-4 starts at 1 */
+    } else {
+        id = getenv("JOB_COMPLETION_INDEX");
+    }
+    if (id && !n) /* every pod would run every host: refuse */
+        return fn__cli_usage_error("run", "JOB_COMPLETION_INDEX is set: "
+                                          "give --shard-count N");
+    if (!id)
+        return o->shard_count
+                   ? fn__cli_usage_error("run", "--shard-count: no "
+                                                "index (--shard, Slurm "
+                                                "or Kubernetes)")
+                   : 0;
+    if (fn__cli_parse_uint(id, 1u << 20, index) ||
+        fn__cli_parse_uint(n, 1u << 20, count) ||
+        (min && fn__cli_parse_uint(min, 1u << 20, &base)) || *index < base ||
+        (*index -= base) >= *count)
+        return fn__cli_usage_error("run",
+                                   "shard: index %s of %s: expected "
+                                   "0 <= I < N",
+                                   id, n);
+    const char *job = getenv("SLURM_ARRAY_JOB_ID");
+    if (!o->run_id && job)
+        snprintf(buf, len, "slurm-%s", job);
+    *run = o->run_id ? o->run_id : job ? buf : NULL;
+    if (!*run)
+        return fn__cli_usage_error("run", "a shard needs --run-id ID (the "
+                                          "same for every shard of the run)");
+    return 0;
+}
+
+/* Marks job i of n as shard index/count of run (a manifest's jobs are
+ * runs of their own: run.i). */
+static int args_shard_job(Flexnet__V1__TaskSpec *s, size_t i, size_t n,
+                          unsigned index, unsigned count, const char *run)
+{
+    char id[256];
+    if ((n > 1 ? snprintf(id, sizeof(id), "%s.%zu", run, i + 1)
+               : snprintf(id, sizeof(id), "%s", run)) >= (int)sizeof(id))
+        return fn__cli_usage_error("run", "--run-id: too long");
+    s->shard_index = index;
+    s->shard_count = count;
+    return fn__cli_str_set(&s->shard_run, id) ? FN_CLI_EXIT_FAILED : 0;
+}
+
 /* Lays the flags over one job: a flag wins over the manifest. */
 static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
 {
@@ -528,6 +621,10 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
         rc |= fn__cli_str_set(&c->password_env, o->pw.env);
     if (o->enable.env || o->enable.prompt || o->enable.arg)
         rc |= fn__cli_str_set(&c->enable_password_env, o->enable.env);
+    if (o->key_file)
+        rc |= fn__cli_str_set(&c->key_file, o->key_file);
+    if (o->ssh_agent)
+        c->ssh_agent = 1;
     if (o->provider)
         rc |= fn__cli_str_set(&c->provider, o->provider);
     if (o->ref)
@@ -536,6 +633,17 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
         rc |= fn__cli_str_set(&s->vendors_dir, o->vendors_dir);
     if (o->vendor)
         rc |= fn__cli_str_set(&s->default_vendor, o->vendor);
+    if (o->templates_dir)
+        rc |= fn__cli_str_set(&s->templates_dir, o->templates_dir);
+    for (size_t i = 0; i < s->n_steps; i++) { /* every COMMANDS step */
+        Flexnet__V1__Step *st = s->steps[i];
+        if (st->kind != FLEXNET__V1__STEP_KIND__STEP_KIND_COMMANDS)
+            continue;
+        if (o->template_file)
+            rc |= fn__cli_str_set(&st->template_, o->template_file);
+        else if (o->templates_dir && !*st->template_)
+            st->parse = 1;
+    }
     if (o->connect_first)
         s->mode = FLEXNET__V1__RUN_MODE__RUN_MODE_CONNECT_FIRST;
     if (o->max_failed) {
@@ -616,9 +724,18 @@ static int args_jobs(const fn__cli_run_opts_t *o, fn__cli_manifest_t *m)
     } else if ((rc = args_flag_job(o, m)) != 0) {
         return rc;
     }
-    for (size_t i = 0; i < m->n; i++)
+    unsigned index = 0, count = 0;
+    const char *run = NULL;
+    char buf[128];
+    if ((rc = args_shard(o, &index, &count, &run, buf, sizeof(buf))) != 0)
+        return rc;
+    for (size_t i = 0; i < m->n; i++) {
         if ((rc = args_overlay(o, &m->jobs[i])) != 0)
             return rc;
+        if (count &&
+            (rc = args_shard_job(m->jobs[i].spec, i, m->n, index, count, run)))
+            return rc;
+    }
     return args_check_jobs(o, m);
 }
 

@@ -48,16 +48,23 @@ typedef struct fn__cli_run_opts {
     unsigned login_timeout_ms;
     int on_error; /* Flexnet__V1__OnError for config steps; 0: as given */
     int save;     /* --save: a SAVE step after the config lines */
+    const char *key_file; /* --key-file: publickey login first */
+    int ssh_agent;        /* --ssh-agent: the agent's keys after it */
     const char **expects; /* --expect "Q => A" for the -c step (argv's) */
     size_t nexpects;
     int json, verbose;
     const char *db, *vendors_dir, *vendor;
+    const char *template_file;    /* --template FILE */
+    const char *templates_dir;    /* --templates DIR */
     int hostkey_policy;           /* enum fn_hostkey_policy; 0: default */
     const char *conf_file;        /* --config FILE (NULL: ./flexnet.conf) */
     const char *provider;         /* --credentials-provider */
     const char *ref;              /* --credentials-ref */
     const char *metrics_file;     /* --metrics-file: Prometheus text at end */
     const char *log_format;       /* --log-format text|json (stderr log) */
+    const char *shard;            /* --shard I/N */
+    const char *shard_count;      /* --shard-count N */
+    const char *run_id;           /* --run-id ID */
     const char *inventory_format; /* --inventory-format */
     const char *limit;            /* --limit PATTERN (argv) */
     struct fn_config *defaults;   /* owned: [defaults] of flexnet.conf */

@@ -175,12 +175,15 @@ enum fn_settle {
 /* Bytes of the device's latest output a timeout's reason quotes. */
 #define FN_SESS_TAIL 200
 
-/* AUTH's own steps, in OpenSSH's order: ask the server's methods
- * ("none"), then publickey (key file), password, keyboard-interactive,
- * each tried when offered and when there is something to offer. */
+/* AUTH's own steps, in OpenSSH's order: publickey (key file, then the
+ * agent), password, keyboard-interactive, each tried while the server
+ * may take it (all, until the first refusal lists its methods) and when
+ * there is something to offer; with nothing to offer, "none" asks the
+ * methods only to say what was missing. */
 enum fn_auth_step {
     FN_AUTH_QUERY,
     FN_AUTH_KEY,
+    FN_AUTH_AGENT,
     FN_AUTH_PASSWORD,
     FN_AUTH_KBDINT,
     FN_AUTH_EXHAUSTED,

@@ -732,10 +732,13 @@ static int sess_auth_result(fn_dev_t *dev, int rc, int method,
     }
     if (rc == SSH_AUTH_ERROR)
         return sess_ssh_error(dev, "authentication");
-    sess->auth_tried |= method;
     int now = ssh_userauth_list(sess->ssh, NULL); /* may narrow (partial) */
     if (now)
         sess->auth_offered = now;
+    if (now & method) /* offered and refused; else it was never a chance */
+        sess->auth_tried |= method;
+    else if (sess->auth_note[0] && !sess->auth_tried)
+        sess->auth_note[0] = '\0'; /* its refusal says nothing */
     sess->auth_step = next;
     return 1;
 }
@@ -749,7 +752,14 @@ static int sess_auth_step(fn_dev_t *dev, const char *key, const char *pw)
     int rc;
     switch (sess->auth_step) {
     case FN_AUTH_QUERY:
-        rc = ssh_userauth_none(sess->ssh, NULL);
+        if (key || pw || fn__task_spec(dev->task)->creds.use_agent) {
+            /* something to offer: the first refusal lists the methods
+             * (a "none" round trip saved per login) */
+            sess->auth_offered = ~0;
+            sess->auth_step = FN_AUTH_KEY;
+            return 1;
+        }
+        rc = ssh_userauth_none(sess->ssh, NULL); /* to say what was offered */
         if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL) {
             sess->auth_offered = ssh_userauth_list(sess->ssh, NULL);
             sess->auth_step = FN_AUTH_KEY;
@@ -764,6 +774,15 @@ static int sess_auth_step(fn_dev_t *dev, const char *key, const char *pw)
             return rc;
         snprintf(sess->auth_note, sizeof(sess->auth_note),
                  "key %.80s not accepted", key);
+        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PUBLICKEY,
+                                FN_AUTH_AGENT);
+    case FN_AUTH_AGENT:
+        if (!fn__task_spec(dev->task)->creds.use_agent ||
+            !getenv("SSH_AUTH_SOCK") || !(off & SSH_AUTH_METHOD_PUBLICKEY))
+            break;
+        snprintf(sess->auth_note, sizeof(sess->auth_note),
+                 "no key of the SSH agent accepted");
+        rc = ssh_userauth_agent(sess->ssh, NULL);
         return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PUBLICKEY,
                                 FN_AUTH_PASSWORD);
     case FN_AUTH_PASSWORD:

@@ -224,8 +224,25 @@ void fn_recorder_task_log(fn_rec_task_t *rt, unsigned level, const char *host,
  * task_id, hosts and the secrets are the caller's to set.
  * Returns 0 or -ENOMEM. */
 int fn_recorder_spec(const Flexnet__V1__TaskSpec *spec, fn_task_spec_t *out);
-/* Frees the steps array of a spec filled by fn_recorder_spec. */
+/* Loads the TextFSM templates the spec's COMMANDS steps ask for
+ * (Step.template; Step.parse: TaskSpec.templates_dir/index, preloaded for
+ * the step's commands) into out's steps, which own them until
+ * fn_recorder_spec_cleanup. Call after fn_recorder_spec, before the task
+ * starts: the engine then parses without I/O. Returns 0, FN_ETEMPLATE or
+ * -errno; why (may be NULL) says which file and line. */
+int fn_recorder_spec_parse(const Flexnet__V1__TaskSpec *spec,
+                           fn_task_spec_t *out, char *why, size_t whylen);
+/* Frees the steps array of a spec filled by fn_recorder_spec, and the
+ * templates of fn_recorder_spec_parse. */
 void fn_recorder_spec_cleanup(fn_task_spec_t *out);
+
+/* 1 when host (borrowed) belongs to the spec's shard: always when the
+ * spec is not sharded (shard_count 0), else when fmix64(fn_str_hash(host))
+ * % shard_count == shard_index (fmix64: MurmurHash3's 64-bit finaliser).
+ * A host's shard depends only on its name and the count, so it stays put
+ * when other hosts come and go. */
+int fn_recorder_spec_in_shard(const Flexnet__V1__TaskSpec *spec,
+                              const char *host);
 
 /* ---------------------------------------------------------------------
  * Credentials by reference */

@@ -3,15 +3,18 @@
  * builds from flags or a manifest and what flexnetd receives) as the
  * engine's fn_task_spec_t: the one translation both front ends use.
  *
- * Does not: resolve hosts or secrets (front ends do), copy strings (the
+ * Does not: resolve hosts or secrets (front ends do; they ask
+ * fn_recorder_spec_in_shard which targets a shard keeps), copy strings (the
  * view points into the spec). Thread: any. Owns the steps array until
  * fn_recorder_spec_cleanup.
  */
-#include "fn_recorder.h"
+#include "recorder_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fn_str.h"
 
 _Static_assert(sizeof(int) == sizeof(int32_t), "when codes are passed as-is");
 _Static_assert((int)FN_STEP_SAVE == (int)FLEXNET__V1__STEP_KIND__STEP_KIND_SAVE,
@@ -74,6 +77,10 @@ int fn_recorder_spec(const Flexnet__V1__TaskSpec *s, fn_task_spec_t *es)
         }
     if (s->credentials && *s->credentials->username)
         es->creds.username = s->credentials->username;
+    if (s->credentials && *s->credentials->key_file)
+        es->creds.key_file = s->credentials->key_file;
+    if (s->credentials)
+        es->creds.use_agent = s->credentials->ssh_agent;
     es->default_vendor = *s->default_vendor ? s->default_vendor : NULL;
     es->mode = (int)s->mode;
     es->max_failed = s->max_failed;
@@ -88,9 +95,28 @@ int fn_recorder_spec(const Flexnet__V1__TaskSpec *s, fn_task_spec_t *es)
 
 void fn_recorder_spec_cleanup(fn_task_spec_t *es)
 {
+    fn__rec_spec_parse_cleanup(es);
     for (size_t i = 0; es->steps && i < es->nsteps; i++)
         free((fn_expect_t *)es->steps[i].expect);
     free((fn_step_t *)es->steps);
     es->steps = NULL;
     es->nsteps = 0;
+}
+
+int fn_recorder_spec_in_shard(const Flexnet__V1__TaskSpec *s, const char *host)
+{
+    if (!s->shard_count)
+        return 1;
+    /* FNV-1a mixes poorly at both ends: its low k bits depend only on
+     * the low k bits of each byte ("sw1", "sw5", "sw9" would always
+     * share one of 4 shards), and a last byte's change reaches the top
+     * bits only by carries. MurmurHash3's 64-bit finaliser spreads every
+     * bit over all of them before the modulo. Never change either. */
+    uint64_t h = fn_str_hash(host);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h % s->shard_count == s->shard_index;
 }

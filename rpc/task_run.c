@@ -105,6 +105,7 @@ static int run_creds(const Flexnet__V1__Credentials *cr, const char *user,
         return 0;
     out->username = user ? user : cr->username[0] ? cr->username : NULL;
     out->key_file = cr->key_file[0] ? cr->key_file : NULL;
+    out->use_agent = cr->ssh_agent;
     int rc = 0;
     if (secret)
         out->password = secret;
@@ -132,6 +133,17 @@ static int run_prepare(fn__rpc_run_t *run, char *err, size_t errlen)
             run->inv, (const char *const *)spec->groups, spec->n_groups,
             (const char *const *)spec->hosts, spec->n_hosts, &run->hosts,
             &run->nhosts, err, errlen);
+    if (rc == 0 && spec->shard_count &&
+        spec->shard_index >= spec->shard_count) {
+        snprintf(err, errlen, "shard_index must be below shard_count");
+        rc = FN_EPARSE;
+    }
+    size_t kept = 0; /* a shard runs its part of the targets */
+    for (size_t i = 0; rc == 0 && i < run->nhosts; i++)
+        if (fn_recorder_spec_in_shard(spec, fn_host_name(run->hosts[i])))
+            run->hosts[kept++] = run->hosts[i];
+    if (rc == 0)
+        run->nhosts = kept;
     if (rc == 0 && !run->nhosts) {
         snprintf(err, errlen, "no target hosts");
         rc = FN_EPARSE;
@@ -181,6 +193,8 @@ static int run_start(fn__rpc_run_t *run, const char *user, const char *secret,
 {
     fn_task_spec_t es;
     int rc = fn_recorder_spec(run->spec, &es);
+    if (rc == 0) /* template errors name the file and line in err */
+        rc = fn_recorder_spec_parse(run->spec, &es, err, errlen);
     es.task_id = run->id;
     es.hosts = (const fn_host_t *const *)run->hosts;
     es.nhosts = run->nhosts;

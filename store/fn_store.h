@@ -334,6 +334,34 @@ int fn_store_diff(const char *old_text, size_t old_len, const char *new_text,
                   size_t new_len, const char *old_label, const char *new_label,
                   unsigned context, fn_buf_t *out);
 
+/* ---- merging stores ---------------------------------------------------- */
+
+/* What fn_store_merge() wrote into dst (0 everywhere: nothing new). */
+typedef struct fn_store_merge_stats {
+    uint64_t tasks;             /* task records written (new or changed) */
+    uint64_t interrupted;       /* of those, read back INTERRUPTED from src */
+    uint64_t records;           /* connection reports, results, log lines */
+    uint64_t backups;           /* backups new to dst */
+    uint64_t blobs;             /* of their texts, those new to dst (the others
+                                   are shared with what dst had) */
+    uint64_t hostkeys;          /* pins new, or their seen times widened */
+    uint64_t hostkey_conflicts; /* hosts pinned to another key in dst:
+                                   dst's pin is kept */
+    char conflict_host[FN_STORE_HOST_MAX + 1]; /* the first of them */
+} fn_store_merge_stats_t;
+
+/* Copies everything of src (borrowed; may be RDONLY) into dst (a writer):
+ * tasks (an open task of a dead writer as INTERRUPTED, with an error
+ * saying so), connection reports, results, logs, backups (a text dst
+ * already holds stays stored once) and host keys (see
+ * fn_store_merge_stats_t for conflicts). Keys are kept, so merging the
+ * same source twice writes nothing the second time. Commits in chunks
+ * and syncs; on failure what was committed stays (merge again).
+ * Errors: FN_EPARSE (NULL, dst == src, corrupt source record), FN_ESTATE
+ * (dst RDONLY), write errors as fn_store_flush. */
+int fn_store_merge(fn_store_t *dst, fn_store_t *src,
+                   fn_store_merge_stats_t *stats);
+
 /* ---- host keys --------------------------------------------------------- */
 
 /* Reads the key pinned for host ("address:port"). *out owned: free with

@@ -698,3 +698,57 @@ int fn_store_backup_delete(fn_store_t *st, const char *id_or_prefix)
         return FN_EPARSE;
     return fn__store_write(st, delete_fn, (void *)id_or_prefix);
 }
+
+/* ---- merge ------------------------------------------------------------- */
+
+/* Copies the chunks of sha from src to dst as they are (compressed). */
+static int blob_merge_chunks(fn_store_t *dst, MDB_txn *dtxn, fn_store_t *src,
+                             MDB_txn *stxn, const uint8_t *sha, uint32_t n)
+{
+    uint8_t key[SHA_LEN + 4];
+    memcpy(key, sha, SHA_LEN);
+    int rc = 0;
+    for (uint32_t i = 0; i < n && rc == 0; i++) {
+        store_be32(key + SHA_LEN, i);
+        MDB_val k = {sizeof(key), key}, v;
+        rc = mdb_get(stxn, src->dbi[DB_BLOBS], &k, &v);
+        if (rc == 0)
+            rc = mdb_put(dtxn, dst->dbi[DB_BLOBS], &k, &v, 0);
+    }
+    return rc;
+}
+
+int fn__store_backup_merge(fn_store_t *dst, MDB_txn *dtxn, fn_store_t *src,
+                           MDB_txn *stxn, const MDB_val *k, const MDB_val *v,
+                           int *added, int *blob)
+{
+    MDB_val key = *k, val = *v, old;
+    uint8_t sha[SHA_LEN];
+    blob_ref_t r;
+    *added = *blob = 0;
+    int rc = mdb_get(dtxn, dst->dbi[DB_BACKUPS], &key, &old);
+    if (rc != MDB_NOTFOUND)
+        return rc; /* 0: dst has it already (merged before) */
+    Flexnet__V1__Backup *b =
+        flexnet__v1__backup__unpack(NULL, v->mv_size, v->mv_data);
+    if (!b || sha_parse(b->sha256, sha) || !fn__store_id_valid(b->id)) {
+        if (b)
+            flexnet__v1__backup__free_unpacked(b, NULL);
+        return fn__store_failf(dst, FN_EPARSE, "source backup: corrupt");
+    }
+    rc = mdb_put(dtxn, dst->dbi[DB_BACKUPS], &key, &val, 0);
+    if (rc == 0)
+        rc = index_rows(dst, dtxn, b->host, b->task_id, b->id, 0);
+    if (rc == 0 && (rc = ref_get(dst, dtxn, sha, &r)) == 0) {
+        r.refs++; /* the text is there already: share it */
+    } else if (rc == MDB_NOTFOUND && (rc = ref_get(src, stxn, sha, &r)) == 0) {
+        rc = blob_merge_chunks(dst, dtxn, src, stxn, sha, r.chunks);
+        r.refs = 1;
+        *blob = 1;
+    }
+    if (rc == 0)
+        rc = ref_put(dst, dtxn, sha, &r);
+    *added = rc == 0;
+    flexnet__v1__backup__free_unpacked(b, NULL);
+    return rc;
+}

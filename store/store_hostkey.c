@@ -128,3 +128,45 @@ int fn_store_hostkey_delete(fn_store_t *st, const char *host)
         return FN_EPARSE;
     return fn__store_write(st, del_fn, (void *)host);
 }
+
+int fn__store_hostkey_merge(fn_store_t *dst, MDB_txn *dtxn, const MDB_val *k,
+                            const MDB_val *v, int *outcome)
+{
+    MDB_val key = *k, old;
+    *outcome = 0;
+    Flexnet__V1__HostKey *in =
+        flexnet__v1__host_key__unpack(NULL, v->mv_size, v->mv_data);
+    if (!in)
+        return fn__store_failf(dst, FN_EPARSE, "source host key: corrupt");
+    int rc = mdb_get(dtxn, dst->dbi[DB_HOSTKEYS], &key, &old);
+    Flexnet__V1__HostKey *have =
+        rc == 0 ? flexnet__v1__host_key__unpack(NULL, old.mv_size, old.mv_data)
+                : NULL;
+    if (rc == 0 && !have)
+        rc = fn__store_failf(dst, FN_EPARSE, "host key: corrupt");
+    else if (rc == 0 && !same_key(have, in))
+        *outcome = -1; /* a pin is a trust decision: never overwrite it */
+    else if (rc == 0 && (in->first_seen_us < have->first_seen_us ||
+                         in->last_seen_us > have->last_seen_us)) {
+        if (have->first_seen_us < in->first_seen_us)
+            in->first_seen_us = have->first_seen_us;
+        if (have->last_seen_us > in->last_seen_us)
+            in->last_seen_us = have->last_seen_us;
+        *outcome = 1;
+    } else if (rc == MDB_NOTFOUND) {
+        *outcome = 1;
+        rc = 0;
+    }
+    if (rc == 0 && *outcome > 0) {
+        size_t len;
+        uint8_t *buf = fn__store_pack(&in->base, &len);
+        MDB_val val = {len, buf};
+        rc =
+            buf ? mdb_put(dtxn, dst->dbi[DB_HOSTKEYS], &key, &val, 0) : -ENOMEM;
+        free(buf);
+    }
+    if (have)
+        flexnet__v1__host_key__free_unpacked(have, NULL);
+    flexnet__v1__host_key__free_unpacked(in, NULL);
+    return rc;
+}

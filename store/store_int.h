@@ -164,6 +164,24 @@ int fn__store_task_apply(fn_store_t *st, MDB_txn *txn, enum store_op op,
 /* Marks tasks of dead writers (or of this process when `self_too`)
  * INTERRUPTED, inside txn (store_task.c). */
 int fn__store_task_recover(fn_store_t *st, MDB_txn *txn, int self_too);
+/* Reads t (of st, inside txn) back as readers see it: an open task of a
+ * dead writer becomes INTERRUPTED. Returns 1 if t was open (store_task.c). */
+int fn__store_task_settle(fn_store_t *st, MDB_txn *txn, Flexnet__V1__Task *t);
+
+/* fn_store_merge's per-record steps (store_merge.c drives them).
+ * A source backup (k, v of src's backups, inside stxn) into dst: skipped
+ * when dst has its id, else written with its index rows and one more
+ * reference to its blob, whose chunks are copied only when dst lacks
+ * them. *added / *blob: 1 when the backup / its blob was new. */
+int fn__store_backup_merge(fn_store_t *dst, MDB_txn *dtxn, fn_store_t *src,
+                           MDB_txn *stxn, const MDB_val *k, const MDB_val *v,
+                           int *added, int *blob);
+/* A source host key (k, v) into dst: pinned when new; the same key
+ * widens first/last seen; a different key keeps dst's pin. *outcome: 1
+ * written, 0 unchanged, -1 conflict. */
+int fn__store_hostkey_merge(fn_store_t *dst, MDB_txn *dtxn, const MDB_val *k,
+                            const MDB_val *v, int *outcome);
+
 /* Fills st->self with this process's identity (store_task.c). */
 void fn__store_owner_self(store_owner_t *o);
 

@@ -114,6 +114,14 @@ static void task_view(fn_store_t *st, MDB_txn *txn, Flexnet__V1__Task *t,
         t->status = FLEXNET__V1__TASK_STATUS__TASK_STATUS_INTERRUPTED;
 }
 
+int fn__store_task_settle(fn_store_t *st, MDB_txn *txn, Flexnet__V1__Task *t)
+{
+    owner_memo_t memo = {.alive = -1};
+    int was_open = task_is_open(t);
+    task_view(st, txn, t, &memo);
+    return was_open;
+}
+
 /* ---- record helpers ---------------------------------------------------- */
 
 static int task_read(fn_store_t *st, MDB_txn *txn, const char *id,

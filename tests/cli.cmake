@@ -9,12 +9,13 @@
 #   test_cli_metrics  28500-28599 (28599 is never listened on)
 #   test_real_sshd    28600-28619 (Debian's sshd, tests/sshd_fixture.py)
 #   test_cli_trickle  28650 (a paramiko device, tests/devices/)
-#   test_inventory_formats 28700-28799
+#   test_cli_parse    28700-28799
+#   test_inventory_formats 28800-28899
 #   test_inventory_ansible (no ports: ansible-inventory is the oracle)
 fn_check_test(test_cli SOURCES test_cli.c LIBS fn_cli_core TIMEOUT 60)
 
 foreach(t cli_run cli_errors cli_secrets cli_tty cli_integrations cli_metrics
-        cli_trickle inventory_formats inventory_ansible)
+        cli_trickle cli_parse inventory_formats inventory_ansible)
   add_test(NAME test_${t}
            COMMAND /usr/bin/python3
                    ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.py)

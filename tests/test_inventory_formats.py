@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """test_inventory_formats.py — end to end: every inventory format flexnet
 reads, through `flexnet inventory` and a real run against flexnet-sim
-(ports 28700-28799).
+(ports 28800-28899).
 
 Nornir SimpleInventory (a directory, and hosts.yaml alone) is checked
 against expectations written from Nornir's documented semantics: a host
@@ -20,7 +20,7 @@ import os
 from test_cli_util import (Sim, check, finish, flexnet, json_lines, tempdir,
                            write)
 
-BASE = 28700
+BASE = 28800
 N = 4
 ENV = {"FN_T_PW": "admin", "FN_T_EN": "enable"}
 

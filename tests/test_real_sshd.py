@@ -8,6 +8,7 @@ shell (tests/devices/shell_device.py) behind ForceCommand.
   KbdInteractiveAuthentication yes, PAM asks "Password: "): it failed
   with "password rejected";
 - publickey only and no key: the reason names the methods offered;
+  --key-file, and --ssh-agent with the key in a running ssh-agent;
 - a wrong password: the reason names what was offered and tried;
 - output that ends without its newline before the prompt: it timed out
   (exit -3 after the command timeout);
@@ -84,6 +85,44 @@ def check_pubkey_only(work):
         check(p.returncode == 3 and "server offers publickey" in r and
               "no credentials" in r,
               "publickey only, no key: %r" % r)
+
+
+def check_keys(work):
+    """publickey only: --key-file logs in; so does --ssh-agent with the
+    key in a running ssh-agent (and without --ssh-agent it is not used)."""
+    import subprocess
+    key = os.path.join(work, "id_ed25519")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                    key], check=True)
+    with Sshd(BASE + 10, password=False, kbdint=False,
+              authorized_key=key + ".pub") as d:
+        p, conns, res = run(work, d, "-c", "show version", "--key-file", key,
+                            password=False)
+        check(p.returncode == 0 and conns[0]["status"] == "ok",
+              "--key-file: %r %s" % (conns, p.stderr[-200:]))
+        sock = os.path.join(work, "agent.sock")
+        agent = subprocess.Popen(["ssh-agent", "-D", "-a", sock],
+                                 stdout=subprocess.DEVNULL)
+        try:
+            for _ in range(50):
+                if os.path.exists(sock):
+                    break
+                time.sleep(0.05)
+            subprocess.run(["ssh-add", "-q", key], check=True,
+                           env=dict(os.environ, SSH_AUTH_SOCK=sock),
+                           stderr=subprocess.DEVNULL)
+            env = {"SSH_AUTH_SOCK": sock}
+            p, conns, res = run(work, d, "-c", "show version", "--ssh-agent",
+                                env=env, password=False)
+            check(p.returncode == 0 and conns[0]["status"] == "ok",
+                  "--ssh-agent: %r %s" % (conns, p.stderr[-200:]))
+            p, conns, res = run(work, d, "-c", "show version", env=env)
+            r = conns[0]["reason"] if conns else ""
+            check(p.returncode == 3 and "server offers publickey" in r,
+                  "the agent only when asked: %r" % r)
+        finally:
+            agent.kill()
+            agent.wait()
 
 
 def check_no_newline(work):
@@ -206,6 +245,7 @@ def main():
     check_password(work)
     check_kbdint_only(work)
     check_pubkey_only(work)
+    check_keys(work)
     check_no_newline(work)
     check_banner(work)
     check_slow_prompt(work)
