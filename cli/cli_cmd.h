@@ -89,6 +89,7 @@ fn__cli_cmd_fn fn__cli_cmd_backups;      /* backups.c */
 fn__cli_cmd_fn fn__cli_cmd_vendors;      /* vendors_cmd.c */
 fn__cli_cmd_fn fn__cli_cmd_parse;        /* parse_cmd.c */
 fn__cli_cmd_fn fn__cli_cmd_integrations; /* integrations_cmd.c */
+fn__cli_cmd_fn fn__cli_cmd_inventory;    /* inventory_cmd.c */
 fn__cli_cmd_fn fn__cli_cmd_store;        /* store_cmd.c */
 
 /* ---- stores.c: readers over several stores ------------------------- */
@@ -143,6 +144,12 @@ void fn__cli_list_cleanup(fn__cli_list_t *l);
 struct fn_config;
 int fn__cli_config_load(const char *cmd, const char *path,
                         struct fn_config **cfg);
+
+/* The [defaults] config: path, else ./flexnet.conf, else
+ * $XDG_CONFIG_HOME/flexnet/flexnet.conf (~/.config when unset), else an
+ * empty config. Returns 0 or FN_CLI_EXIT_USAGE after printing why. *cfg
+ * owned: fn_config_free. (inventory_cmd.c) */
+int fn__cli_defaults_load(const char *path, struct fn_config **cfg);
 
 /* ---- secret.c: passwords ------------------------------------------- */
 

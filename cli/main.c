@@ -34,6 +34,7 @@ static const char main_usage[] =
     "  tasks     list, show, read the log of, delete stored tasks\n"
     "  backups   list, print, diff, delete stored config backups\n"
     "  vendors   list the vendor profiles, show one\n"
+    "  inventory list, show or graph what an inventory says\n"
     "  integrations check   check the [s3], [vault], [cyberark] config\n"
     "  parse     parse a saved command output with a TextFSM template\n"
     "  store     merge shard stores into one\n"
@@ -48,6 +49,7 @@ static const fn__cli_cmd_t main_cmds[] = {
     {"backups", fn__cli_cmd_backups},
     {"vendors", fn__cli_cmd_vendors},
     {"integrations", fn__cli_cmd_integrations},
+    {"inventory", fn__cli_cmd_inventory},
     {"parse", fn__cli_cmd_parse},
     {"store", fn__cli_cmd_store},
     {NULL, NULL},

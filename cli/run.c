@@ -122,9 +122,17 @@ static int run_check_passwords(const fn_host_t *const *hosts, size_t n,
 
 /* ---- inventory and targets ----------------------------------------- */
 
-static int run_inventory(run_ctx_t *c, const char *path)
+static int run_inventory(run_ctx_t *c, const char *path, const char *format)
 {
     char err[512];
+    int fmt = fn_inventory_format_parse(format);
+    if (fmt < 0) {
+        fprintf(stderr,
+                "flexnet run: inventory format '%s': want ini, "
+                "yaml, ansible or nornir\n",
+                format);
+        return FN_CLI_EXIT_USAGE;
+    }
     if (c->inv && !strcmp(c->inv_path, path))
         return 0;
     fn_inventory_free(c->inv);
@@ -133,8 +141,8 @@ static int run_inventory(run_ctx_t *c, const char *path)
     c->inv_path = strdup(path);
     if (!c->inv_path)
         return FN_CLI_EXIT_FAILED;
-    int rc = fn_inventory_load(&c->inv, path, FN_INVENTORY_GUESS, c->vendors,
-                               err, sizeof(err));
+    int rc =
+        fn_inventory_load(&c->inv, path, fmt, c->vendors, err, sizeof(err));
     if (rc) {
         fprintf(stderr, "flexnet run: %s\n", *err ? err : fn_strerror(rc));
         return FN_CLI_EXIT_USAGE;
@@ -171,7 +179,7 @@ static int run_targets(run_ctx_t *c, const Flexnet__V1__TaskSpec *s,
                        const fn_host_t ***hosts, size_t *n)
 {
     char err[512] = "";
-    int rc = run_inventory(c, s->inventory_path);
+    int rc = run_inventory(c, s->inventory_path, s->inventory_format);
     if (rc)
         return rc;
     rc = fn_inventory_select(c->inv, (const char *const *)s->groups,

@@ -10,6 +10,7 @@
  * strings are argv's.
  */
 #include "run_int.h"
+#include "fn_config.h"
 
 #include <getopt.h>
 #include <stddef.h>
@@ -21,7 +22,7 @@
 /* The synopsis and what follows the options in --help; the option lines
  * between them come from run_opts[]. */
 static const char run_synopsis[] =
-    "usage: flexnet run -i INVENTORY (-g GROUP ... | --host H ...) -u USER\n"
+    "usage: flexnet run -i INVENTORY (-g PATTERN ... | --host H ...) -u USER\n"
     "         [--password-env VAR | --password-prompt | -p PASS]\n"
     "         [--key-file F] [--ssh-agent]\n"
     "         [--enable-password-env VAR | --enable-password-prompt |\n"
@@ -35,6 +36,7 @@ static const char run_synopsis[] =
     "         [--json] [-v] [--db DIR] [--vendors-dir D] [--vendor NAME]\n"
     "         [--config FILE] [--credentials-provider P --credentials-ref R]\n"
     "         [--host-key-policy tofu|accept-new|strict]\n"
+    "         [--limit PATTERN] [--inventory-format F]\n"
     "         [--template FILE | --templates DIR]\n"
     "         [--shard I/N | --shard-count N] [--run-id ID]\n"
     "       flexnet run -f MANIFEST.yaml [-i INVENTORY] [options above]\n"
@@ -84,9 +86,16 @@ typedef struct run_opt {
 
 static const run_opt_t run_opts[] = {
     {"inventory", 'i', "FILE", K_STR, F(inventory), 0, 0,
-     "INI or YAML inventory"},
-    {"group", 'g', "GROUP", LIST(groups, ngroups), 0,
-     "target a group (repeat; 'all': every host)"},
+     "Ansible INI/YAML, Nornir YAML or directory,\n"
+     "flexnet INI (default: [defaults] inventory)"},
+    {"inventory-format", 0, "F", K_STR, F(inventory_format), 0, 0,
+     "ini, yaml, ansible or nornir (default:\n"
+     "detected)"},
+    {"group", 'g', "PATTERN", LIST(groups, ngroups), 0,
+     "target a group or pattern (repeat; 'all':\n"
+     "every host; core:&site1, all:!lab, edge-*)"},
+    {"limit", 0, "PATTERN", K_STR, F(limit), 0, 0,
+     "only targets also in PATTERN"},
     {"host", 0, "NAME", LIST(hosts, nhosts), 0, "target a host (repeat)"},
     {"user", 'u', "USER", K_STR, F(user), 0, 0,
      "login name (default: inventory's, or admin)"},
@@ -480,6 +489,46 @@ static int args_strv_replace(char ***v, size_t *n, const char **src,
     return 0;
 }
 
+/* Sets *field from [defaults] key when neither a flag nor the manifest
+ * gave it. */
+static int args_default(const fn__cli_run_opts_t *o, char **field,
+                        const char *key)
+{
+    const char *v = fn_config_get(o->defaults, "defaults", key);
+    return v && !**field ? fn__cli_str_set(field, v) : 0;
+}
+
+/* [defaults] of flexnet.conf: the lowest layer, under the manifest and
+ * the flags. */
+static int args_defaults(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
+{
+    Flexnet__V1__TaskSpec *s = job->spec;
+    Flexnet__V1__Credentials *c = s->credentials;
+    int rc = args_default(o, &s->inventory_path, "inventory");
+    rc |= args_default(o, &s->inventory_format, "inventory_format");
+    rc |= args_default(o, &c->username, "user");
+    rc |= args_default(o, &s->default_vendor, "vendor");
+    if (!o->pw.env && !o->pw.prompt && !o->pw.arg)
+        rc |= args_default(o, &c->password_env, "password_env");
+    if (!o->enable.env && !o->enable.prompt && !o->enable.arg)
+        rc |= args_default(o, &c->enable_password_env, "enable_password_env");
+    return rc;
+}
+
+/* --limit P: the entry "&P", which fn_inventory_select intersects. */
+static int args_limit(const fn__cli_run_opts_t *o, Flexnet__V1__TaskSpec *s)
+{
+    size_t n = strlen(o->limit);
+    char *amp = malloc(n + 2);
+    if (!amp)
+        return -1;
+    amp[0] = '&';
+    memcpy(amp + 1, o->limit, n + 1);
+    int rc = fn__cli_strv_push(&s->groups, &s->n_groups, amp);
+    free(amp);
+    return rc;
+}
+
 /* The shard of this process: --shard I/N, else Slurm's array variables,
  * else Kubernetes' JOB_COMPLETION_INDEX with --shard-count N. *count
  * stays 0 when none applies (not sharded). */
@@ -562,6 +611,10 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
             args_strv_replace(&s->groups, &s->n_groups, o->groups, o->ngroups);
         rc |= args_strv_replace(&s->hosts, &s->n_hosts, o->hosts, o->nhosts);
     }
+    if (o->limit)
+        rc |= args_limit(o, s);
+    if (o->inventory_format)
+        rc |= fn__cli_str_set(&s->inventory_format, o->inventory_format);
     if (o->user)
         rc |= fn__cli_str_set(&c->username, o->user);
     if (o->pw.env || o->pw.prompt || o->pw.arg) /* the flag's source wins */
@@ -616,6 +669,7 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
         s->host_key_policy = (Flexnet__V1__HostKeyPolicy)o->hostkey_policy;
     if (!s->mode)
         s->mode = FLEXNET__V1__RUN_MODE__RUN_MODE_PIPELINED;
+    rc |= args_defaults(o, job);
     return rc ? FN_CLI_EXIT_FAILED : 0;
 }
 
@@ -630,7 +684,7 @@ static int args_check_jobs(const fn__cli_run_opts_t *o,
                                        "%s: no inventory: give -i "
                                        "FILE",
                                        where);
-        if (!s->n_groups && !s->n_hosts)
+        if (!s->n_groups && !s->n_hosts && !o->limit)
             return fn__cli_usage_error("run",
                                        "%s: no targets: give -g GROUP "
                                        "or --host NAME (-g all for "
@@ -704,12 +758,15 @@ int fn__cli_run_parse(int argc, char **argv, fn__cli_run_opts_t *o,
         rc = fn__cli_usage_error("run", "--log-format: text or json, not '%s'",
                                  o->log_format);
     if (!rc)
+        rc = fn__cli_defaults_load(o->conf_file, &o->defaults);
+    if (!rc)
         rc = args_jobs(o, jobs);
     return rc;
 }
 
 void fn__cli_run_opts_cleanup(fn__cli_run_opts_t *o)
 {
+    fn_config_free(o->defaults);
     free(o->groups);
     free(o->hosts);
     free(o->commands);

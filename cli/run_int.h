@@ -54,17 +54,20 @@ typedef struct fn__cli_run_opts {
     size_t nexpects;
     int json, verbose;
     const char *db, *vendors_dir, *vendor;
-    const char *template_file; /* --template FILE */
-    const char *templates_dir; /* --templates DIR */
-    int hostkey_policy;        /* enum fn_hostkey_policy; 0: default */
-    const char *conf_file;     /* --config FILE (NULL: ./flexnet.conf) */
-    const char *provider;      /* --credentials-provider */
-    const char *ref;           /* --credentials-ref */
-    const char *metrics_file;  /* --metrics-file: Prometheus text at end */
-    const char *log_format;    /* --log-format text|json (stderr log) */
-    const char *shard;         /* --shard I/N */
-    const char *shard_count;   /* --shard-count N */
-    const char *run_id;        /* --run-id ID */
+    const char *template_file;    /* --template FILE */
+    const char *templates_dir;    /* --templates DIR */
+    int hostkey_policy;           /* enum fn_hostkey_policy; 0: default */
+    const char *conf_file;        /* --config FILE (NULL: ./flexnet.conf) */
+    const char *provider;         /* --credentials-provider */
+    const char *ref;              /* --credentials-ref */
+    const char *metrics_file;     /* --metrics-file: Prometheus text at end */
+    const char *log_format;       /* --log-format text|json (stderr log) */
+    const char *shard;            /* --shard I/N */
+    const char *shard_count;      /* --shard-count N */
+    const char *run_id;           /* --run-id ID */
+    const char *inventory_format; /* --inventory-format */
+    const char *limit;            /* --limit PATTERN (argv) */
+    struct fn_config *defaults;   /* owned: [defaults] of flexnet.conf */
 } fn__cli_run_opts_t;
 
 /* Per-device state for the results table. */

@@ -1,43 +1,42 @@
 /*
  * fn_inventory.h — device inventories: which hosts exist, how to reach
- * them, which groups they belong to.
+ * them, which groups they belong to, and where each setting came from.
  *
- * Two formats, one model:
+ * Formats, one model (README "Inventories" has examples of each):
  *
- *  - INI (the old tool's format, extended):
- *        # comment            ; comment
- *        [core]
- *        10.0.0.1:2222 vendor=cisco_ios name=r1 username=ops
- *        127.0.0.1:20001 vendor=arista_eos legacy_algos=1
- *    One host per line, HOST[:PORT] (IPv6: [::1]:22) then key=value pairs.
- *    Known keys: name, vendor (alias platform), port, username,
- *    password_env, enable_password_env, key_file, legacy_algos (0/1),
- *    kex, hostkeys, ciphers, macs (full comma lists, libssh syntax),
- *    compression (0/1). Any other key is kept as host data (fn_host_get).
- *    Lines before the first section belong to no named group. Every host
- *    is in the implicit group `all`. A host listed again in another
- *    section is the same host (same name) and joins that group too; the
- *    same name with different settings is a duplicate-host error. Without
- *    name=, a host's name is HOST:PORT exactly as written (HOST alone when
- *    no port is written).
+ *  - flexnet INI: one host per line, HOST[:PORT] (IPv6: [::1]:22) then
+ *    key=value pairs, under [group] sections. Without name=, a host's
+ *    name is HOST:PORT exactly as written. A host listed again is the
+ *    same host and joins that group too; the same name with different
+ *    settings is a duplicate-host error.
+ *  - Ansible INI, as ansible-core reads it: [group], [group:vars],
+ *    [group:children] (cycles and undefined groups refused), host
+ *    ranges (r[01:50], [a:f], [1:9:2]), HOST:PORT naming HOST, repeated
+ *    lines merging their vars (later wins).
+ *  - Ansible YAML: all: / children: / hosts: / vars:.
+ *  - flexnet/Nornir YAML: one file with hosts:, groups:, defaults:, or a
+ *    Nornir SimpleInventory directory (hosts.yaml, groups.yaml,
+ *    defaults.yaml); a Nornir hosts.yaml alone also loads.
  *
- *  - YAML, Nornir-style (one file, two top-level maps):
- *        hosts:
- *          r1: {hostname: 10.0.0.1, port: 22, platform: cisco_ios,
- *               groups: [core], data: {site: par}}
- *        groups:
- *          core: {username: ops, port: 2222, groups: [base]}
- *        defaults: {username: admin}
- *    A host inherits every unset attribute from its groups in order
- *    (depth first, each group from its own parents), then from
- *    `defaults`. Attributes: hostname, port, platform (or vendor),
- *    username, password_env, enable_password_env, key_file, legacy_algos,
- *    kex, hostkeys, ciphers, macs, compression, and `data` (a flat map of
- *    scalars, inherited key by key).
+ * Settings, under any of their names (flexnet / Nornir / Ansible):
+ * address (hostname, host, ansible_host), port (ansible_port), vendor
+ * (platform, ansible_network_os; Ansible FQCN and short names, Nornir,
+ * NAPALM and Netmiko names map to the built-in profiles), username
+ * (user, ansible_user), password_env, enable_password_env, key_file,
+ * legacy_algos, compression, kex, hostkeys, ciphers, macs, become
+ * (ansible_become). Any other key is data (nested YAML maps flatten to
+ * "a.b"). A password key (password, ansible_password, ...) is an error
+ * that points to password_env.
+ *
+ * Inheritance: Ansible formats as Ansible: host > child group > parent
+ * group > all (groups of one depth in name order). flexnet INI groups
+ * carry no settings. YAML (flexnet/Nornir): a host fills each unset
+ * setting from its groups in order, depth first, then from defaults.
  *
  * Errors are FN_EPARSE with "file:line: what" in the caller's err buffer:
  * bad syntax, unknown vendor (when a vendor registry is given), duplicate
- * host, bad port (not 1..65535), unknown group reference.
+ * host, bad port (not 1..65535), an address that is not an RFC 1123 name
+ * or an IP literal, unknown group reference, group cycle.
  *
  * Threads: an inventory is immutable after loading; any thread may read
  * it. Not thread-safe to free while read.
@@ -59,12 +58,19 @@ typedef struct fn_host fn_host_t;
 
 /* Formats for fn_inventory_parse/_load. */
 enum fn_inventory_format {
-    FN_INVENTORY_GUESS = 0, /* by file extension, then by content */
-    FN_INVENTORY_INI = 1,
-    FN_INVENTORY_YAML = 2,
+    FN_INVENTORY_GUESS = 0,   /* by file extension, then by content */
+    FN_INVENTORY_INI = 1,     /* flexnet INI */
+    FN_INVENTORY_YAML = 2,    /* any YAML shape above, by its content */
+    FN_INVENTORY_ANSIBLE = 3, /* Ansible INI (or YAML, by content) */
+    FN_INVENTORY_NORNIR = 4,  /* Nornir / flexnet YAML */
 };
 
-/* Loads the file at path (borrowed). format: enum fn_inventory_format.
+/* "guess" or "" (GUESS), "ini", "yaml", "ansible", "nornir" to the enum;
+ * FN_EPARSE for any other name. */
+int fn_inventory_format_parse(const char *name);
+
+/* Loads the file at path (borrowed), or a Nornir SimpleInventory
+ * directory. format: enum fn_inventory_format.
  * vendors (borrowed, may be NULL) checks every host's vendor name.
  * Returns 0, FN_EPARSE, -errno (file unreadable) or -ENOMEM; on error
  * writes "path:line: what" into err (borrowed, may be NULL).
@@ -89,10 +95,28 @@ const fn_host_t *fn_inventory_find(const fn_inventory_t *inv, const char *name);
 /* Group names in order of first appearance, "all" first. */
 size_t fn_inventory_group_count(const fn_inventory_t *inv);
 const char *fn_inventory_group_at(const fn_inventory_t *inv, size_t i);
+/* Parents of group i (Ansible children, Nornir groups:), "all" implied. */
+size_t fn_inventory_group_parent_count(const fn_inventory_t *inv, size_t i);
+const char *fn_inventory_group_parent_at(const fn_inventory_t *inv, size_t i,
+                                         size_t k);
+/* How settings were inherited: "flexnet", "ansible" or "nornir". */
+const char *fn_inventory_format_name(const fn_inventory_t *inv);
 
-/* Target selection: the union of the hosts of `groups` and the hosts
- * named in `hosts` (both borrowed arrays of borrowed strings; counts may
- * be 0), in inventory order, each once. Both empty selects every host.
+/* Host patterns, as Ansible's: terms separated by ':' (or ','), each a
+ * host or group name, a glob (edge-*), or ~REGEX; unions first, then
+ * '&term' intersections, then '!term' exclusions ("core:&site1",
+ * "all:!lab"). A pattern that is itself a host or group name is one
+ * term. mark (caller's, fn_inventory_count() bytes) gets 1 per selected
+ * host. Returns 0, FN_ENOTFOUND (a plain term naming nothing) or
+ * FN_EPARSE (bad regex), with err filled. */
+int fn_inventory_match(const fn_inventory_t *inv, const char *pattern,
+                       char *mark, char *err, size_t errlen);
+
+/* Target selection: the union of the hosts of the patterns in `groups`
+ * and the hosts named in `hosts` (both borrowed arrays of borrowed
+ * strings; counts may be 0), in inventory order, each once; then each
+ * pattern written "&PATTERN" (--limit) intersects and "!PATTERN"
+ * excludes, applied to the union. No plain entry selects every host.
  * Returns 0, FN_ENOTFOUND (an unknown group or host; err says which) or
  * -ENOMEM. *out is owned (free() the array only; the hosts stay borrowed
  * from the inventory); *n its length. */
@@ -117,14 +141,27 @@ int fn_host_compression(const fn_host_t *h);  /* 0 or 1 */
 /* Explicit algorithm lists (libssh comma syntax) or NULL: which is one of
  * "kex", "hostkeys", "ciphers", "macs". */
 const char *fn_host_algos(const fn_host_t *h, const char *which);
+/* -1 when the inventory says nothing, else ansible_become / become. */
+int fn_host_become(const fn_host_t *h);
+/* A setting by its flexnet key ("port", "vendor" ...; see the list
+ * above) as text, or NULL when unset; *from (may be NULL) gets where it
+ * came from: "host", a group name, or "defaults". */
+const char *fn_host_setting(const fn_host_t *h, const char *key,
+                            const char **from);
+/* The flexnet setting keys, i from 0 until NULL. */
+const char *fn_host_setting_key(size_t i);
 /* Free-form data (INI unknown keys, YAML `data`), or NULL. */
 const char *fn_host_get(const fn_host_t *h, const char *key);
 size_t fn_host_data_count(const fn_host_t *h);
 const char *fn_host_data_key(const fn_host_t *h, size_t i);
 const char *fn_host_data_value(const fn_host_t *h, size_t i);
+const char *fn_host_data_from(const fn_host_t *h, size_t i); /* as above */
 /* Groups the host belongs to, "all" included. */
 size_t fn_host_group_count(const fn_host_t *h);
 const char *fn_host_group_at(const fn_host_t *h, size_t i);
 int fn_host_in_group(const fn_host_t *h, const char *group);
+/* 1 when the inventory lists the host in group itself (not through a
+ * child group). */
+int fn_host_group_direct(const fn_host_t *h, const char *group);
 
 #endif /* FN_INVENTORY_H */

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "fn_err.h"
+#include "fn_lines.h"
 #include "fn_str.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
@@ -69,6 +70,12 @@ static const key_spec_t key_table[] = {
     {"cyberark", "reason", KT_STR, NULL},
     {"cyberark", "check_ref", KT_STR, NULL},
     /* NULL section: valid in every section */
+    {"defaults", "inventory", KT_STR, NULL},
+    {"defaults", "inventory_format", KT_ENUM, "ini|yaml|ansible|nornir"},
+    {"defaults", "user", KT_STR, NULL},
+    {"defaults", "password_env", KT_STR, NULL},
+    {"defaults", "enable_password_env", KT_STR, NULL},
+    {"defaults", "vendor", KT_STR, NULL},
     {NULL, "verify_tls", KT_BOOL, NULL},
     {NULL, "ca_file", KT_STR, NULL},
     {NULL, "timeout", KT_UINT, NULL},
@@ -80,8 +87,6 @@ static const char *const literal_secrets[] = {
     "secret_key", "token", "secret_id", "password", "secret",
 };
 
-static const char *const sections[] = {"s3", "vault", "cyberark"};
-
 typedef struct entry {
     char *section;
     char *key;
@@ -89,10 +94,12 @@ typedef struct entry {
     int line;
 } entry_t;
 
+enum { SEC_S3, SEC_VAULT, SEC_CYBERARK, SEC_DEFAULTS, SEC_COUNT };
+
 struct fn_config {
     entry_t *entries;
     size_t n, cap;
-    int section_line[3]; /* 0: absent; indexed like sections[] */
+    int section_line[SEC_COUNT]; /* 0: absent; indexed like section_table */
     char *origin;
 };
 
@@ -100,10 +107,26 @@ typedef struct parser {
     fn_config_t *cfg;
     const char *origin;
     int line;
-    int cur; /* index into sections[], -1 before any */
+    int cur; /* index into section_table, -1 before any */
     char *err;
     size_t errlen;
 } parser_t;
+
+static int check_s3(parser_t *p);
+static int check_vault(parser_t *p);
+static int check_cyberark(parser_t *p);
+
+/* The sections: name and cross-key check (run when the file is read),
+ * indexed by the SEC_ enum above. */
+static const struct section_spec {
+    const char *name;
+    int (*check)(parser_t *p); /* NULL: no cross-key rule */
+} section_table[SEC_COUNT] = {
+    [SEC_S3] = {"s3", check_s3},
+    [SEC_VAULT] = {"vault", check_vault},
+    [SEC_CYBERARK] = {"cyberark", check_cyberark},
+    [SEC_DEFAULTS] = {"defaults", NULL},
+};
 
 static int perr(parser_t *p, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -123,9 +146,9 @@ static int perr(parser_t *p, int line, const char *fmt, ...)
 
 static int section_index(const char *name)
 {
-    for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
-        if (strcmp(sections[i], name) == 0)
-            return (int)i;
+    for (int i = 0; i < SEC_COUNT; i++)
+        if (strcmp(section_table[i].name, name) == 0)
+            return i;
     return -1;
 }
 
@@ -134,7 +157,8 @@ static const key_spec_t *key_find(const char *section, const char *key)
     for (size_t i = 0; i < sizeof(key_table) / sizeof(key_table[0]); i++) {
         const key_spec_t *k = &key_table[i];
         if (strcmp(k->key, key) == 0 &&
-            (!k->section || strcmp(k->section, section) == 0))
+            (k->section ? strcmp(k->section, section) == 0
+                        : strcmp(section, "defaults") != 0))
             return k;
     }
     return NULL;
@@ -234,7 +258,7 @@ static int entry_add(parser_t *p, const char *key, const char *value)
         cfg->cap = cap;
     }
     entry_t *e = &cfg->entries[cfg->n];
-    e->section = strdup(sections[p->cur]);
+    e->section = strdup(section_table[p->cur].name);
     e->key = strdup(key);
     e->value = strdup(value);
     e->line = p->line;
@@ -254,7 +278,9 @@ static int parse_section(parser_t *p, char *s)
     int idx = section_index(name);
     if (idx < 0)
         return perr(p, p->line,
-                    "unknown section [%s] (want s3, vault or cyberark)", name);
+                    "unknown section [%s] (want s3, vault, cyberark or "
+                    "defaults)",
+                    name);
     if (p->cfg->section_line[idx])
         return perr(p, p->line, "section [%s] repeated (first at line %d)",
                     name, p->cfg->section_line[idx]);
@@ -272,16 +298,15 @@ static int is_literal_secret(const char *key)
     return 0;
 }
 
-static int parse_pair(parser_t *p, char *s)
+static int parse_pair(parser_t *p, fn_lines_t *r, char *s)
 {
-    char *eq = strchr(s, '=');
-    if (!eq)
-        return perr(p, p->line, "want key = value");
-    *eq = '\0';
-    char *key = fn_str_trim(s), *value = fn_str_trim(eq + 1);
+    char *key, *value;
+    int rc = fn_lines_pair(r, s, &key, &value);
+    if (rc)
+        return rc;
     if (p->cur < 0)
         return perr(p, p->line, "'%s' outside any section", key);
-    const char *sec = sections[p->cur];
+    const char *sec = section_table[p->cur].name;
     if (is_literal_secret(key))
         return perr(p, p->line,
                     "secrets are not written in the file: use %s_env "
@@ -294,18 +319,8 @@ static int parse_pair(parser_t *p, char *s)
     if (dup)
         return perr(p, p->line, "'%s' repeated (first at line %d)", key,
                     dup->line);
-    int rc = value_check(p, k, value);
+    rc = value_check(p, k, value);
     return rc ? rc : entry_add(p, key, value);
-}
-
-static int parse_line(parser_t *p, char *line)
-{
-    char *s = fn_str_trim(line);
-    if (!*s || *s == '#' || *s == ';')
-        return 0;
-    if (*s == '[')
-        return parse_section(p, s);
-    return parse_pair(p, s);
 }
 
 /* --- cross-key rules, run once the whole file is read ---------------- */
@@ -323,7 +338,7 @@ static int nset(const fn_config_t *cfg, const char *sec,
 static int need_one(parser_t *p, int idx, const char *what,
                     const char *const *keys)
 {
-    const char *sec = sections[idx];
+    const char *sec = section_table[idx].name;
     int n = nset(p->cfg, sec, keys);
     if (n == 1)
         return 0;
@@ -333,10 +348,10 @@ static int need_one(parser_t *p, int idx, const char *what,
 
 static int need_key(parser_t *p, int idx, const char *key)
 {
-    if (entry_find(p->cfg, sections[idx], key))
+    if (entry_find(p->cfg, section_table[idx].name, key))
         return 0;
-    return perr(p, p->cfg->section_line[idx], "[%s] needs '%s'", sections[idx],
-                key);
+    return perr(p, p->cfg->section_line[idx], "[%s] needs '%s'",
+                section_table[idx].name, key);
 }
 
 static int check_s3(parser_t *p)
@@ -344,13 +359,14 @@ static int check_s3(parser_t *p)
     static const char *const ak[] = {"access_key", "access_key_env",
                                      "access_key_file", NULL};
     static const char *const sk[] = {"secret_key_env", "secret_key_file", NULL};
-    int rc = need_key(p, 0, "endpoint");
+    int rc = need_key(p, SEC_S3, "endpoint");
     if (!rc)
-        rc = need_key(p, 0, "bucket");
+        rc = need_key(p, SEC_S3, "bucket");
     if (!rc)
-        rc = need_one(p, 0, "access_key, access_key_env, access_key_file", ak);
+        rc = need_one(p, SEC_S3, "access_key, access_key_env, access_key_file",
+                      ak);
     if (!rc)
-        rc = need_one(p, 0, "secret_key_env, secret_key_file", sk);
+        rc = need_one(p, SEC_S3, "secret_key_env, secret_key_file", sk);
     return rc;
 }
 
@@ -359,11 +375,13 @@ static int check_vault(parser_t *p)
     static const char *const auth[] = {"token_env", "token_file", "role_id",
                                        NULL};
     static const char *const sid[] = {"secret_id_env", "secret_id_file", NULL};
-    int rc = need_key(p, 1, "address");
+    int rc = need_key(p, SEC_VAULT, "address");
     if (!rc)
-        rc = need_one(p, 1, "token_env, token_file, role_id (AppRole)", auth);
+        rc = need_one(p, SEC_VAULT, "token_env, token_file, role_id (AppRole)",
+                      auth);
     if (!rc && entry_find(p->cfg, "vault", "role_id"))
-        rc = need_one(p, 1, "secret_id_env, secret_id_file (AppRole)", sid);
+        rc = need_one(p, SEC_VAULT, "secret_id_env, secret_id_file (AppRole)",
+                      sid);
     return rc;
 }
 
@@ -371,23 +389,24 @@ static int check_cyberark(parser_t *p)
 {
     static const char *const pw[] = {"password_env", "password_file", NULL};
     const entry_t *mode = entry_find(p->cfg, "cyberark", "mode");
-    int rc = need_key(p, 2, "url");
+    int rc = need_key(p, SEC_CYBERARK, "url");
     if (rc)
         return rc;
     if (mode && strcmp(mode->value, "pvwa") == 0) {
-        rc = need_key(p, 2, "username");
-        return rc ? rc : need_one(p, 2, "password_env, password_file", pw);
+        rc = need_key(p, SEC_CYBERARK, "username");
+        return rc ? rc
+                  : need_one(p, SEC_CYBERARK, "password_env, password_file",
+                             pw);
     }
-    return need_key(p, 2, "app_id");
+    return need_key(p, SEC_CYBERARK, "app_id");
 }
 
 static int check_sections(parser_t *p)
 {
-    int (*const checks[])(parser_t *) = {check_s3, check_vault, check_cyberark};
-    for (int i = 0; i < 3; i++) {
-        if (!p->cfg->section_line[i])
+    for (int i = 0; i < SEC_COUNT; i++) {
+        if (!p->cfg->section_line[i] || !section_table[i].check)
             continue;
-        int rc = checks[i](p);
+        int rc = section_table[i].check(p);
         if (rc)
             return rc;
     }
@@ -398,25 +417,22 @@ static int check_sections(parser_t *p)
 
 static int parse_text(parser_t *p, const char *text, size_t len)
 {
-    size_t pos = 0;
-    int rc = 0;
-    while (pos < len && !rc) {
-        const char *nl = memchr(text + pos, '\n', len - pos);
-        size_t ll = nl ? (size_t)(nl - (text + pos)) : len - pos;
-        char *line = malloc(ll + 1);
-        if (!line)
-            return -ENOMEM;
-        memcpy(line, text + pos, ll);
-        line[ll] = '\0';
-        p->line++;
-        if (memchr(line, '\0', ll))
-            rc = perr(p, p->line, "NUL byte in line");
-        else
-            rc = parse_line(p, line);
-        free(line);
-        pos += ll + 1;
+    fn_lines_t *r = malloc(sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    fn_lines_init(r, text, len, p->origin, p->err, p->errlen);
+    char *s;
+    int rc;
+    while ((rc = fn_lines_next(r, &s)) == 1) {
+        p->line = r->line;
+        rc = *s == '[' ? parse_section(p, s) : parse_pair(p, r, s);
+        if (rc)
+            break;
     }
-    return rc ? rc : check_sections(p);
+    free(r);
+    if (rc < 0)
+        return rc;
+    return check_sections(p);
 }
 
 int fn_config_parse(fn_config_t **out, const char *text, size_t len,
@@ -441,28 +457,6 @@ int fn_config_parse(fn_config_t **out, const char *text, size_t len,
     return 0;
 }
 
-static int read_file(const char *path, char **text, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -errno;
-    char *buf = malloc(CONFIG_MAX_BYTES + 1);
-    if (!buf) {
-        fclose(f);
-        return -ENOMEM;
-    }
-    size_t n = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad || n > CONFIG_MAX_BYTES) {
-        free(buf);
-        return bad ? -EIO : -EFBIG;
-    }
-    *text = buf;
-    *len = n;
-    return 0;
-}
-
 int fn_config_load(fn_config_t **out, const char *path, char *err,
                    size_t errlen)
 {
@@ -470,14 +464,11 @@ int fn_config_load(fn_config_t **out, const char *path, char *err,
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
-    int rc = read_file(p, &text, &len);
+    int rc = fn_lines_slurp(p, CONFIG_MAX_BYTES, &text, &len, err, errlen);
     if (rc == -ENOENT && !path)
         return fn_config_parse(out, "", 0, p, err, errlen);
-    if (rc) {
-        if (err && errlen)
-            snprintf(err, errlen, "%s: %s", p, fn_strerror(rc));
+    if (rc)
         return rc;
-    }
     rc = fn_config_parse(out, text, len, p, err, errlen);
     free(text);
     return rc;

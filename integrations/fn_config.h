@@ -1,6 +1,8 @@
 /*
- * fn_config.h — the integrations config file (`./flexnet.conf` or a path):
- * INI with sections [s3], [vault], [cyberark].
+ * fn_config.h — the config file (`./flexnet.conf` or a path): INI with
+ * sections [s3], [vault], [cyberark] (integrations) and [defaults] (what
+ * `flexnet run` and `flexnet inventory` use when no flag gives it), read
+ * by the common line reader (fn_lines.h: comments, quotes, CRLF, caps).
  *
  *     # comment            ; comment
  *     [s3]
@@ -28,6 +30,8 @@
  *             [approle], mount [secret], namespace, username_field
  *             [username], password_field [password], check_ref,
  *             verify_tls [true], ca_file, timeout [30], retries [3]
+ *  [defaults] inventory, inventory_format (ini | yaml | ansible |
+ *             nornir), user, password_env, enable_password_env, vendor
  *  [cyberark] mode = ccp | pvwa [ccp], url (required), ccp: app_id
  *             (required), cert_file, key_file; pvwa: username (required),
  *             password_env | password_file (required), auth_method

@@ -59,13 +59,10 @@ static int run_check_spec(const Flexnet__V1__TaskSpec *spec, char *err,
 static int run_inventory(struct fn_rpc *s, const Flexnet__V1__TaskSpec *spec,
                          struct fn_inventory **inv, char *err, size_t errlen)
 {
-    int fmt = FN_INVENTORY_GUESS;
-    if (strcmp(spec->inventory_format, "ini") == 0)
-        fmt = FN_INVENTORY_INI;
-    else if (strcmp(spec->inventory_format, "yaml") == 0)
-        fmt = FN_INVENTORY_YAML;
-    else if (spec->inventory_format[0]) {
-        snprintf(err, errlen, "inventory_format must be ini or yaml");
+    int fmt = fn_inventory_format_parse(spec->inventory_format);
+    if (fmt < 0) {
+        snprintf(err, errlen,
+                 "inventory_format must be ini, yaml, ansible or nornir");
         return FN_EPARSE;
     }
     if (spec->inventory_text[0])

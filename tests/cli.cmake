@@ -10,17 +10,22 @@
 #   test_real_sshd    28600-28619 (Debian's sshd, tests/sshd_fixture.py)
 #   test_cli_trickle  28650 (a paramiko device, tests/devices/)
 #   test_cli_parse    28700-28799
+#   test_inventory_formats 28800-28899
+#   test_inventory_ansible (no ports: ansible-inventory is the oracle)
 fn_check_test(test_cli SOURCES test_cli.c LIBS fn_cli_core TIMEOUT 60)
 
-foreach(t run errors secrets tty integrations metrics trickle parse)
-  add_test(NAME test_cli_${t}
+foreach(t cli_run cli_errors cli_secrets cli_tty cli_integrations cli_metrics
+        cli_trickle cli_parse inventory_formats inventory_ansible)
+  add_test(NAME test_${t}
            COMMAND /usr/bin/python3
-                   ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_${t}.py)
-  set_tests_properties(test_cli_${t} PROPERTIES
+                   ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.py)
+  set_tests_properties(test_${t} PROPERTIES
     TIMEOUT 120
     LABELS "cli;e2e"
     ENVIRONMENT "FN_TEST_SRC=${PROJECT_SOURCE_DIR};FN_TEST_BIN=${PROJECT_BINARY_DIR};FN_CLI=$<TARGET_FILE:flexnet>;FN_SIM=$<TARGET_FILE:flexnet-sim>")
 endforeach()
+# ansible-inventory (the oracle) takes a second or more per call
+set_tests_properties(test_inventory_ansible PROPERTIES TIMEOUT 300)
 
 add_test(NAME test_real_sshd
          COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/test_real_sshd.py)

@@ -51,3 +51,34 @@ if(FN_VALGRIND AND NOT FLEXNET_SANITIZE)
     LABELS no_asan ENVIRONMENT "${FN_VG_ENV}"
     RESOURCE_LOCK fn_engine_ports_24000)
 endif()
+
+# libFuzzer targets for the inventory readers: INI and YAML, one source
+# built twice (fn_fuzz_target in tests/CMakeLists.txt). Fuzz by hand:
+#   build/tests/fuzz_inventory_ini -max_total_time=60 NEWDIR \
+#       tests/fuzz/inventory_ini
+foreach(kind ini yaml)
+  string(COMPARE EQUAL ${kind} yaml _yaml)
+  fn_fuzz_target(fuzz_inventory_${kind}
+    CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/inventory_${kind}
+    DEFS -DFUZZ_YAML=${_yaml} -DINV_RANGE_MAX=2000
+    INCLUDES ${PROJECT_SOURCE_DIR}/common ${PROJECT_SOURCE_DIR}/vendors
+             ${PROJECT_SOURCE_DIR}/engine
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_inventory.c
+            ${PROJECT_SOURCE_DIR}/engine/inventory.c
+            ${PROJECT_SOURCE_DIR}/engine/inventory_ini.c
+            ${PROJECT_SOURCE_DIR}/engine/inventory_yaml.c
+            ${PROJECT_SOURCE_DIR}/vendors/vendor.c
+            ${PROJECT_SOURCE_DIR}/vendors/vendor_builtin.c
+            ${PROJECT_SOURCE_DIR}/vendors/vendor_ac.c
+            ${PROJECT_SOURCE_DIR}/vendors/vendor_glob.c
+            ${PROJECT_SOURCE_DIR}/vendors/vendor_strip.c
+            ${PROJECT_SOURCE_DIR}/vendors/matcher.c
+            ${PROJECT_SOURCE_DIR}/common/fn_buf.c
+            ${PROJECT_SOURCE_DIR}/common/fn_err.c
+            ${PROJECT_SOURCE_DIR}/common/fn_str.c
+            ${PROJECT_SOURCE_DIR}/common/fn_lines.c
+    DEPENDS ${PROJECT_SOURCE_DIR}/engine/inventory_int.h
+            ${PROJECT_SOURCE_DIR}/engine/fn_inventory.h
+            ${PROJECT_SOURCE_DIR}/common/fn_lines.h
+    LIBS -lyaml)
+endforeach()

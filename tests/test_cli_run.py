@@ -47,7 +47,8 @@ def check_man_page():
     with open(os.path.join(src, "doc", "flexnet.1")) as f:
         man = f.read().replace("\\-", "-")
     helps = ""
-    for argv in (["run"], ["tasks"], ["backups"], ["vendors"]):
+    for argv in (["run"], ["tasks"], ["backups"], ["vendors"],
+                 ["inventory"]):
         helps += flexnet(argv + ["--help"]).stdout
     opts = set(re.findall(r"(--[a-z][a-z-]+)", helps))
     missing = sorted(o for o in opts if o not in man)

@@ -1,13 +1,16 @@
 /*
- * test_common.c — promises of fn_err.h, fn_buf.h, fn_log.h and fn_time.h.
+ * test_common.c — promises of fn_err.h, fn_buf.h, fn_log.h, fn_time.h
+ * and fn_lines.h.
  */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fn_buf.h"
 #include "fn_err.h"
+#include "fn_lines.h"
 #include "fn_log.h"
 #include "fn_proc.h"
 #include "fn_time.h"
@@ -129,6 +132,92 @@ START_TEST(test_fn_proc_protect_secrets)
 }
 END_TEST
 
+/* All lines of text as the reader returns them, joined by '|'. */
+static int lines_all(const char *text, char *out, size_t cap, char *err,
+                     size_t errlen)
+{
+    static fn_lines_t r; /* 8 KiB: off the stack */
+    char *line;
+    int rc;
+    out[0] = '\0';
+    fn_lines_init(&r, text, strlen(text), "t.conf", err, errlen);
+    while ((rc = fn_lines_next(&r, &line)) == 1)
+        snprintf(out + strlen(out), cap - strlen(out), "%s%s",
+                 out[0] ? "|" : "", line);
+    return rc;
+}
+
+START_TEST(test_fn_lines_comments_crlf_blanks)
+{
+    char out[512], err[128];
+    ck_assert_int_eq(lines_all("# c\r\n ; c\n\n  a = 1  \r\n"
+                               "b = x#y # note\n"
+                               "c = \"q # not a comment\" # note\n"
+                               "d = Cisco's # note\n\tlast",
+                               out, sizeof(out), err, sizeof(err)),
+                     0);
+    ck_assert_str_eq(out, "a = 1|b = x#y|c = \"q # not a comment\"|"
+                          "d = Cisco's|last");
+}
+END_TEST
+
+START_TEST(test_fn_lines_caps_and_errors_name_file_line)
+{
+    char out[64], err[128];
+    char *big = malloc(FN_LINES_MAX + 16);
+    memset(big, 'x', FN_LINES_MAX + 1);
+    memcpy(big + FN_LINES_MAX + 1, "\n", 2);
+    ck_assert_int_eq(lines_all(big, out, sizeof(out), err, sizeof(err)),
+                     FN_EPARSE);
+    ck_assert_str_eq(err, "t.conf:1: line longer than 8192 bytes");
+    memset(big, 'x', FN_LINES_MAX); /* exactly the cap, CRLF: fine */
+    memcpy(big + FN_LINES_MAX, "\r\n", 3);
+    ck_assert_int_eq(lines_all(big, out, sizeof(out), err, sizeof(err)), 0);
+    free(big);
+    fn_lines_t r;
+    char *line;
+    fn_lines_init(&r, "a\n\nb\0c\n", 7, "t.conf", err, sizeof(err));
+    ck_assert_int_eq(fn_lines_next(&r, &line), 1);
+    ck_assert_int_eq(fn_lines_next(&r, &line), FN_EPARSE);
+    ck_assert_str_eq(err, "t.conf:3: NUL byte in line");
+}
+END_TEST
+
+START_TEST(test_fn_lines_values_words_pairs)
+{
+    char err[128];
+    fn_lines_t r;
+    fn_lines_init(&r, "", 0, "p", err, sizeof(err));
+    char v1[] = "\"a\\tb \\\"c\\\" \\x41\"  ";
+    ck_assert_int_eq(fn_lines_value(&r, v1), 0);
+    ck_assert_str_eq(v1, "a\tb \"c\" A");
+    char v2[] = "'lit\\n'";
+    ck_assert_int_eq(fn_lines_value(&r, v2), 0);
+    ck_assert_str_eq(v2, "lit\\n");
+    char v3[] = "\"open";
+    ck_assert_int_eq(fn_lines_value(&r, v3), FN_EPARSE);
+    ck_assert(strstr(err, "unterminated"));
+    char v4[] = "\"x\" y";
+    ck_assert_int_eq(fn_lines_value(&r, v4), FN_EPARSE);
+    char v5[] = "\"\\q\"";
+    ck_assert_int_eq(fn_lines_value(&r, v5), FN_EPARSE);
+    char line[] = "host  k=\"a b\" 'c d'=e x=y=z";
+    char *s = line, *w;
+    const char *want[] = {"host", "k=a b", "c d=e", "x=y=z"};
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_int_eq(fn_lines_word(&r, &s, &w), 1);
+        ck_assert_str_eq(w, want[i]);
+    }
+    ck_assert_int_eq(fn_lines_word(&r, &s, &w), 0);
+    char kv[] = " key  =  \"v w\" ", *k, *v;
+    ck_assert_int_eq(fn_lines_pair(&r, kv, &k, &v), 0);
+    ck_assert_str_eq(k, "key");
+    ck_assert_str_eq(v, "v w");
+    char nokey[] = " = v";
+    ck_assert_int_eq(fn_lines_pair(&r, nokey, &k, &v), FN_EPARSE);
+}
+END_TEST
+
 /* One line of fn_log in the given format, read back. */
 static void log_line(int format, const fn_log_ctx_t *ctx, const char *msg,
                      char *out, size_t outlen)
@@ -184,6 +273,9 @@ int main(void)
     tcase_add_test(tc, test_fn_buf_wipe_zeroes);
     tcase_add_test(tc, test_fn_time_monotonic);
     tcase_add_test(tc, test_fn_proc_protect_secrets);
+    tcase_add_test(tc, test_fn_lines_comments_crlf_blanks);
+    tcase_add_test(tc, test_fn_lines_caps_and_errors_name_file_line);
+    tcase_add_test(tc, test_fn_lines_values_words_pairs);
     tcase_add_test(tc, test_fn_log_json_one_object_a_line);
     suite_add_tcase(s, tc);
     return fn_check_run(s);

@@ -101,7 +101,7 @@ START_TEST(test_ini_errors_name_file_line)
     parse_err("a vendor=linux\nb\na vendor=cisco_ios\n", 1,
               "t.inv:3: duplicate host a (first at line 1)");
     parse_err("a vendor\n", 1, "t.inv:1: expected key=value");
-    parse_err("[bad group]\n", 1, "t.inv:1: bad group name");
+    parse_err("[bad group]\n", 1, "t.inv:1: bad section header");
     parse_err("a password=x\n", 1, "password_env");
     parse_err("a legacy_algos=maybe\n", 1, "t.inv:1: bad boolean");
 }
@@ -163,10 +163,10 @@ START_TEST(test_yaml_errors)
     parse_err("hosts:\n  r1: {platform: nosuch}\n", 2, "unknown vendor");
     parse_err("hosts:\n  r1: {}\n  r1: {}\n", 2, "t.inv:3: duplicate host");
     parse_err("hosts: [a, b\n", 2, "t.inv:");
-    parse_err("routers: {}\n", 2, "t.inv:1: unknown top-level key");
+    parse_err("routers: [a]\n", 2, "t.inv:1: expected a mapping");
     parse_err("groups:\n  a: {groups: [b]}\n  b: {groups: [a]}\n"
               "hosts:\n  r1: {groups: [a]}\n",
-              2, "too deep");
+              2, "makes a cycle");
 }
 END_TEST
 
@@ -222,12 +222,126 @@ START_TEST(test_load_file_and_many_hosts)
 }
 END_TEST
 
+/* Ansible INI: :vars, :children, precedence host > child > parent > all,
+ * ranges, HOST:PORT naming HOST, platform names, become, sources. */
+START_TEST(test_ansible_ini_semantics)
+{
+    const char *text =
+        "[all:vars]\r\n"
+        "ansible_user=everyone\r\n"
+        "[leaf]\n"
+        "r[08:10] # three hosts\n"
+        "sw-[a:c]:2201 ansible_network_os=arista.eos.eos\n"
+        "x[1:9:4]\n"
+        "[mid:children]\n"
+        "leaf\n"
+        "[top:children]\n"
+        "mid\n"
+        "[top:vars]\n"
+        "ansible_user=top\n"
+        "ansible_network_os=cisco.ios.ios\n"
+        "site=\"par 1\"\n"
+        "[mid:vars]\n"
+        "ansible_user=mid\n"
+        "[solo]\n"
+        "r09 ansible_user=own ansible_become=yes ansible_host=10.0.0.9\n";
+    fn_inventory_t *inv = parse_ok(text, FN_INVENTORY_GUESS);
+    ck_assert_str_eq(fn_inventory_format_name(inv), "ansible");
+    ck_assert_uint_eq(fn_inventory_count(inv), 9);
+    const fn_host_t *h = fn_inventory_find(inv, "r08");
+    const char *from = NULL;
+    ck_assert_str_eq(fn_host_username(h), "mid"); /* child beats parent */
+    ck_assert_str_eq(fn_host_setting(h, "username", &from), "mid");
+    ck_assert_str_eq(from, "mid");
+    ck_assert_str_eq(fn_host_vendor(h), "cisco_ios");
+    ck_assert_str_eq(fn_host_get(h, "site"), "par 1");
+    ck_assert(fn_host_in_group(h, "top") && fn_host_group_direct(h, "leaf") &&
+              !fn_host_group_direct(h, "top"));
+    ck_assert_int_eq(fn_host_become(h), -1);
+    h = fn_inventory_find(inv, "r09"); /* host beats every group */
+    ck_assert_str_eq(fn_host_username(h), "own");
+    ck_assert_str_eq(fn_host_address(h), "10.0.0.9");
+    ck_assert_int_eq(fn_host_become(h), 1);
+    h = fn_inventory_find(inv, "sw-b");
+    ck_assert_uint_eq(fn_host_port(h), 2201);
+    ck_assert_str_eq(fn_host_vendor(h), "arista_eos");
+    ck_assert_ptr_nonnull(fn_inventory_find(inv, "x5"));
+    ck_assert_ptr_null(fn_inventory_find(inv, "x2"));
+    ck_assert_ptr_nonnull(fn_inventory_find(inv, "r10"));
+    fn_inventory_free(inv);
+}
+END_TEST
+
+START_TEST(test_ansible_refusals_name_file_line)
+{
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"[a:children]\nb\n[b:children]\nc\n[c:children]\na\n",
+         "t.inv:6: group a as a child of c makes a cycle"},
+        {"[a:children]\nb\n", "t.inv:2: group b is never declared"},
+        {"[g:vars]\nx=1\n", "t.inv:1: group g is never declared"},
+        {"[g:bogus]\n", "t.inv:1: unknown section type bogus"},
+        {"[g]\nh ansible_ssh_pass=x\n", "password_env"},
+        {"[g]\nh ansible_host=bad_name!\n",
+         "t.inv:2: host h: 'bad_name!' is not a host name"},
+        {"[g]\nh[3:1]\n", "t.inv:2: bad host range"},
+        {"[g]\nh \"open\n", "t.inv:2: unterminated"},
+        {"[g]\nh ansible_network_os=nosuch_os\n", "unknown vendor 'nosuch_os'"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+        parse_err(cases[i].text, FN_INVENTORY_ANSIBLE, cases[i].want);
+}
+END_TEST
+
+START_TEST(test_match_patterns)
+{
+    fn_inventory_t *inv =
+        parse_ok("[core]\nc1\nc2\n[edge]\ne1\ne2\n[site1]\nc1\ne1\n"
+                 "[lab]\nc2\n",
+                 FN_INVENTORY_ANSIBLE);
+    char mark[4], err[128];
+    struct {
+        const char *pat, *want;
+    } cases[] = {
+        {"core:&site1", "1000"}, {"all:!lab", "1011"}, {"e*", "0011"},
+        {"core,e2", "1101"},     {"!core", "0011"},    {"~^c", "1100"},
+        {"c1:c2:!lab", "1000"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        ck_assert_int_eq(
+            fn_inventory_match(inv, cases[i].pat, mark, err, sizeof(err)), 0);
+        char got[5];
+        for (size_t k = 0; k < 4; k++)
+            got[k] = (char)('0' + mark[k]);
+        got[4] = '\0';
+        ck_assert_msg(!strcmp(got, cases[i].want), "%s: got %s want %s",
+                      cases[i].pat, got, cases[i].want);
+    }
+    ck_assert_int_eq(
+        fn_inventory_match(inv, "core:&nope", mark, err, sizeof(err)),
+        FN_ENOTFOUND);
+    const char *lim[] = {"core", "&site1:lab"};
+    const fn_host_t **sel;
+    size_t n;
+    ck_assert_int_eq(
+        fn_inventory_select(inv, lim, 2, NULL, 0, &sel, &n, err, sizeof(err)),
+        0);
+    ck_assert_uint_eq(n, 2); /* core & (site1 | lab) = c1, c2 */
+    free(sel);
+    fn_inventory_free(inv);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("inventory");
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_ini_hosts_groups_names);
+    tcase_add_test(tc, test_ansible_ini_semantics);
+    tcase_add_test(tc, test_ansible_refusals_name_file_line);
+    tcase_add_test(tc, test_match_patterns);
     tcase_add_test(tc, test_ini_errors_name_file_line);
     tcase_add_test(tc, test_yaml_inheritance);
     tcase_add_test(tc, test_yaml_errors);

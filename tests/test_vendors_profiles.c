@@ -150,7 +150,7 @@ static const struct bad_file {
      "/a.profile:2: control byte in error keyword"},
     {"a b.profile", "prompt_user = {base}>\n",
      "/a b.profile:0: bad profile name"},
-    {"z.profile", "prompt_user = >\n = x\n", "/z.profile:2: missing or"},
+    {"z.profile", "prompt_user = >\n = x\n", "/z.profile:2: missing key"},
 };
 
 START_TEST(test_fn_vendors_new_errors_name_file_and_line)
@@ -199,9 +199,9 @@ START_TEST(test_fn_vendor_print_round_trip)
                          "pager_answer = \"\\r\"\n"
                          "description = \"\\\"quoted\\\" \\\\ \\x7f\\e\"\n"
                          "setup = \" leading blank\"\n"
-                         "setup += # not a comment\n"
+                         "setup += \"# not a comment\" # a comment\n"
                          "backup_strip = \"! Time: \"\n"
-                         "backup_strip += # * by \\*\n"
+                         "backup_strip += \"# * by \\\\*\"\n"
                          "strip_line =\n");
     fn_vendors_t *a;
     char err[256] = "";
@@ -346,7 +346,7 @@ START_TEST(test_fn_vendor_backup_clean_file_and_full)
 {
     WRITE("strip.profile", "inherit = cisco_ios\n"
                            "backup_strip = \"! Time: \"\n"
-                           "backup_strip += # * by RouterOS *\n"
+                           "backup_strip += \"# * by RouterOS *\"\n"
                            "backup_strip += a\\*b\n");
     fn_vendors_t *vs;
     char err[256] = "";

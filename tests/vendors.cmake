@@ -17,6 +17,7 @@ fn_fuzz_target(fuzz_matcher CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus
           ${PROJECT_SOURCE_DIR}/vendors/matcher.c
           ${PROJECT_SOURCE_DIR}/common/fn_buf.c
           ${PROJECT_SOURCE_DIR}/common/fn_err.c
+          ${PROJECT_SOURCE_DIR}/common/fn_lines.c
   DEPENDS ${PROJECT_SOURCE_DIR}/vendors/vendors_int.h
           ${PROJECT_SOURCE_DIR}/vendors/fn_matcher.h
           ${PROJECT_SOURCE_DIR}/vendors/fn_vendor.h)

@@ -14,6 +14,7 @@
 #include "fn_vendor.h"
 #include "fn_err.h"
 #include "vendors_int.h"
+#include "fn_lines.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -238,118 +239,26 @@ static int vendor_set(fn_vendor_t *v, parse_ctx_t *c, const char *key,
 /* ---- profile file text -----------------------------------------------------
  */
 
-static int unhex(int ch)
+/* Splits one line (comments, quotes and blanks already handled by the
+ * common line reader) into key and value. Returns 0 for key = value, 2
+ * for key += value, or FN_EPARSE. */
+static int split_line(parse_ctx_t *c, fn_lines_t *r, char *s, char **key,
+                      char **val)
 {
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* Decodes "..." starting at s (after the quote) into out. */
-static int unquote(parse_ctx_t *c, const char *s, const char *e, char *out)
-{
-    size_t n = 0;
-    while (s < e && *s != '"') {
-        char ch = *s++;
-        if (ch == '\\') {
-            if (s == e)
-                break;
-            ch = *s++;
-            switch (ch) {
-            case 'n':
-                ch = '\n';
-                break;
-            case 'r':
-                ch = '\r';
-                break;
-            case 't':
-                ch = '\t';
-                break;
-            case 'b':
-                ch = '\b';
-                break;
-            case 'e':
-                ch = '\x1b';
-                break;
-            case 'x': {
-                int hi = s < e ? unhex(*s) : -1;
-                int lo = s + 1 < e ? unhex(s[1]) : -1;
-                if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                    return perr(c, "bad \\x escape");
-                ch = (char)(hi * 16 + lo);
-                s += 2;
-                break;
-            }
-            case '\\':
-            case '"':
-                break;
-            default:
-                return perr(c, "unknown escape '\\%c'", ch);
-            }
-        }
-        if (n >= FN__VENDOR_VALUE_MAX)
-            return perr(c, "value longer than %d bytes", FN__VENDOR_VALUE_MAX);
-        out[n++] = ch;
-    }
-    if (s == e)
-        return perr(c, "unterminated quoted value");
-    for (s++; s < e; s++)
-        if (*s != ' ' && *s != '\t')
-            return perr(c, "text after the closing quote");
-    out[n] = '\0';
-    return 0;
-}
-
-static const char *skip_blank(const char *s, const char *e)
-{
-    while (s < e && (*s == ' ' || *s == '\t'))
-        s++;
-    return s;
-}
-
-static const char *trim_end(const char *s, const char *e)
-{
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-        e--;
-    return e;
-}
-
-/* Splits one line into key and value (decoded). Returns 1 for a blank or
- * comment line, 0 for key = value, 2 for key += value, or FN_EPARSE. */
-static int split_line(parse_ctx_t *c, const char *s, const char *e, char *key,
-                      char *val)
-{
-    s = skip_blank(s, e);
-    e = trim_end(s, e);
-    if (s == e || *s == '#')
-        return 1;
-    const char *eq = memchr(s, '=', (size_t)(e - s));
-    if (!eq)
-        return perr(c, "expected 'key = value'");
-    int append = eq > s && eq[-1] == '+';
-    const char *ke = trim_end(s, eq - append);
-    if (ke == s || (size_t)(ke - s) >= 32)
+    char *eq = strchr(s, '=');
+    int append = eq && eq > s && eq[-1] == '+';
+    if (append)
+        eq[-1] = ' ';
+    int rc = fn_lines_pair(r, s, key, val);
+    if (rc < 0)
+        return rc;
+    size_t kl = strlen(*key);
+    if (kl >= 32)
         return perr(c, "missing or overlong key");
-    memcpy(key, s, (size_t)(ke - s));
-    key[ke - s] = '\0';
-    for (const char *k = s; k < ke; k++)
+    for (const char *k = *key; *k; k++)
         if (!((*k >= 'a' && *k <= 'z') || *k == '_'))
-            return perr(c, "bad key '%.*s'", (int)(ke - s), s);
-    const char *v = skip_blank(eq + 1, e);
-    int rc = 0;
-    if (v < e && *v == '"') {
-        rc = unquote(c, v + 1, e, val);
-    } else if ((size_t)(e - v) > FN__VENDOR_VALUE_MAX) {
-        rc = perr(c, "value longer than %d bytes", FN__VENDOR_VALUE_MAX);
-    } else {
-        memcpy(val, v, (size_t)(e - v));
-        val[e - v] = '\0';
-    }
-    return rc < 0 ? rc : append ? 2 : 0;
+            return perr(c, "bad key '%s'", *key);
+    return append ? 2 : 0;
 }
 
 static const fn__builtin_t *builtin_find(const char *name)
@@ -381,29 +290,26 @@ static int vendor_inherit(fn_vendor_t *v, parse_ctx_t *c, const char *name)
 static int vendor_parse(fn_vendor_t *v, parse_ctx_t *c, const char *text,
                         size_t len)
 {
-    char key[32];
-    char val[FN__VENDOR_VALUE_MAX + 1];
-    const char *p = text, *end = text + len;
-    int nkeys = 0;
-    for (c->line = 1; p < end; c->line++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        if (memchr(p, '\0', (size_t)(le - p)))
-            return perr(c, "NUL byte in profile file");
-        int rc = split_line(c, p, le, key, val);
-        p = nl ? nl + 1 : end;
-        if (rc == 1)
-            continue;
+    fn_lines_t *r = malloc(sizeof(*r));
+    if (!r)
+        return -ENOMEM;
+    fn_lines_init(r, text, len, c->file, c->err, c->errlen);
+    int nkeys = 0, rc;
+    char *s, *key, *val;
+    while ((rc = fn_lines_next(r, &s)) == 1) {
+        c->line = (size_t)r->line;
+        rc = split_line(c, r, s, &key, &val);
         if (rc >= 0 && strcmp(key, "inherit") == 0)
             rc = nkeys || rc == 2 ? perr(c, "inherit must be the first key")
                                   : vendor_inherit(v, c, val);
         else if (rc >= 0)
             rc = vendor_set(v, c, key, val, rc == 2);
         if (rc < 0)
-            return rc;
+            break;
         nkeys++;
     }
-    return 0;
+    free(r);
+    return rc < 0 ? rc : 0;
 }
 
 /* Marks in `tab` which bytes may start (last = 0) or end (last = 1) a
@@ -716,8 +622,11 @@ static int needs_quotes(const char *s)
     if (s[0] == ' ' || s[0] == '\t' || s[0] == '"' || s[n - 1] == ' ' ||
         s[n - 1] == '\t')
         return 1;
+    if (s[0] == '#' || s[0] == ';' || s[0] == '\'')
+        return 1; /* the line reader would take them as comment/quote */
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f ||
+            (s[i] == '#' && i && (s[i - 1] == ' ' || s[i - 1] == '\t')))
             return 1;
     return 0;
 }
