@@ -139,6 +139,10 @@ void fn__cli_print_result(FILE *f, const Flexnet__V1__CommandResult *r,
                           int with_output);
 void fn__cli_print_summary(FILE *f, const Flexnet__V1__Summary *s,
                            const char *name);
+/* What `tasks list` / `tasks show` print as a task's status: the stored
+ * status, except that a finished task some of whose devices failed reads
+ * "partial", and "failed" when all did. Borrowed static string. */
+const char *fn__cli_task_outcome(const Flexnet__V1__Task *t);
 void fn__cli_print_task_line(FILE *f, const Flexnet__V1__Task *t);
 void fn__cli_print_backup_line(FILE *f, const Flexnet__V1__Backup *b);
 

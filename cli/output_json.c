@@ -104,6 +104,7 @@ int fn__cli_json_task(fn_buf_t *b, const Flexnet__V1__Task *t)
     fn__cli_json_str(&j, "id", t->id);
     fn__cli_json_str(&j, "name", t->name);
     fn__cli_json_str(&j, "status", fn_recorder_task_status_name(t->status));
+    fn__cli_json_str(&j, "outcome", fn__cli_task_outcome(t));
     fn__cli_json_int(&j, "created_us", t->created_us);
     fn__cli_json_int(&j, "started_us", t->started_us);
     fn__cli_json_int(&j, "finished_us", t->finished_us);

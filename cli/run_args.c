@@ -11,6 +11,8 @@
  */
 #include "run_int.h"
 
+#include "fn_str.h"
+
 #include <getopt.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -37,7 +39,7 @@ static const char run_usage[] =
     "  -i, --inventory FILE      INI or YAML inventory\n"
     "  -g, --group GROUP         target a group (repeat; 'all': every host)\n"
     "      --host NAME           target a host (repeat)\n"
-    "  -u, --user USER           login name (default: inventory's, or admin)\n"
+    "  -u, --user USER           login name (else the inventory's username=)\n"
     "      --password-env VAR    read the password from $VAR\n"
     "      --password-prompt     ask for it on the terminal (no echo)\n"
     "  -p, --password PASS       give it inline (visible in ps: avoid)\n"
@@ -276,14 +278,36 @@ static int args_list(fn__cli_run_opts_t *o, int c, char *arg)
     }
 }
 
+/* getopt has said what is wrong; add the option meant, if it looks like
+ * a typo of one. */
+static int args_bad_option(const char *arg)
+{
+    char word[64];
+    snprintf(word, sizeof(word), "%s", arg + strspn(arg, "-"));
+    word[strcspn(word, "=")] = '\0';
+    const char *names[sizeof(run_opts) / sizeof(run_opts[0])];
+    size_t n = 0;
+    for (; run_opts[n].name; n++)
+        names[n] = run_opts[n].name;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(word, names[i]) && run_opts[i].has_arg)
+            return fn__cli_usage_error("run", "option '%s' needs a value",
+                                       arg);
+    const char *near = arg[0] == '-' && arg[1] == '-'
+                           ? fn_str_closest(word, names, n)
+                           : NULL;
+    if (near)
+        return fn__cli_usage_error("run", "bad option '%s': did you mean "
+                                          "--%s?", arg, near);
+    return fn__cli_usage_error("run", "bad option '%s'", arg);
+}
+
 static int args_one(fn__cli_run_opts_t *o, int c, char *arg)
 {
     if (c == 'h') {
         fputs(run_usage, stdout);
         return -1;
     }
-    if (c == '?')
-        return fn__cli_usage_error("run", "bad option");
     for (size_t i = 0; i < sizeof(args_fields) / sizeof(args_fields[0]); i++) {
         const args_field_t *f = &args_fields[i];
         if (f->opt != c)
@@ -363,7 +387,8 @@ static int args_flag_job(const fn__cli_run_opts_t *o, fn__cli_manifest_t *m)
     }
     if (!rc && !spec->n_steps)
         return fn__cli_usage_error("run", "nothing to run: give -c CMD, "
-                                          "--config LINE, --backup or -f");
+                                          "--config-line LINE, --backup or "
+                                          "-f MANIFEST");
     if (!rc)
         rc = fn__cli_str_set(&spec->name, o->name ? o->name : "run")
                  ? FN_CLI_EXIT_FAILED
@@ -440,23 +465,25 @@ static int args_check_jobs(const fn__cli_run_opts_t *o,
 {
     for (size_t i = 0; i < m->n; i++) {
         const Flexnet__V1__TaskSpec *s = m->jobs[i].spec;
-        const char *where = o->manifest ? s->name : "run";
+        /* a manifest's subtask is named; the flags' one job is "run",
+         * which the message prefix already says */
+        const char *where = o->manifest ? s->name : NULL;
+        const char *sep = where ? ": " : "";
+        where = where ? where : "";
         if (!*s->inventory_path)
-            return fn__cli_usage_error("run",
-                                       "%s: no inventory: give -i "
-                                       "FILE",
-                                       where);
+            return fn__cli_usage_error("run", "%s%sno inventory: give -i FILE",
+                                       where, sep);
         if (!s->n_groups && !s->n_hosts)
             return fn__cli_usage_error("run",
-                                       "%s: no targets: give -g GROUP "
+                                       "%s%sno targets: give -g GROUP "
                                        "or --host NAME (-g all for "
                                        "every host)",
-                                       where);
+                                       where, sep);
         if (!*s->credentials->provider != !*s->credentials->ref)
             return fn__cli_usage_error("run",
-                                       "%s: credentials need both a "
+                                       "%s%scredentials need both a "
                                        "provider and a ref",
-                                       where);
+                                       where, sep);
         if (o->max_failed &&
             s->mode != FLEXNET__V1__RUN_MODE__RUN_MODE_CONNECT_FIRST)
             return fn__cli_usage_error("run", "--max-failed goes with "
@@ -497,9 +524,11 @@ int fn__cli_run_parse(int argc, char **argv, fn__cli_run_opts_t *o,
     memset(o, 0, sizeof(*o));
     memset(jobs, 0, sizeof(*jobs));
     optind = 0; /* GNU: re-initialise getopt for this argv */
+    opterr = 0; /* args_bad_option says what is wrong, once */
     while (!rc && (c = getopt_long(argc, argv, "+i:g:u:p:c:f:n:yvh", run_opts,
                                    NULL)) != -1)
-        rc = args_one(o, c, optarg);
+        rc = c == '?' ? args_bad_option(argv[optind - 1])
+                      : args_one(o, c, optarg);
     if (!rc && optind < argc)
         rc = fn__cli_usage_error("run", "unexpected argument '%s'",
                                  argv[optind]);

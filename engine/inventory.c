@@ -370,10 +370,13 @@ int fn__inv_finish(fn_inventory_t *inv, const fn_vendors_t *vendors, char *err,
             return -ENOMEM;
         if (!h->address && set_str(&h->address, h->name) < 0)
             return -ENOMEM;
-        if (vendors && h->vendor[0] && !fn_vendors_find(vendors, h->vendor))
+        if (vendors && h->vendor[0] && !fn_vendors_find(vendors, h->vendor)) {
+            const char *near = fn_vendors_closest(vendors, h->vendor);
             return fn__inv_error(inv, h->line, err, errlen,
-                                 "host %s: unknown vendor '%s'", h->name,
-                                 h->vendor);
+                                 "host %s: unknown vendor '%s'%s%s%s", h->name,
+                                 h->vendor, near ? ": did you mean '" : "",
+                                 near ? near : "", near ? "'?" : "");
+        }
         /* "all" first, whatever order the parser joined groups in */
         if (fn__inv_host_join(h, inv->groups[0]) < 0)
             return -ENOMEM;
@@ -668,8 +671,12 @@ static int select_mark(const fn_inventory_t *inv, const char *const *groups,
         while (gi < inv->ngroups && strcmp(inv->groups[gi], groups[g]))
             gi++;
         if (gi == inv->ngroups) {
+            const char *near = fn_str_closest(
+                groups[g], (const char *const *)inv->groups, inv->ngroups);
             if (err && errlen)
-                snprintf(err, errlen, "unknown group '%s'", groups[g]);
+                snprintf(err, errlen, "unknown group '%s'%s%s%s", groups[g],
+                         near ? ": did you mean '" : "", near ? near : "",
+                         near ? "'?" : "");
             return FN_ENOTFOUND;
         }
         for (size_t i = 0; i < inv->nhosts; i++)

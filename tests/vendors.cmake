@@ -41,7 +41,8 @@ if(FN_CLANG AND FN_CLANG_FUZZER_OK)
       ${PROJECT_SOURCE_DIR}/vendors/vendor_glob.c
       ${PROJECT_SOURCE_DIR}/vendors/matcher.c
       ${PROJECT_SOURCE_DIR}/common/fn_buf.c
-      ${PROJECT_SOURCE_DIR}/common/fn_err.c)
+      ${PROJECT_SOURCE_DIR}/common/fn_err.c
+      ${PROJECT_SOURCE_DIR}/common/fn_str.c)
   add_custom_command(
     OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/fuzz_matcher
     COMMAND ${FN_CLANG} -std=c11 -D_GNU_SOURCE -g -O1

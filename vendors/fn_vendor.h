@@ -46,6 +46,9 @@ void fn_vendors_free(fn_vendors_t *vs);
 const fn_vendor_t *fn_vendors_find(const fn_vendors_t *vs, const char *name);
 size_t fn_vendors_count(const fn_vendors_t *vs);
 const fn_vendor_t *fn_vendors_at(const fn_vendors_t *vs, size_t i);
+/* The profile name `name` is probably a typo of (fn_str_closest), or
+ * NULL: for "did you mean" in messages. Borrowed from vs. */
+const char *fn_vendors_closest(const fn_vendors_t *vs, const char *name);
 
 /* Appends the effective profile to out in the profile file format (what
  * `flexnet vendors show NAME` prints). Returns 0 or -ENOMEM. */

@@ -15,6 +15,8 @@
 #include "fn_err.h"
 #include "vendors_int.h"
 
+#include "fn_str.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -668,6 +670,15 @@ size_t fn_vendors_count(const fn_vendors_t *vs)
 const fn_vendor_t *fn_vendors_at(const fn_vendors_t *vs, size_t i)
 {
     return i < vs->n ? vs->v[i] : NULL;
+}
+
+const char *fn_vendors_closest(const fn_vendors_t *vs, const char *name)
+{
+    const char *names[64];
+    size_t n = 0;
+    for (size_t i = 0; i < vs->n && n < 64; i++)
+        names[n++] = vs->v[i]->name;
+    return fn_str_closest(name, names, n);
 }
 
 /* ---- print
