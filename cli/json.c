@@ -16,37 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0 when
- * the bytes there are not one (overlong, surrogate, > U+10FFFF, cut). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-    size_t len;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        len = 2;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        len = 3;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        len = 4;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    if (s[0] == 0xE0)
-        lo = 0xA0; /* overlong */
-    else if (s[0] == 0xED)
-        hi = 0x9F; /* surrogates */
-    else if (s[0] == 0xF0)
-        lo = 0x90; /* overlong */
-    else if (s[0] == 0xF4)
-        hi = 0x8F; /* above U+10FFFF */
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return len;
-}
+#include "fn_utf8.h"
 
 /* The short escape of an ASCII byte, or NULL when it needs none (or the
  * \u form). */
@@ -98,12 +68,12 @@ int fn__cli_json_escape(fn_buf_t *b, const char *s, size_t len)
             rc = fn_buf_append(b, u, 6);
             i++;
         } else {
-            size_t n = utf8_seq_len(p + i, len - i);
+            size_t n = fn_utf8_seq_len(p + i, len - i);
             if (n) {
                 rc = fn_buf_append(b, p + i, n);
                 i += n;
             } else {
-                rc = fn_buf_append_str(b, "\xEF\xBF\xBD"); /* U+FFFD */
+                rc = fn_buf_append_str(b, FN_UTF8_REPLACEMENT);
                 i++;
             }
         }

@@ -21,6 +21,7 @@
 #include "fn_err.h"
 #include "fn_log.h"
 #include "fn_store.h"
+#include "fn_utf8.h"
 
 struct fn_rec_task {
     fn_recorder_t *rec;
@@ -119,6 +120,18 @@ static void rec_on_conn(fn_task_t *t, const fn_conn_report_t *c, void *arg)
     REC_HOOK(rt, on_connection, &m);
 }
 
+/* The exact bytes of a device text that is not valid UTF-8 (every
+ * string sent over gRPC is sanitized; these keep what the device said).
+ * Borrows s: the message must not outlive it. */
+static void rec_raw_bytes(ProtobufCBinaryData *raw, const char *s)
+{
+    size_t len = strlen(s);
+    if (fn_utf8_valid(s, len))
+        return;
+    raw->data = (uint8_t *)s;
+    raw->len = len;
+}
+
 static void rec_on_result(fn_task_t *t, const fn_cmd_result_t *c, void *arg)
 {
     fn_rec_task_t *rt = arg;
@@ -136,6 +149,8 @@ static void rec_on_result(fn_task_t *t, const fn_cmd_result_t *c, void *arg)
     m.tag = (char *)rec_str(c->tag);
     m.reason = (char *)rec_str(c->reason);
     m.truncated = c->truncated;
+    rec_raw_bytes(&m.stdout_raw, m.stdout);
+    rec_raw_bytes(&m.stderr_raw, m.stderr);
     rec_store_check(rt, fn_store_result_append(rt->rec->o.store, &m),
                     "a result");
     int bad = c->exit_code != FN_EXIT_OK && c->exit_code != FN_EXIT_SKIPPED;
