@@ -867,3 +867,13 @@ const char *fn_vendor_backup_strip_at(const fn_vendor_t *v, size_t i)
 {
     return list_at(v, FN__VL_BACKUP_STRIP, i);
 }
+
+size_t fn_vendor_secret_count(const fn_vendor_t *v, int hash)
+{
+    return v->list[hash ? FN__VL_SECRET_HASH : FN__VL_SECRET].n;
+}
+
+const char *fn_vendor_secret_at(const fn_vendor_t *v, int hash, size_t i)
+{
+    return list_at(v, hash ? FN__VL_SECRET_HASH : FN__VL_SECRET, i);
+}

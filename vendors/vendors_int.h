@@ -48,7 +48,9 @@
     X(ERROR_START, "error_start")                                              \
     X(STRIP_LINE, "strip_line")                                                \
     X(CLEAN, "clean")                                                          \
-    X(BACKUP_STRIP, "backup_strip")
+    X(BACKUP_STRIP, "backup_strip")                                            \
+    X(SECRET, "secret")                                                        \
+    X(SECRET_HASH, "secret_hash")
 
 enum fn__vendor_str {
 #define FN__X(e, k) FN__VS_##e,
