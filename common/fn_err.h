@@ -40,7 +40,8 @@
     X(FN_ESTATE, -1018, "call not valid in the object's current state")        \
     X(FN_EREFUSED, -1019, "connection refused")                                \
     X(FN_ECREDS, -1020, "credentials unavailable")                             \
-    X(FN_EHTTP, -1021, "HTTP request failed")
+    X(FN_EHTTP, -1021, "HTTP request failed")                                  \
+    X(FN_ENOALGO, -1022, "no common SSH algorithm")
 
 enum fn_err {
     FN_OK = 0,

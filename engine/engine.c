@@ -60,6 +60,7 @@ void fn_engine_opts_init(fn_engine_opts_t *o)
     o->max_handshakes = 256;
     o->progress_ms = 1000;
     o->ops_per_wakeup = 32;
+    o->resolv_conf = getenv("FLEXNET_RESOLV_CONF"); /* tests, odd hosts */
 }
 
 const char *fn__engine_algos(const fn_engine_t *e, int legacy, int which)
@@ -83,14 +84,17 @@ void fn__engine_kick(fn_engine_t *e)
         event_active(e->pump_ev, EV_TIMEOUT, 0);
 }
 
-/* The resolver: /etc/resolv.conf and /etc/hosts, read once, lazily, so
- * an all-numeric inventory never touches them. */
+/* The resolver: resolv.conf (opts.resolv_conf, else the system's) and
+ * /etc/hosts, read once, lazily, so an all-numeric inventory never
+ * touches them. */
 struct evdns_base *fn__engine_dns(fn_engine_t *e)
 {
     if (!e->dns) {
+        const char *conf =
+            e->opts.resolv_conf ? e->opts.resolv_conf : "/etc/resolv.conf";
         e->dns = evdns_base_new(e->base, 0);
-        if (e->dns && evdns_base_resolv_conf_parse(e->dns, DNS_OPTIONS_ALL,
-                                                   "/etc/resolv.conf") != 0)
+        if (e->dns &&
+            evdns_base_resolv_conf_parse(e->dns, DNS_OPTIONS_ALL, conf) != 0)
             evdns_base_load_hosts(e->dns, NULL); /* hosts file at least */
     }
     return e->dns;
@@ -99,11 +103,12 @@ struct evdns_base *fn__engine_dns(fn_engine_t *e)
 static void engine_reap(fn_engine_t *e)
 {
     while (e->reap) {
-        fn_dev_t *s = e->reap;
-        e->reap = s->live->reap_next;
-        s->live->reap_next = NULL;
-        fn__session_free_resources(s);
-        fn__task_on_closed(s->task, s); /* then returns s->live to its pool */
+        fn_dev_t *dev = e->reap;
+        e->reap = dev->sess->reap_next;
+        dev->sess->reap_next = NULL;
+        fn__session_free_resources(dev);
+        fn__task_on_closed(dev->task,
+                           dev); /* then returns s->live to its pool */
     }
 }
 
@@ -112,10 +117,10 @@ static void engine_admit(fn_engine_t *e)
     for (fn_task_t *t = e->tasks; t; t = fn__task_next(t)) {
         while (fn__task_can_start(t) && e->sessions < e->opts.max_sessions &&
                e->handshakes < e->opts.max_handshakes) {
-            fn_dev_t *s = fn__task_next_idle(t);
-            if (!s)
+            fn_dev_t *dev = fn__task_next_idle(t);
+            if (!dev)
                 break;
-            fn__session_start(s);
+            fn__session_start(dev);
         }
     }
 }
@@ -189,9 +194,12 @@ int fn_engine_new(fn_engine_t **out, struct event_base *base,
     const char **strs[] = {&e->opts.ciphers,         &e->opts.kex,
                            &e->opts.hostkeys,        &e->opts.legacy_kex,
                            &e->opts.legacy_hostkeys, &e->opts.legacy_ciphers,
-                           &e->opts.legacy_macs};
+                           &e->opts.legacy_macs,     &e->opts.resolv_conf};
+    _Static_assert(sizeof(strs) / sizeof(strs[0]) ==
+                       sizeof(e->optstr) / sizeof(e->optstr[0]),
+                   "every string option has its copy");
     int bad = 0;
-    for (size_t i = 0; i < 7; i++) {
+    for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         if (*strs[i] && !(e->optstr[i] = strdup(*strs[i])))
             bad = 1;
         *strs[i] = e->optstr[i];
@@ -233,7 +241,7 @@ void fn_engine_free(fn_engine_t *e)
     if (e->dns)
         evdns_base_free(e->dns, 0);
     free(e->scratch);
-    for (size_t i = 0; i < 7; i++)
+    for (size_t i = 0; i < sizeof(e->optstr) / sizeof(e->optstr[0]); i++)
         free(e->optstr[i]);
     if (e->own_base && e->base)
         event_base_free(e->base);

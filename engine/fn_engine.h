@@ -323,6 +323,9 @@ typedef struct fn_engine_opts {
     const char *legacy_hostkeys; /*  defaults adding group14-sha1, */
     const char *legacy_ciphers;  /*  ssh-rsa, aes128-cbc, hmac-sha1 */
     const char *legacy_macs;
+    const char *resolv_conf; /* name servers for host names; default
+                              * $FLEXNET_RESOLV_CONF, NULL:
+                              * /etc/resolv.conf (then /etc/hosts) */
 } fn_engine_opts_t;
 
 void fn_engine_opts_init(fn_engine_opts_t *o);

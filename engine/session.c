@@ -54,33 +54,33 @@ const char *fn__session_state_name(int st)
 /* ------------------------------------------------------------------ */
 /* helpers */
 
-static fn_engine_t *sess_engine(const fn_dev_t *s)
+static fn_engine_t *sess_engine(const fn_dev_t *dev)
 {
-    return fn__task_engine(s->task);
+    return fn__task_engine(dev->task);
 }
 
-static void sess_reason(fn_dev_t *s, const char *fmt, ...)
+static void sess_reason(fn_dev_t *dev, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static void sess_reason(fn_dev_t *s, const char *fmt, ...)
+static void sess_reason(fn_dev_t *dev, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->live->reason, sizeof(s->live->reason), fmt, ap);
+    vsnprintf(dev->sess->reason, sizeof(dev->sess->reason), fmt, ap);
     va_end(ap);
 }
 
-static void sess_timer(fn_dev_t *s, unsigned ms)
+static void sess_timer(fn_dev_t *dev, unsigned ms)
 {
     struct timeval tv = {ms / 1000, (long)(ms % 1000) * 1000};
-    evtimer_add(&s->live->tev, &tv);
+    evtimer_add(&dev->sess->tev, &tv);
 }
 
 /* Only a timer that was assigned may be deleted: libevent warns about
  * (and rejects) an event without a base. */
-static void sess_timer_stop(fn_dev_t *s)
+static void sess_timer_stop(fn_dev_t *dev)
 {
-    if (s->live->tev_set)
-        evtimer_del(&s->live->tev);
+    if (dev->sess->tev_set)
+        evtimer_del(&dev->sess->tev);
 }
 
 /* Reads were capped with data left: come back in the NEXT loop iteration
@@ -88,25 +88,25 @@ static void sess_timer_stop(fn_dev_t *s)
  * a session whose device outpaces the engine (a loaded or slow engine)
  * would loop forever in one pass: no timer (command timeouts) and no
  * other session would ever get a turn. */
-static void sess_read_later(fn_dev_t *s)
+static void sess_read_later(fn_dev_t *dev)
 {
     static const struct timeval now = {0, 0};
-    if (s->live->tev_set)
-        evtimer_add(&s->live->mev, &now);
+    if (dev->sess->tev_set)
+        evtimer_add(&dev->sess->mev, &now);
 }
 
-static void sess_read_later_stop(fn_dev_t *s)
+static void sess_read_later_stop(fn_dev_t *dev)
 {
-    if (s->live->tev_set)
-        evtimer_del(&s->live->mev);
+    if (dev->sess->tev_set)
+        evtimer_del(&dev->sess->mev);
 }
 
-static void sess_handshake(fn_dev_t *s, int on)
+static void sess_handshake(fn_dev_t *dev, int on)
 {
-    fn_engine_t *e = sess_engine(s);
-    if (on == s->live->in_handshake)
+    fn_engine_t *e = sess_engine(dev);
+    if (on == dev->sess->in_handshake)
         return;
-    s->live->in_handshake = on;
+    dev->sess->in_handshake = on;
     if (on) {
         e->handshakes++;
     } else {
@@ -115,40 +115,68 @@ static void sess_handshake(fn_dev_t *s, int on)
     }
 }
 
-static void sess_set_state(fn_dev_t *s, int st)
+/* What entering a state does (curl's mstate() hooks), as data: which
+ * timer the waiting state owns, and whether the handshake slot frees. */
+enum enter_timer {
+    ENTER_KEEP,    /* leave the timer as it is */
+    ENTER_STOP,    /* no wait in this state */
+    ENTER_CONNECT, /* connect_timeout: TCP + SSH handshake + host key */
+    ENTER_AUTH,    /* auth_timeout: login until the first prompt */
+    ENTER_BACKOFF, /* the session's backoff_ms */
+};
+
+static const struct {
+    enum enter_timer timer;
+    int handshake_done; /* frees a handshake slot (engine admission) */
+} on_enter[FN_SS_COUNT] = {
+    [FN_SS_IDLE] = {ENTER_KEEP, 0},       [FN_SS_CONNECT] = {ENTER_CONNECT, 0},
+    [FN_SS_KEX] = {ENTER_KEEP, 0},        [FN_SS_HOSTKEY] = {ENTER_KEEP, 0},
+    [FN_SS_AUTH] = {ENTER_AUTH, 0},       [FN_SS_CHANNEL] = {ENTER_KEEP, 1},
+    [FN_SS_PTY] = {ENTER_KEEP, 0},        [FN_SS_SHELL] = {ENTER_KEEP, 0},
+    [FN_SS_PROMPT] = {ENTER_AUTH, 0},     [FN_SS_PREPARE] = {ENTER_AUTH, 0},
+    [FN_SS_READY] = {ENTER_STOP, 0},      [FN_SS_RUNNING] = {ENTER_KEEP, 0},
+    [FN_SS_BACKOFF] = {ENTER_BACKOFF, 0}, [FN_SS_CLOSING] = {ENTER_STOP, 0},
+    [FN_SS_DONE] = {ENTER_KEEP, 0},
+};
+
+/* The only writer of dev->state: logs old -> new, then runs the new
+ * state's on-enter action. IDLE and DONE may have no live session. */
+static void session_set_state(fn_dev_t *dev, enum fn_session_state st)
 {
     if (fn_log_enabled(FN_LOG_DEBUG, FN_LOGC_SESSION)) {
-        fn_log_ctx_t ctx = {fn_task_id(s->task), fn_host_name(s->host),
+        fn_log_ctx_t ctx = {fn_task_id(dev->task), fn_host_name(dev->host),
                             FN_LOGC_SESSION};
-        fn_log(FN_LOG_DEBUG, &ctx, "%s -> %s", state_names[s->state],
+        fn_log(FN_LOG_DEBUG, &ctx, "%s -> %s", state_names[dev->state],
                state_names[st]);
     }
-    s->state = st;
-    const fn_task_spec_t *sp = fn__task_spec(s->task);
-    switch (st) { /* on-enter hooks: the waiting state's timer */
-    case FN_SS_CONNECT:
-        sess_timer(s, sp->connect_timeout_ms);
+    dev->state = st; /* the one write: scripts/lint checks */
+    if (!dev->sess)
+        return;
+    const fn_task_spec_t *sp = fn__task_spec(dev->task);
+    switch (on_enter[st].timer) {
+    case ENTER_CONNECT:
+        sess_timer(dev, sp->connect_timeout_ms);
         break;
-    case FN_SS_AUTH:
-    case FN_SS_PROMPT:
-        sess_timer(s, sp->auth_timeout_ms);
+    case ENTER_AUTH:
+        sess_timer(dev, sp->auth_timeout_ms);
         break;
-    case FN_SS_CHANNEL:
-        sess_handshake(s, 0);
+    case ENTER_BACKOFF:
+        sess_timer(dev, dev->sess->backoff_ms);
         break;
-    case FN_SS_READY:
-    case FN_SS_CLOSING:
-        sess_timer_stop(s);
+    case ENTER_STOP:
+        sess_timer_stop(dev);
         break;
-    default:
+    case ENTER_KEEP:
         break;
     }
+    if (on_enter[st].handshake_done)
+        sess_handshake(dev, 0);
 }
 
-static int sess_ssh_error(fn_dev_t *s, const char *what)
+static int sess_ssh_error(fn_dev_t *dev, const char *what)
 {
-    sess_reason(s, "%s: %s", what,
-                s->live->ssh ? ssh_get_error(s->live->ssh) : "?");
+    sess_reason(dev, "%s: %s", what,
+                dev->sess->ssh ? ssh_get_error(dev->sess->ssh) : "?");
     return FN_ESSH;
 }
 
@@ -156,11 +184,11 @@ static int sess_ssh_error(fn_dev_t *s, const char *what)
 /* socket */
 
 /* Numeric addresses only; returns FN_EAGAIN for a name (resolve it). */
-static int sess_sockaddr(fn_dev_t *s, struct sockaddr_storage *ss,
+static int sess_sockaddr(fn_dev_t *dev, struct sockaddr_storage *ss,
                          socklen_t *len)
 {
-    const char *addr = fn_host_address(s->host);
-    unsigned port = fn_host_port(s->host);
+    const char *addr = fn_host_address(dev->host);
+    unsigned port = fn_host_port(dev->host);
     struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
     memset(ss, 0, sizeof(*ss));
@@ -182,46 +210,50 @@ static int sess_sockaddr(fn_dev_t *s, struct sockaddr_storage *ss,
 static void sess_on_read(evutil_socket_t fd, short what, void *arg);
 static void sess_on_write(evutil_socket_t fd, short what, void *arg);
 
-static void sess_fail(fn_dev_t *s, int rc);
+static void sess_fail(fn_dev_t *dev, int rc);
 
-static int sess_connect_to(fn_dev_t *s, const struct sockaddr *sa,
+static int sess_connect_to(fn_dev_t *dev, const struct sockaddr *sa,
                            socklen_t len)
 {
     int fd =
         socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         int rc = -errno;
-        sess_reason(s, "socket: %s", strerror(errno));
+        sess_reason(dev, "socket: %s", strerror(errno));
         return rc;
     }
     int one = 1; /* Nagle + delayed ACK cost ~130 ms per session here */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    s->live->fd = fd;
-    struct event_base *b = sess_engine(s)->base;
-    event_assign(&s->live->rev, b, fd, EV_READ | EV_PERSIST, sess_on_read, s);
-    event_assign(&s->live->wev, b, fd, EV_WRITE | EV_PERSIST, sess_on_write, s);
-    s->live->evs_added = 1;
+    dev->sess->fd = fd;
+    struct event_base *b = sess_engine(dev)->base;
+    event_assign(&dev->sess->rev, b, fd, EV_READ | EV_PERSIST, sess_on_read,
+                 dev);
+    event_assign(&dev->sess->wev, b, fd, EV_WRITE | EV_PERSIST, sess_on_write,
+                 dev);
+    dev->sess->evs_added = 1;
     if (connect(fd, sa, len) < 0 && errno != EINPROGRESS) {
         int rc = -errno;
-        sess_reason(s, "connect: %s", strerror(errno));
+        sess_reason(dev, "connect: %s", strerror(errno));
         return errno == ECONNREFUSED ? FN_EREFUSED : rc;
     }
-    event_add(&s->live->wev, NULL);
-    s->live->wev_on = 1;
+    event_add(&dev->sess->wev, NULL);
+    dev->sess->wev_on = 1;
     return FN_EAGAIN;
 }
 
 /* evdns answer: IPv4 first (devices and simulators listen on v4 more
- * often than on both), else whatever came. */
+ * often than on both), else whatever came. A cancelled lookup's callback
+ * runs in a later loop pass, after the reaper (or the task's end) freed
+ * the session and maybe the device: it must not touch arg. */
 static void sess_on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
 {
-    fn_dev_t *s = arg;
-    s->live->dns_req = NULL;
     if (err == EVUTIL_EAI_CANCEL) {
         if (ai)
             evutil_freeaddrinfo(ai);
-        return; /* the session was closed */
+        return;
     }
+    fn_dev_t *dev = arg;
+    dev->sess->dns_req = NULL;
     const struct evutil_addrinfo *pick = ai;
     for (const struct evutil_addrinfo *p = ai; p; p = p->ai_next)
         if (p->ai_family == AF_INET) {
@@ -230,231 +262,264 @@ static void sess_on_resolved(int err, struct evutil_addrinfo *ai, void *arg)
         }
     int rc;
     if (err || !pick) {
-        sess_reason(s, "cannot resolve '%s': %s", fn_host_address(s->host),
+        sess_reason(dev, "cannot resolve '%s': %s", fn_host_address(dev->host),
                     evutil_gai_strerror(err));
         rc = FN_ENOTFOUND;
     } else {
-        rc = sess_connect_to(s, pick->ai_addr, (socklen_t)pick->ai_addrlen);
+        rc = sess_connect_to(dev, pick->ai_addr, (socklen_t)pick->ai_addrlen);
     }
     if (ai)
         evutil_freeaddrinfo(ai);
     if (rc != FN_EAGAIN)
-        sess_fail(s, rc);
+        sess_fail(dev, rc);
 }
 
 /* Names resolve on the reactor with evdns (libssh's getaddrinfo would
  * block it); the answer may come before this returns (hosts file). */
-static int sess_resolve(fn_dev_t *s)
+static int sess_resolve(fn_dev_t *dev)
 {
-    struct evdns_base *dns = fn__engine_dns(sess_engine(s));
+    struct evdns_base *dns = fn__engine_dns(sess_engine(dev));
     if (!dns) {
-        sess_reason(s, "cannot resolve '%s': no resolver",
-                    fn_host_address(s->host));
+        sess_reason(dev, "cannot resolve '%s': no resolver",
+                    fn_host_address(dev->host));
         return FN_ENOTFOUND;
     }
     char port[8];
-    snprintf(port, sizeof(port), "%u", fn_host_port(s->host));
+    snprintf(port, sizeof(port), "%u", fn_host_port(dev->host));
     struct evutil_addrinfo hints;
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    s->live->dns_req = evdns_getaddrinfo(dns, fn_host_address(s->host), port,
-                                         &hints, sess_on_resolved, s);
+    dev->sess->dns_req = evdns_getaddrinfo(dns, fn_host_address(dev->host),
+                                           port, &hints, sess_on_resolved, dev);
     return FN_EAGAIN;
 }
 
-static int sess_socket(fn_dev_t *s)
+static int sess_socket(fn_dev_t *dev)
 {
     struct sockaddr_storage ss;
     socklen_t len = 0;
-    int rc = sess_sockaddr(s, &ss, &len);
+    int rc = sess_sockaddr(dev, &ss, &len);
     if (rc == FN_EAGAIN)
-        return sess_resolve(s);
-    return sess_connect_to(s, (struct sockaddr *)&ss, len);
+        return sess_resolve(dev);
+    return sess_connect_to(dev, (struct sockaddr *)&ss, len);
 }
 
 /* ------------------------------------------------------------------ */
 /* write queue */
 
-static int sess_flush(fn_dev_t *s)
+static int sess_flush(fn_dev_t *dev)
 {
-    while (s->live->wq_off < s->live->wq.len) {
-        int n =
-            ssh_channel_write(s->live->ch, s->live->wq.data + s->live->wq_off,
-                              (uint32_t)(s->live->wq.len - s->live->wq_off));
+    while (dev->sess->wq_off < dev->sess->wq.len) {
+        int n = ssh_channel_write(
+            dev->sess->ch, dev->sess->wq.data + dev->sess->wq_off,
+            (uint32_t)(dev->sess->wq.len - dev->sess->wq_off));
         if (n == SSH_ERROR)
-            return sess_ssh_error(s, "channel write");
+            return sess_ssh_error(dev, "channel write");
         if (n <= 0)
             break; /* window full: the next read event retries */
-        s->live->wq_off += (size_t)n;
+        dev->sess->wq_off += (size_t)n;
     }
-    if (s->live->wq_off == s->live->wq.len && s->live->wq.len) {
-        fn_buf_wipe(&s->live->wq); /* may have held the enable password */
-        s->live->wq_off = 0;
+    if (dev->sess->wq_off == dev->sess->wq.len && dev->sess->wq.len) {
+        fn_buf_wipe(&dev->sess->wq); /* may have held the enable password */
+        dev->sess->wq_off = 0;
     }
     return 0;
 }
 
-static void sess_update_write(fn_dev_t *s)
+static void sess_update_write(fn_dev_t *dev)
 {
-    int want = s->live->wq_off < s->live->wq.len;
-    if (s->live->ssh && (ssh_get_poll_flags(s->live->ssh) & SSH_WRITE_PENDING))
+    int want = dev->sess->wq_off < dev->sess->wq.len;
+    if (dev->sess->ssh &&
+        (ssh_get_poll_flags(dev->sess->ssh) & SSH_WRITE_PENDING))
         want = 1;
-    if (s->state == FN_SS_CONNECT)
+    if (dev->state == FN_SS_CONNECT)
         want = 1;
-    if (want && !s->live->wev_on)
-        event_add(&s->live->wev, NULL);
-    else if (!want && s->live->wev_on)
-        event_del(&s->live->wev);
-    s->live->wev_on = want;
+    if (want && !dev->sess->wev_on)
+        event_add(&dev->sess->wev, NULL);
+    else if (!want && dev->sess->wev_on)
+        event_del(&dev->sess->wev);
+    dev->sess->wev_on = want;
 }
 
-int fn__session_send(fn_dev_t *s, const char *cmd, int job)
+/* Queues bytes for the channel and writes what the window takes. */
+static int sess_write(fn_dev_t *dev, const char *text)
 {
-    const fn_task_spec_t *sp = fn__task_spec(s->task);
-    int secret = job == JOB_ENABLE_PASS;
-    fn_matcher_begin(s->live->m, secret ? NULL : cmd);
-    if (fn_buf_append_str(&s->live->wq, cmd) < 0 ||
-        fn_buf_append(&s->live->wq, "\n", 1) < 0) {
-        sess_reason(s, "out of memory queueing a command");
+    if (fn_buf_append_str(&dev->sess->wq, text) < 0 ||
+        fn_buf_append(&dev->sess->wq, "\n", 1) < 0) {
+        sess_reason(dev, "out of memory queueing a command");
         return -ENOMEM;
     }
-    s->live->job = job;
-    s->live->cmd_text = secret ? "" : cmd;
-    s->live->cmd_wall_us = fn_time_wall_us();
-    s->live->cmd_mono_us = fn_time_mono_us();
-    if (job == JOB_USER || job == JOB_CONFIG_ENTER || job == JOB_CONFIG_LEAVE)
-        sess_set_state(s, FN_SS_RUNNING);
-    unsigned ms = sp->command_timeout_ms;
-    if (job == JOB_USER) {
-        unsigned st = sp->steps[s->step].timeout_ms;
-        ms = st ? st : ms;
-    }
-    sess_timer(s, ms);
-    int rc = sess_flush(s);
-    sess_update_write(s);
-    return rc;
+    return sess_flush(dev);
+}
+
+/* Sends the request in the slot: its echo is expected, its timer runs. */
+static int sess_send(fn_dev_t *dev)
+{
+    fn_cmd_t *cmd = &dev->sess->cmd;
+    fn_matcher_begin(dev->sess->m, cmd->text);
+    cmd->started_wall_us = fn_time_wall_us();
+    cmd->started_mono_us = fn_time_mono_us();
+    cmd->duration_us = 0;
+    dev->sess->slot = FN_SLOT_SENT;
+    sess_timer(dev, cmd->timeout_ms);
+    return sess_write(dev, cmd->text);
+}
+
+/* The device asked something the request has an answer for (the enable
+ * password): type it. The answer is a secret: no echo to strip, and the
+ * output so far (the question) is dropped with it. */
+static int sess_answer(fn_dev_t *dev, int ev)
+{
+    const fn_cmd_t *cmd = &dev->sess->cmd;
+    for (size_t i = 0; i < cmd->nanswers; i++)
+        if (ev & cmd->answers[i].on) {
+            fn_matcher_begin(dev->sess->m, NULL);
+            return sess_write(dev, cmd->answers[i].text);
+        }
+    return 0;
+}
+
+/* The request in the slot is done: RUNNING -> READY, then its callback
+ * (which may submit the next request or close the session). Its status
+ * is the matcher's verdict, or FN_EXIT_TIMEOUT: then the session stays
+ * RUNNING (the device's state is unknown) for the requester to close. */
+static void sess_complete(fn_dev_t *dev, int timed_out)
+{
+    fn_session_t *sess = dev->sess;
+    fn_match_result_t r;
+    fn_matcher_finish(sess->m, &r);
+    int status = timed_out ? FN_EXIT_TIMEOUT : r.exit_code;
+    sess_timer_stop(dev);
+    fn_cmd_t cmd = sess->cmd; /* the callback may submit into the slot */
+    cmd.duration_us = fn_time_mono_us() - cmd.started_mono_us;
+    sess->slot = FN_SLOT_EMPTY;
+    if (dev->state == FN_SS_RUNNING && !timed_out)
+        session_set_state(dev, FN_SS_READY);
+    cmd.done(dev, &cmd, status, &r);
 }
 
 /* ------------------------------------------------------------------ */
 /* states, in diagram order */
 
-static int session_on_connect(fn_dev_t *s)
+static int session_on_connect(fn_dev_t *dev)
 {
     int err = 0;
     socklen_t len = sizeof(err);
-    if (getsockopt(s->live->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+    if (getsockopt(dev->sess->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
         err = errno;
     if (err == EINPROGRESS || err == EALREADY)
         return FN_EAGAIN;
     if (err) {
-        sess_reason(s, "connect: %s", strerror(err));
+        sess_reason(dev, "connect: %s", strerror(err));
         return err == ECONNREFUSED ? FN_EREFUSED : -err;
     }
-    sess_set_state(s, FN_SS_KEX);
+    session_set_state(dev, FN_SS_KEX);
     return 0;
 }
 
-static int sess_ssh_options(fn_dev_t *s)
+static int sess_ssh_options(fn_dev_t *dev)
 {
-    const fn_engine_t *e = sess_engine(s);
-    int legacy = fn_host_legacy_algos(s->host);
+    const fn_engine_t *e = sess_engine(dev);
+    int legacy = fn_host_legacy_algos(dev->host);
     static const int opt_of[] = {SSH_OPTIONS_KEY_EXCHANGE, SSH_OPTIONS_HOSTKEYS,
                                  SSH_OPTIONS_CIPHERS_C_S, SSH_OPTIONS_HMAC_C_S};
     static const char *const names[] = {"kex", "hostkeys", "ciphers", "macs"};
-    long port = (long)fn_host_port(s->host);
+    long port = (long)fn_host_port(dev->host);
     int zero = 0;
-    socket_t fd = s->live->fd;
+    socket_t fd = dev->sess->fd;
     int rc = 0;
-    rc |= ssh_options_set(s->live->ssh, SSH_OPTIONS_PROCESS_CONFIG, &zero);
-    rc |= ssh_options_set(s->live->ssh, SSH_OPTIONS_HOST,
-                          fn_host_address(s->host));
-    rc |= ssh_options_set(s->live->ssh, SSH_OPTIONS_PORT, &port);
-    rc |= ssh_options_set(s->live->ssh, SSH_OPTIONS_FD, &fd);
-    rc |= ssh_options_set(s->live->ssh, SSH_OPTIONS_COMPRESSION,
-                          fn_host_compression(s->host) ? "yes" : "no");
+    rc |= ssh_options_set(dev->sess->ssh, SSH_OPTIONS_PROCESS_CONFIG, &zero);
+    rc |= ssh_options_set(dev->sess->ssh, SSH_OPTIONS_HOST,
+                          fn_host_address(dev->host));
+    rc |= ssh_options_set(dev->sess->ssh, SSH_OPTIONS_PORT, &port);
+    rc |= ssh_options_set(dev->sess->ssh, SSH_OPTIONS_FD, &fd);
+    rc |= ssh_options_set(dev->sess->ssh, SSH_OPTIONS_COMPRESSION,
+                          fn_host_compression(dev->host) ? "yes" : "no");
     for (int i = 0; i < 4; i++) {
-        const char *v = fn_host_algos(s->host, names[i]);
+        const char *v = fn_host_algos(dev->host, names[i]);
         if (!v)
             v = fn__engine_algos(e, legacy, i);
         if (!v)
             continue;
-        if (ssh_options_set(s->live->ssh, opt_of[i], v) < 0)
-            return sess_ssh_error(s, names[i]);
+        if (ssh_options_set(dev->sess->ssh, opt_of[i], v) < 0)
+            return sess_ssh_error(dev, names[i]);
         if (i >= 2) /* same list both directions */
-            rc |= ssh_options_set(s->live->ssh, opt_of[i] + 1, v);
+            rc |= ssh_options_set(dev->sess->ssh, opt_of[i] + 1, v);
     }
-    return rc < 0 ? sess_ssh_error(s, "ssh options") : 0;
+    return rc < 0 ? sess_ssh_error(dev, "ssh options") : 0;
 }
 
-static int sess_username(fn_dev_t *s, char *out, size_t len)
+static int sess_username(fn_dev_t *dev, char *out, size_t len)
 {
-    const char *u = fn_host_username(s->host);
+    const char *u = fn_host_username(dev->host);
     if (!u)
-        u = fn__task_spec(s->task)->creds.username;
+        u = fn__task_spec(dev->task)->creds.username;
     if (!u)
         u = "admin";
     const char *suffix =
-        s->vendor ? fn_vendor_username_suffix(s->vendor) : NULL;
+        dev->vendor ? fn_vendor_username_suffix(dev->vendor) : NULL;
     int n = snprintf(out, len, "%s%s", u, suffix ? suffix : "");
     return n < 0 || (size_t)n >= len ? FN_EPARSE : 0;
 }
 
 /* Algorithm mismatches show either as libssh's "no match" or, when the
  * device noticed first, as a closed socket: both get a hint. */
-static int sess_kex_error(fn_dev_t *s)
+static int sess_kex_error(fn_dev_t *dev)
 {
-    const char *e = ssh_get_error(s->live->ssh);
-    int legacy = fn_host_legacy_algos(s->host);
+    const char *e = ssh_get_error(dev->sess->ssh);
+    int legacy = fn_host_legacy_algos(dev->host);
     const char *hint = legacy ? ""
                               : "; an old device may need "
                                 "legacy_algos=1 in the inventory";
-    if (strstr(e, "no match"))
-        sess_reason(s, "SSH handshake: no common algorithm (%.120s)%s", e,
+    if (strstr(e, "no match")) {
+        sess_reason(dev, "SSH handshake: no common algorithm (%.120s)%s", e,
                     hint);
-    else if (strstr(e, "Socket error") || strstr(e, "disconnect"))
-        sess_reason(s,
+        return FN_ENOALGO; /* the same lists fail again: no retry */
+    }
+    if (strstr(e, "Socket error") || strstr(e, "disconnect"))
+        sess_reason(dev,
                     "SSH handshake: the device closed the connection "
                     "during key exchange%s",
                     hint);
     else
-        sess_reason(s, "SSH handshake: %.150s", e);
+        sess_reason(dev, "SSH handshake: %.150s", e);
     return FN_ESSH;
 }
 
-static int session_on_kex(fn_dev_t *s)
+static int session_on_kex(fn_dev_t *dev)
 {
-    if (!s->live->ssh) {
+    if (!dev->sess->ssh) {
         char user[256];
-        s->live->ssh = ssh_new();
-        if (!s->live->ssh)
-            return sess_reason(s, "ssh_new failed"), -ENOMEM;
-        int rc = sess_ssh_options(s);
-        if (rc == 0 && sess_username(s, user, sizeof(user)) == 0)
-            rc = ssh_options_set(s->live->ssh, SSH_OPTIONS_USER, user) < 0
-                     ? sess_ssh_error(s, "user")
+        dev->sess->ssh = ssh_new();
+        if (!dev->sess->ssh)
+            return sess_reason(dev, "ssh_new failed"), -ENOMEM;
+        int rc = sess_ssh_options(dev);
+        if (rc == 0 && sess_username(dev, user, sizeof(user)) == 0)
+            rc = ssh_options_set(dev->sess->ssh, SSH_OPTIONS_USER, user) < 0
+                     ? sess_ssh_error(dev, "user")
                      : 0;
         if (rc < 0)
             return rc;
-        ssh_set_blocking(s->live->ssh, 0);
-        event_add(&s->live->rev, NULL);
+        ssh_set_blocking(dev->sess->ssh, 0);
+        event_add(&dev->sess->rev, NULL);
     }
-    int rc = ssh_connect(s->live->ssh);
+    int rc = ssh_connect(dev->sess->ssh);
     if (rc == SSH_AGAIN)
         return FN_EAGAIN;
     if (rc != SSH_OK)
-        return sess_kex_error(s);
-    sess_set_state(s, FN_SS_HOSTKEY);
+        return sess_kex_error(dev);
+    session_set_state(dev, FN_SS_HOSTKEY);
     return 0;
 }
 
-static int session_on_hostkey(fn_dev_t *s)
+static int session_on_hostkey(fn_dev_t *dev)
 {
     ssh_key key = NULL;
     unsigned char *hash = NULL;
     size_t hlen = 0;
-    if (ssh_get_server_publickey(s->live->ssh, &key) < 0)
-        return sess_ssh_error(s, "server public key");
+    if (ssh_get_server_publickey(dev->sess->ssh, &key) < 0)
+        return sess_ssh_error(dev, "server public key");
     int rc =
         ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen);
     const char *type = ssh_key_type_to_char(ssh_key_type(key));
@@ -462,253 +527,302 @@ static int session_on_hostkey(fn_dev_t *s)
                                                   hash, hlen)
                        : NULL;
     if (fp)
-        rc = fn__task_hostkey(s->task, s, type ? type : "?", fp);
+        rc = fn__task_hostkey(dev->task, dev, type ? type : "?", fp,
+                              dev->sess->reason, sizeof(dev->sess->reason));
     else
-        rc = sess_ssh_error(s, "host key hash");
+        rc = sess_ssh_error(dev, "host key hash");
     ssh_string_free_char(fp);
     ssh_clean_pubkey_hash(&hash);
     ssh_key_free(key);
     if (rc < 0)
         return rc;
-    sess_set_state(s, FN_SS_AUTH);
+    session_set_state(dev, FN_SS_AUTH);
     return 0;
 }
 
 /* The password for this host: its password_env, else the task's. The
  * env copy is owned by the session and wiped when auth ends. */
-static const char *sess_password(fn_dev_t *s)
+static const char *sess_password(fn_dev_t *dev)
 {
-    if (s->live->password)
-        return s->live->password;
-    const char *env = fn_host_password_env(s->host);
+    if (dev->sess->password)
+        return dev->sess->password;
+    const char *env = fn_host_password_env(dev->host);
     const char *v = env ? getenv(env) : NULL;
     if (v) {
-        s->live->password = strdup(v);
-        return s->live->password;
+        dev->sess->password = strdup(v);
+        return dev->sess->password;
     }
-    return fn__task_password(s->task, 0);
+    return fn__task_password(dev->task, 0);
 }
 
-static void sess_wipe_password(fn_dev_t *s)
+static void sess_wipe_password(fn_dev_t *dev)
 {
-    if (s->live->password) {
-        fn_memwipe(s->live->password, strlen(s->live->password));
-        free(s->live->password);
-        s->live->password = NULL;
+    if (dev->sess->password) {
+        fn_memwipe(dev->sess->password, strlen(dev->sess->password));
+        free(dev->sess->password);
+        dev->sess->password = NULL;
     }
 }
 
-static int sess_auth_key(fn_dev_t *s, const char *path)
+static int sess_auth_key(fn_dev_t *dev, const char *path)
 {
     ssh_key key = NULL;
     if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
-        sess_reason(s, "cannot load key file %s", path);
+        sess_reason(dev, "cannot load key file %s", path);
         return FN_ECREDS;
     }
-    int rc = ssh_userauth_publickey(s->live->ssh, NULL, key);
+    int rc = ssh_userauth_publickey(dev->sess->ssh, NULL, key);
     ssh_key_free(key);
     return rc;
 }
 
-static int session_on_auth(fn_dev_t *s)
+static int session_on_auth(fn_dev_t *dev)
 {
-    const char *key = fn_host_key_file(s->host);
+    const char *key = fn_host_key_file(dev->host);
     if (!key)
-        key = fn__task_spec(s->task)->creds.key_file;
+        key = fn__task_spec(dev->task)->creds.key_file;
     int rc;
     if (key) {
-        rc = sess_auth_key(s, key);
+        rc = sess_auth_key(dev, key);
         if (rc == FN_ECREDS)
             return rc;
     } else {
-        const char *pw = sess_password(s);
+        const char *pw = sess_password(dev);
         if (!pw) {
-            sess_reason(s, "no password and no key file for this host");
+            sess_reason(dev, "no password and no key file for this host");
             return FN_ECREDS;
         }
-        rc = ssh_userauth_password(s->live->ssh, NULL, pw);
+        rc = ssh_userauth_password(dev->sess->ssh, NULL, pw);
     }
     if (rc == SSH_AUTH_AGAIN)
         return FN_EAGAIN;
-    sess_wipe_password(s);
+    sess_wipe_password(dev);
     if (rc == SSH_AUTH_SUCCESS) {
-        sess_set_state(s, FN_SS_CHANNEL);
+        session_set_state(dev, FN_SS_CHANNEL);
         return 0;
     }
     if (rc == SSH_AUTH_ERROR)
-        return sess_ssh_error(s, "authentication");
+        return sess_ssh_error(dev, "authentication");
     if (key)
-        sess_reason(s, "authentication failed: key %s rejected", key);
+        sess_reason(dev, "authentication failed: key %s rejected", key);
     else
-        sess_reason(s, "authentication failed: password rejected");
+        sess_reason(dev, "authentication failed: password rejected");
     return FN_EAUTH;
 }
 
 /* The channel phases share one shape: libssh's SSH_AGAIN waits, an
  * error names the phase, success moves to `next`. */
-static int sess_chan_result(fn_dev_t *s, int rc, const char *what, int next)
+static int sess_chan_result(fn_dev_t *dev, int rc, const char *what,
+                            enum fn_session_state next)
 {
     if (rc == SSH_AGAIN)
         return FN_EAGAIN;
     if (rc != SSH_OK)
-        return sess_ssh_error(s, what);
-    sess_set_state(s, next);
+        return sess_ssh_error(dev, what);
+    session_set_state(dev, next);
     return 0;
 }
 
-static int session_on_channel(fn_dev_t *s)
+static int session_on_channel(fn_dev_t *dev)
 {
-    if (!s->live->ch && !(s->live->ch = ssh_channel_new(s->live->ssh)))
-        return sess_ssh_error(s, "channel");
-    return sess_chan_result(s, ssh_channel_open_session(s->live->ch),
+    if (!dev->sess->ch && !(dev->sess->ch = ssh_channel_new(dev->sess->ssh)))
+        return sess_ssh_error(dev, "channel");
+    return sess_chan_result(dev, ssh_channel_open_session(dev->sess->ch),
                             "channel open", FN_SS_PTY);
 }
 
-static int session_on_pty(fn_dev_t *s)
+static int session_on_pty(fn_dev_t *dev)
 {
-    int rc = ssh_channel_request_pty_size(s->live->ch, "xterm", SESS_PTY_COLS,
+    int rc = ssh_channel_request_pty_size(dev->sess->ch, "xterm", SESS_PTY_COLS,
                                           SESS_PTY_ROWS);
-    return sess_chan_result(s, rc, "pty request", FN_SS_SHELL);
+    return sess_chan_result(dev, rc, "pty request", FN_SS_SHELL);
 }
 
-static int session_on_shell(fn_dev_t *s)
+static int session_on_shell(fn_dev_t *dev)
 {
-    int rc = ssh_channel_request_shell(s->live->ch);
-    if (rc == SSH_OK && !s->live->m &&
-        fn_matcher_new(&s->live->m, s->vendor,
-                       fn__task_spec(s->task)->max_output) < 0)
-        return sess_reason(s, "out of memory"), -ENOMEM;
+    int rc = ssh_channel_request_shell(dev->sess->ch);
+    if (rc == SSH_OK && !dev->sess->m &&
+        fn_matcher_new(&dev->sess->m, dev->vendor,
+                       fn__task_spec(dev->task)->max_output) < 0)
+        return sess_reason(dev, "out of memory"), -ENOMEM;
     if (rc == SSH_OK) { /* before PROMPT's on-enter hook */
-        fn_matcher_begin(s->live->m, NULL);
-        s->live->job = JOB_NONE;
-        s->setup_i = 0;
+        fn_matcher_begin(dev->sess->m, NULL);
+        dev->sess->prep_i = 0;
     }
-    return sess_chan_result(s, rc, "shell request", FN_SS_PROMPT);
+    return sess_chan_result(dev, rc, "shell request", FN_SS_PROMPT);
 }
 
-/* PREPARE: enable if needed, then the vendor's setup commands. */
-static int sess_prepare_next(fn_dev_t *s)
+/* Reads one chunk into the matcher: 0 and *ev its events, FN_EAGAIN
+ * when nothing is there or this wakeup's budget is spent (then a 0 s
+ * timer brings the session back next pass if more is waiting), or an
+ * error. Pager questions are answered here, in every state. */
+static int sess_read(fn_dev_t *dev, int *ev)
 {
-    const char *enable_pw = fn__task_password(s->task, 1);
-    const char *enable = fn_vendor_enable_command(s->vendor);
-    if (s->live->job == JOB_NONE && enable_pw && enable &&
-        fn_matcher_mode(s->live->m) == FN_VENDOR_MODE_USER)
-        return fn__session_send(s, enable, JOB_ENABLE);
-    if (s->live->job == JOB_ENABLE_PASS &&
-        fn_matcher_mode(s->live->m) == FN_VENDOR_MODE_USER)
-        fn__task_log(s->task, s, FN_LOG_WARN,
-                     "enable failed: still in user mode");
-    if (s->setup_i < fn_vendor_setup_count(s->vendor)) {
-        const char *cmd = fn_vendor_setup_at(s->vendor, s->setup_i++);
-        return fn__session_send(s, cmd, JOB_SETUP);
+    fn_session_t *sess = dev->sess;
+    fn_engine_t *e = sess_engine(dev);
+    if (!sess->reads_left) {
+        if (ssh_channel_poll(sess->ch, 0) > 0)
+            sess_read_later(dev);
+        return FN_EAGAIN;
     }
-    s->live->job = JOB_NONE;
-    sess_set_state(s, FN_SS_READY);
-    fn__task_on_ready(s->task, s);
+    sess->reads_left--;
+    int n = ssh_channel_read_nonblocking(sess->ch, e->scratch,
+                                         (uint32_t)e->scratch_len, 0);
+    if (n == SSH_EOF || (n == 0 && (ssh_channel_is_eof(sess->ch) ||
+                                    ssh_channel_is_closed(sess->ch)))) {
+        sess_reason(dev, "connection closed by the device");
+        return FN_ECLOSED;
+    }
+    if (n < 0)
+        return sess_ssh_error(dev, "read");
+    if (n == 0)
+        return FN_EAGAIN;
+    *ev = fn_matcher_feed(sess->m, e->scratch, (size_t)n);
+    if ((*ev & FN_MATCH_PAGER) && dev->state != FN_SS_READY) {
+        const char *ans = fn_matcher_pager_answer(sess->m);
+        if (fn_buf_append_str(&sess->wq, ans) < 0)
+            return -ENOMEM;
+        return sess_flush(dev);
+    }
     return 0;
 }
 
-/* One matcher event in PROMPT / PREPARE / RUNNING. */
-static int sess_on_match(fn_dev_t *s, int ev)
+/* The request in flight: answers what it expects, completes on the
+ * prompt. 0 when it completed, FN_EAGAIN while it waits, or an error. */
+static int sess_cmd_io(fn_dev_t *dev)
 {
-    if (ev & FN_MATCH_PAGER) {
-        const char *ans = fn_matcher_pager_answer(s->live->m);
-        if (fn_buf_append_str(&s->live->wq, ans) < 0)
-            return -ENOMEM;
-        int rc = sess_flush(s);
+    for (;;) {
+        int ev = 0;
+        int rc = sess_read(dev, &ev);
+        if (rc == 0)
+            rc = sess_answer(dev, ev);
+        if (rc < 0)
+            return rc;
+        if (ev & FN_MATCH_PROMPT) {
+            sess_complete(dev, 0);
+            return 0;
+        }
+    }
+}
+
+/* PROMPT: the login banner until the first prompt. */
+static int session_on_prompt(fn_dev_t *dev)
+{
+    for (;;) {
+        int ev = 0;
+        int rc = sess_read(dev, &ev);
+        if (rc < 0)
+            return rc;
+        if (ev & FN_MATCH_PROMPT) {
+            session_set_state(dev, FN_SS_PREPARE);
+            return 0;
+        }
+    }
+}
+
+/* A PREPARE request completed. A failed enable is a warning today: the
+ * device stays usable in user mode. */
+static void sess_on_prepared(fn_dev_t *dev, fn_cmd_t *cmd, int status,
+                             const fn_match_result_t *out)
+{
+    if (cmd->kind == FN_CMD_ENABLE &&
+        fn_matcher_mode(dev->sess->m) == FN_VENDOR_MODE_USER)
+        fn__task_log(dev->task, dev, FN_LOG_WARN,
+                     "enable failed: still in user mode");
+}
+
+/* PREPARE's own requests: step prep_i of [enable, setup 0, setup 1 …]. */
+static int sess_prepare_submit(fn_dev_t *dev, const char *text,
+                               enum fn_cmd_kind kind, const char *answer)
+{
+    fn_session_t *sess = dev->sess;
+    sess->cmd = (fn_cmd_t){
+        .text = text,
+        .kind = kind,
+        .timeout_ms = fn__task_spec(dev->task)->command_timeout_ms,
+        .done = sess_on_prepared,
+    };
+    sess->prep_answer = (fn_cmd_answer_t){FN_MATCH_PASSWORD, answer};
+    if (answer) {
+        sess->cmd.answers = &sess->prep_answer;
+        sess->cmd.nanswers = 1;
+    }
+    return sess_send(dev);
+}
+
+/* PREPARE: enable if a password was given and the device is in user
+ * mode, then the vendor's setup commands, then READY. */
+static int session_on_prepare(fn_dev_t *dev)
+{
+    fn_session_t *sess = dev->sess;
+    if (sess->slot == FN_SLOT_SENT)
+        return sess_cmd_io(dev);
+    unsigned i = sess->prep_i++;
+    if (i == 0) {
+        const char *pw = fn__task_password(dev->task, 1);
+        const char *enable = fn_vendor_enable_command(dev->vendor);
+        if (pw && enable && fn_matcher_mode(sess->m) == FN_VENDOR_MODE_USER)
+            return sess_prepare_submit(dev, enable, FN_CMD_ENABLE, pw);
+        return 0;
+    }
+    if (i - 1 < fn_vendor_setup_count(dev->vendor))
+        return sess_prepare_submit(dev, fn_vendor_setup_at(dev->vendor, i - 1),
+                                   FN_CMD_SETUP, NULL);
+    session_set_state(dev, FN_SS_READY);
+    fn__task_on_ready(dev->task, dev);
+    return 0;
+}
+
+/* READY: send a submitted request, else keep reading: output between
+ * commands still feeds the matcher (it counts the blank lines after the
+ * prompt for the next echo). */
+static int session_on_ready(fn_dev_t *dev)
+{
+    if (dev->sess->slot == FN_SLOT_PENDING) {
+        session_set_state(dev, FN_SS_RUNNING);
+        return sess_send(dev);
+    }
+    for (;;) {
+        int ev = 0;
+        int rc = sess_read(dev, &ev);
         if (rc < 0)
             return rc;
     }
-    if ((ev & FN_MATCH_PASSWORD) && s->live->job == JOB_ENABLE) {
-        const char *pw = fn__task_password(s->task, 1);
-        return fn__session_send(s, pw ? pw : "", JOB_ENABLE_PASS);
-    }
-    if (!(ev & FN_MATCH_PROMPT))
-        return 0;
-    sess_timer_stop(s);
-    if (s->state == FN_SS_PROMPT) {
-        sess_set_state(s, FN_SS_PREPARE);
-        sess_timer(s, fn__task_spec(s->task)->auth_timeout_ms);
-        return sess_prepare_next(s);
-    }
-    if (s->state == FN_SS_PREPARE)
-        return sess_prepare_next(s);
-    if (s->state == FN_SS_RUNNING) {
-        fn_match_result_t r;
-        fn_matcher_finish(s->live->m, &r);
-        sess_set_state(s, FN_SS_READY);
-        fn__task_on_result(s->task, s, r.exit_code, &r, "");
-    }
-    return 0;
 }
 
-static int sess_read_some(fn_dev_t *s)
+static int session_on_running(fn_dev_t *dev)
 {
-    fn_engine_t *e = sess_engine(s);
-    unsigned cap = e->opts.ops_per_wakeup;
-    for (unsigned i = 0; i < cap; i++) {
-        int n = ssh_channel_read_nonblocking(s->live->ch, e->scratch,
-                                             (uint32_t)e->scratch_len, 0);
-        if (n == SSH_EOF || (n == 0 && (ssh_channel_is_eof(s->live->ch) ||
-                                        ssh_channel_is_closed(s->live->ch)))) {
-            sess_reason(s, "connection closed by the device");
-            return FN_ECLOSED;
-        }
-        if (n < 0)
-            return sess_ssh_error(s, "read");
-        if (n == 0)
-            return 0;
-        /* READY: output between commands; the matcher (done) only
-         * counts the blanks after the prompt for the next echo line */
-        int ev = fn_matcher_feed(s->live->m, e->scratch, (size_t)n);
-        if (s->state == FN_SS_READY)
-            continue;
-        if (ev) {
-            int rc = sess_on_match(s, ev);
-            if (rc < 0 || s->state == FN_SS_CLOSING)
-                return rc;
-        }
-    }
-    if (ssh_channel_poll(s->live->ch, 0) > 0) /* capped: come back later */
-        sess_read_later(s);
-    return 0;
-}
-
-static int session_on_io(fn_dev_t *s)
-{
-    int rc = sess_flush(s);
-    if (rc == 0)
-        rc = sess_read_some(s);
-    if (rc == 0 && s->state != FN_SS_CLOSING)
-        rc = sess_flush(s);
-    return rc == 0 ? FN_EAGAIN : rc;
+    return sess_cmd_io(dev);
 }
 
 /* ------------------------------------------------------------------ */
-/* dispatcher */
+/* dispatchers: one per event source (I/O, timer) */
 
-static int sess_step(fn_dev_t *s)
+static int sess_step(fn_dev_t *dev)
 {
-    switch (s->state) {
+    switch (dev->state) {
     case FN_SS_CONNECT:
-        return session_on_connect(s);
+        return session_on_connect(dev);
     case FN_SS_KEX:
-        return session_on_kex(s);
+        return session_on_kex(dev);
     case FN_SS_HOSTKEY:
-        return session_on_hostkey(s);
+        return session_on_hostkey(dev);
     case FN_SS_AUTH:
-        return session_on_auth(s);
+        return session_on_auth(dev);
     case FN_SS_CHANNEL:
-        return session_on_channel(s);
+        return session_on_channel(dev);
     case FN_SS_PTY:
-        return session_on_pty(s);
+        return session_on_pty(dev);
     case FN_SS_SHELL:
-        return session_on_shell(s);
+        return session_on_shell(dev);
     case FN_SS_PROMPT:
+        return session_on_prompt(dev);
     case FN_SS_PREPARE:
+        return session_on_prepare(dev);
     case FN_SS_READY:
+        return session_on_ready(dev);
     case FN_SS_RUNNING:
-        return session_on_io(s);
+        return session_on_running(dev);
     case FN_SS_IDLE:
     case FN_SS_BACKOFF:
     case FN_SS_CLOSING:
@@ -719,35 +833,52 @@ static int sess_step(fn_dev_t *s)
     }
 }
 
-/* Connect and handshake failures may be retried; the task decides. */
-static int sess_retryable(const fn_dev_t *s, int rc)
+/* Connect and handshake failures may be retried; the task decides.
+ * Decided by code: a refused algorithm list, a bad spec, a name that
+ * does not resolve or no memory will fail the same way again. */
+static int sess_retryable(const fn_dev_t *dev, int rc)
 {
-    if (s->state > FN_SS_KEX || rc == FN_EPARSE || rc == -ENOMEM ||
-        rc == FN_ENOTFOUND)
+    if (dev->state > FN_SS_KEX)
         return 0;
-    return strstr(s->live->reason, "no common algorithm") == NULL;
+    return rc != FN_EPARSE && rc != -ENOMEM && rc != FN_ENOTFOUND &&
+           rc != FN_ENOALGO;
 }
 
-static void sess_fail(fn_dev_t *s, int rc)
+static void sess_fail(fn_dev_t *dev, int rc)
 {
-    if (!s->live->reason[0])
-        sess_reason(s, "%s", fn_strerror(rc));
-    fn__task_on_failure(s->task, s, rc, sess_retryable(s, rc));
+    if (!dev->sess->reason[0])
+        sess_reason(dev, "%s", fn_strerror(rc));
+    fn__task_on_failure(dev->task, dev, rc, sess_retryable(dev, rc));
 }
 
-static void sess_dispatch(fn_dev_t *s)
+static int sess_gone(const fn_dev_t *dev)
 {
-    int rc = 0;
-    for (int i = 0; i < SESS_MAX_STEPS_PER_EVENT && rc == 0; i++) {
-        rc = sess_step(s);
-        if (s->state == FN_SS_CLOSING || s->state == FN_SS_DONE)
-            return;
+    return dev->state == FN_SS_CLOSING || dev->state == FN_SS_DONE;
+}
+
+/* The I/O dispatcher: runs the current state's step until it waits
+ * (FN_EAGAIN) or fails, re-checking after each step whether a callback
+ * closed the session. Reads are capped per wakeup (ops_per_wakeup). */
+static void sess_dispatch(fn_dev_t *dev)
+{
+    fn_session_t *sess = dev->sess;
+    sess->reads_left = sess_engine(dev)->opts.ops_per_wakeup;
+    sess->in_dispatch = 1;
+    int rc = dev->state >= FN_SS_PROMPT ? sess_flush(dev) : 0;
+    int i;
+    for (i = 0; i < SESS_MAX_STEPS_PER_EVENT && rc == 0; i++) {
+        rc = sess_step(dev);
+        if (sess_gone(dev))
+            return; /* sess may be back in the pool: do not touch */
     }
+    sess->in_dispatch = 0;
     if (rc < 0 && rc != FN_EAGAIN) {
-        sess_fail(s, rc);
+        sess_fail(dev, rc);
         return;
     }
-    sess_update_write(s);
+    if (rc == 0) /* step cap reached with work left: next pass */
+        sess_read_later(dev);
+    sess_update_write(dev);
 }
 
 static void sess_on_read(evutil_socket_t fd, short what, void *arg)
@@ -762,41 +893,50 @@ static void sess_on_more(evutil_socket_t fd, short what, void *arg)
 
 static void sess_on_write(evutil_socket_t fd, short what, void *arg)
 {
-    fn_dev_t *s = arg;
-    if (s->live->ssh && s->state > FN_SS_KEX && s->state <= FN_SS_RUNNING)
-        ssh_blocking_flush(s->live->ssh, 0);
-    sess_dispatch(s);
+    fn_dev_t *dev = arg;
+    if (dev->sess->ssh && dev->state > FN_SS_KEX && dev->state <= FN_SS_RUNNING)
+        ssh_blocking_flush(dev->sess->ssh, 0);
+    sess_dispatch(dev);
 }
 
+static void sess_timeout_connect(fn_dev_t *dev)
+{
+    const char *what = dev->sess->dns_req            ? "name resolution"
+                       : dev->state == FN_SS_CONNECT ? "TCP connect"
+                                                     : "SSH handshake";
+    sess_reason(dev, "%s timed out after %u ms", what,
+                fn__task_spec(dev->task)->connect_timeout_ms);
+    sess_fail(dev, FN_ETIMEOUT);
+}
+
+/* The timer dispatcher: what running out of time means in each state. */
 static void sess_on_timer(evutil_socket_t fd, short what, void *arg)
 {
-    fn_dev_t *s = arg;
-    const fn_task_spec_t *sp = fn__task_spec(s->task);
-    switch (s->state) {
+    fn_dev_t *dev = arg;
+    switch (dev->state) {
     case FN_SS_BACKOFF:
-        s->state = FN_SS_IDLE;
-        fn__task_requeue(s->task, s);
+        session_set_state(dev, FN_SS_IDLE);
+        fn__task_requeue(dev->task, dev);
         return;
     case FN_SS_CONNECT:
     case FN_SS_KEX:
     case FN_SS_HOSTKEY:
-        sess_reason(s, "%s timed out after %u ms",
-                    s->live->dns_req            ? "name resolution"
-                    : s->state == FN_SS_CONNECT ? "TCP connect"
-                                                : "SSH handshake",
-                    sp->connect_timeout_ms);
-        sess_fail(s, FN_ETIMEOUT);
+        sess_timeout_connect(dev);
         return;
-    case FN_SS_RUNNING: {
-        fn_match_result_t r;
-        fn_matcher_finish(s->live->m, &r);
-        sess_reason(s, "no prompt within the command timeout");
-        fn__task_on_result(s->task, s, FN_EXIT_TIMEOUT, &r, s->live->reason);
+    case FN_SS_RUNNING:
+        sess_reason(dev, "no prompt within the command timeout");
+        sess_complete(dev, 1);
         return;
-    }
-    default:
-        sess_reason(s, "timed out in state %s", state_names[s->state]);
-        sess_fail(s, FN_ETIMEOUT);
+    case FN_SS_AUTH:
+    case FN_SS_CHANNEL:
+    case FN_SS_PTY:
+    case FN_SS_SHELL:
+    case FN_SS_PROMPT:
+    case FN_SS_PREPARE:
+        sess_reason(dev, "timed out in state %s", state_names[dev->state]);
+        sess_fail(dev, FN_ETIMEOUT);
+        return;
+    default: /* READY, IDLE, CLOSING, DONE own no timer */
         return;
     }
 }
@@ -804,159 +944,191 @@ static void sess_on_timer(evutil_socket_t fd, short what, void *arg)
 /* ------------------------------------------------------------------ */
 /* lifecycle (engine and task call these) */
 
-void fn__session_init(fn_dev_t *s, fn_task_t *t, unsigned idx)
+void fn__session_init(fn_dev_t *dev, fn_task_t *t, unsigned idx)
 {
-    s->task = t;
-    s->idx = idx;
-    s->state = FN_SS_IDLE;
+    dev->task = t;
+    dev->idx = idx;
+    dev->state = FN_SS_IDLE; /* the record's birth, before any log ctx */
 }
 
-void fn__session_attach(fn_dev_t *s, fn_session_t *lv)
+void fn__session_attach(fn_dev_t *dev, fn_session_t *sess)
 {
-    memset(lv, 0, sizeof(*lv));
-    lv->fd = -1;
-    fn_buf_init(&lv->wq, 1 << 20);
-    struct event_base *b = sess_engine(s)->base;
-    lv->tev_set = evtimer_assign(&lv->tev, b, sess_on_timer, s) == 0 &&
-                  evtimer_assign(&lv->mev, b, sess_on_more, s) == 0;
-    s->live = lv;
+    memset(sess, 0, sizeof(*sess));
+    sess->fd = -1;
+    fn_buf_init(&sess->wq, 1 << 20);
+    struct event_base *b = sess_engine(dev)->base;
+    sess->tev_set = evtimer_assign(&sess->tev, b, sess_on_timer, dev) == 0 &&
+                    evtimer_assign(&sess->mev, b, sess_on_more, dev) == 0;
+    dev->sess = sess;
 }
 
 /* The reason outlives the connection only when something failed: a
  * finished device keeps no string. */
-fn_session_t *fn__session_detach(fn_dev_t *s)
+fn_session_t *fn__session_detach(fn_dev_t *dev)
 {
-    fn_session_t *lv = s->live;
-    if (!lv)
+    fn_session_t *sess = dev->sess;
+    if (!sess)
         return NULL;
-    if (lv->reason[0]) {
-        char *r = strdup(lv->reason);
+    if (sess->reason[0]) {
+        char *r = strdup(sess->reason);
         if (r) {
-            free(s->reason);
-            s->reason = r;
+            free(dev->reason);
+            dev->reason = r;
         }
     }
-    s->live = NULL;
-    return lv;
+    dev->sess = NULL;
+    return sess;
 }
 
-const char *fn__session_reason(const fn_dev_t *s)
+const char *fn__session_reason(const fn_dev_t *dev)
 {
-    if (s->live)
-        return s->live->reason;
-    return s->reason ? s->reason : "";
+    if (dev->sess)
+        return dev->sess->reason;
+    return dev->reason ? dev->reason : "";
 }
 
-int fn__session_is_active(const fn_dev_t *s)
+int fn__session_is_active(const fn_dev_t *dev)
 {
-    return s->state != FN_SS_IDLE && s->state != FN_SS_DONE &&
-           s->state != FN_SS_BACKOFF;
+    return dev->state != FN_SS_IDLE && dev->state != FN_SS_DONE &&
+           dev->state != FN_SS_BACKOFF;
 }
 
-void fn__session_start(fn_dev_t *s)
+int fn__session_submit(fn_dev_t *dev, const fn_cmd_t *req)
 {
-    fn_engine_t *e = sess_engine(s);
-    if (!s->live->counted) {
-        s->live->counted = 1;
+    fn_session_t *sess = dev->sess;
+    if (dev->state != FN_SS_READY || !sess || sess->slot != FN_SLOT_EMPTY)
+        return FN_ESTATE;
+    sess->cmd = *req;
+    sess->slot = FN_SLOT_PENDING;
+    if (!sess->in_dispatch) /* e.g. connect-first's release: next pass */
+        sess_read_later(dev);
+    return 0;
+}
+
+const fn_cmd_t *fn__session_cmd(const fn_dev_t *dev)
+{
+    if (!dev->sess || dev->sess->slot == FN_SLOT_EMPTY)
+        return NULL;
+    return &dev->sess->cmd;
+}
+
+void fn__session_start(fn_dev_t *dev)
+{
+    fn_session_t *sess = dev->sess;
+    fn_engine_t *e = sess_engine(dev);
+    if (!sess->counted) {
+        sess->counted = 1;
         e->sessions++;
         e->sessions_total++;
         if (e->sessions > e->sessions_peak)
             e->sessions_peak = e->sessions;
     }
-    if (!s->t_first_us)
-        s->t_first_us = fn_time_mono_us();
-    s->tries++;
-    s->live->reason[0] = '\0';
-    free(s->reason); /* a new attempt: no stale failure */
-    s->reason = NULL;
-    sess_handshake(s, 1);
-    sess_set_state(s, FN_SS_CONNECT);
-    int rc = sess_socket(s);
+    if (!dev->t_first_us)
+        dev->t_first_us = fn_time_mono_us();
+    dev->tries++;
+    sess->reason[0] = '\0';
+    free(dev->reason); /* a new attempt: no stale failure */
+    dev->reason = NULL;
+    sess_handshake(dev, 1);
+    session_set_state(dev, FN_SS_CONNECT);
+    int rc = sess_socket(dev);
     if (rc == FN_EAGAIN)
         return;
-    sess_fail(s, rc);
+    sess_fail(dev, rc);
 }
 
-/* Frees every resource (not the record). Reaper only: never inside the
- * session's own callback stack. */
-void fn__session_free_resources(fn_dev_t *s)
+static void sess_events_del(fn_session_t *sess)
 {
-    if (!s->task || !s->live)
-        return;             /* never initialised, or no connection to free */
-    if (s->live->dns_req) { /* its callback runs now with EVUTIL_EAI_CANCEL */
-        evdns_getaddrinfo_cancel(s->live->dns_req);
-        s->live->dns_req = NULL;
+    if (sess->evs_added) { /* no more I/O callbacks for this session */
+        event_del(&sess->rev);
+        event_del(&sess->wev);
+        sess->wev_on = 0;
     }
-    if (s->live->evs_added) {
-        event_del(&s->live->rev);
-        event_del(&s->live->wev);
-        s->live->evs_added = 0;
-        s->live->wev_on = 0;
-    }
-    sess_timer_stop(s);
-    sess_read_later_stop(s);
-    if (s->live->ch) {
-        ssh_channel_free(s->live->ch);
-        s->live->ch = NULL;
-    }
-    if (s->live->ssh) {
-        ssh_disconnect(s->live->ssh); /* closes the fd it was given */
-        ssh_free(s->live->ssh);
-        s->live->ssh = NULL;
-        s->live->fd = -1;
-    }
-    if (s->live->fd >= 0) {
-        close(s->live->fd);
-        s->live->fd = -1;
-    }
-    fn_matcher_free(s->live->m);
-    s->live->m = NULL;
-    fn_buf_wipe(&s->live->wq);
-    fn_buf_cleanup(&s->live->wq);
-    s->live->wq_off = 0;
-    sess_wipe_password(s);
-    sess_handshake(s, 0);
-    if (s->live->counted) {
-        s->live->counted = 0;
-        sess_engine(s)->sessions--;
-    }
-    s->in_config = 0;
-    s->live->job = JOB_NONE;
 }
 
-void fn__session_close(fn_dev_t *s)
+static void sess_free_ssh(fn_session_t *sess)
 {
-    if (s->state == FN_SS_CLOSING)
+    if (sess->ch) {
+        ssh_channel_free(sess->ch);
+        sess->ch = NULL;
+    }
+    if (sess->ssh) {
+        ssh_disconnect(sess->ssh); /* closes the fd it was given */
+        ssh_free(sess->ssh);
+        sess->ssh = NULL;
+        sess->fd = -1;
+    }
+    if (sess->fd >= 0) {
+        close(sess->fd);
+        sess->fd = -1;
+    }
+}
+
+/* Frees every resource (not the record), then DONE. Reaper only: never
+ * inside the session's own callback stack. */
+void fn__session_free_resources(fn_dev_t *dev)
+{
+    fn_session_t *sess = dev->sess;
+    if (!dev->task || !sess)
+        return;          /* never initialised, or no connection to free */
+    if (sess->dns_req) { /* its callback runs now with EVUTIL_EAI_CANCEL */
+        evdns_getaddrinfo_cancel(sess->dns_req);
+        sess->dns_req = NULL;
+    }
+    sess_events_del(sess);
+    sess->evs_added = 0;
+    sess_timer_stop(dev);
+    sess_read_later_stop(dev);
+    sess_free_ssh(sess);
+    fn_matcher_free(sess->m);
+    sess->m = NULL;
+    fn_buf_wipe(&sess->wq);
+    fn_buf_cleanup(&sess->wq);
+    sess->wq_off = 0;
+    sess_wipe_password(dev);
+    sess_handshake(dev, 0);
+    if (sess->counted) {
+        sess->counted = 0;
+        sess_engine(dev)->sessions--;
+    }
+    sess->slot = FN_SLOT_EMPTY;
+    if (dev->state != FN_SS_DONE)
+        session_set_state(dev, FN_SS_DONE);
+}
+
+void fn__session_close(fn_dev_t *dev)
+{
+    if (dev->state == FN_SS_CLOSING || dev->state == FN_SS_DONE)
         return;
-    if (s->state == FN_SS_IDLE || s->state == FN_SS_DONE) {
-        s->state = FN_SS_DONE;
+    if (dev->state == FN_SS_IDLE) { /* nothing to free */
+        session_set_state(dev, FN_SS_DONE);
         return;
     }
-    if (s->state == FN_SS_BACKOFF)
-        sess_timer_stop(s);
-    sess_set_state(s, FN_SS_CLOSING);
-    if (s->live->evs_added) { /* no more I/O callbacks for this session */
-        event_del(&s->live->rev);
-        event_del(&s->live->wev);
-        s->live->wev_on = 0;
-    }
-    sess_read_later_stop(s);
-    fn_engine_t *e = sess_engine(s);
-    s->live->reap_next = e->reap;
-    e->reap = s;
+    session_set_state(dev, FN_SS_CLOSING); /* stops the timer */
+    sess_events_del(dev->sess);
+    sess_read_later_stop(dev);
+    fn_engine_t *e = sess_engine(dev);
+    dev->sess->reap_next = e->reap;
+    e->reap = dev;
     fn__engine_kick(e);
 }
 
 /* Cancels a pending retry: back to IDLE, no timer. */
-void fn__session_unbackoff(fn_dev_t *s)
+void fn__session_unbackoff(fn_dev_t *dev)
 {
-    sess_timer_stop(s);
-    s->state = FN_SS_IDLE;
+    sess_timer_stop(dev);
+    session_set_state(dev, FN_SS_IDLE);
 }
 
-/* BACKOFF: wait ms, then the task queues it to connect again. */
-void fn__session_backoff(fn_dev_t *s, unsigned ms)
+/* BACKOFF: wait ms (the on-enter timer), then the task requeues it. */
+void fn__session_backoff(fn_dev_t *dev, unsigned ms)
 {
-    s->state = FN_SS_BACKOFF;
-    sess_timer(s, ms);
+    dev->sess->backoff_ms = ms;
+    session_set_state(dev, FN_SS_BACKOFF);
+}
+
+/* Connect-first: closed after its report, connects again in phase 2. */
+void fn__session_park(fn_dev_t *dev)
+{
+    session_set_state(dev, FN_SS_IDLE);
 }

@@ -32,8 +32,8 @@
 #define TASK_DEF_RECONNECTS 2
 #define TASK_BACKOFF_MS     250 /* first retry; doubles per try */
 #define TASK_RECONNECT_MS   50
-#define TK_ONLY             1 /* device listed in the step's only_on */
-#define TK_SKIP             2 /* device listed in the step's skip */
+#define TASK_SEL_ONLY       1 /* device listed in the step's only_on */
+#define TASK_SEL_SKIP       2 /* device listed in the step's skip */
 
 struct fn_task {
     fn_engine_t *e;
@@ -41,8 +41,9 @@ struct fn_task {
     fn_task_spec_t spec; /* deep copy; strings in allocs */
     fn_step_t *steps;    /* owned */
     int *when_step;      /* per step: index of the when_tag step or -1 */
-    unsigned char **sel; /* per step: per device TK_ONLY|TK_SKIP, or NULL */
-    void **allocs;       /* every string/array of the copy */
+    unsigned char *
+        *sel; /* per step: per device TASK_SEL_ONLY|TASK_SEL_SKIP, or NULL */
+    void **allocs; /* every string/array of the copy */
     size_t nallocs, capallocs;
     char *password, *enable_password; /* owned; wiped */
     fn_sink_t sink;
@@ -66,7 +67,7 @@ struct fn_task {
 /* ------------------------------------------------------------------ */
 /* spec copy */
 
-static void *tk_keep(fn_task_t *t, void *p)
+static void *task_keep(fn_task_t *t, void *p)
 {
     if (!p)
         return NULL;
@@ -84,32 +85,32 @@ static void *tk_keep(fn_task_t *t, void *p)
     return p;
 }
 
-static const char *tk_str(fn_task_t *t, const char *s, int *bad)
+static const char *task_str(fn_task_t *t, const char *dev, int *bad)
 {
-    if (!s)
+    if (!dev)
         return NULL;
-    char *c = tk_keep(t, strdup(s));
+    char *c = task_keep(t, strdup(dev));
     if (!c)
         *bad = 1;
     return c;
 }
 
-static const char *const *tk_strv(fn_task_t *t, const char *const *v, size_t n,
-                                  int *bad)
+static const char *const *task_strv(fn_task_t *t, const char *const *v,
+                                    size_t n, int *bad)
 {
     if (!n)
         return NULL;
-    const char **c = tk_keep(t, calloc(n, sizeof(*c)));
+    const char **c = task_keep(t, calloc(n, sizeof(*c)));
     if (!c) {
         *bad = 1;
         return NULL;
     }
     for (size_t i = 0; i < n; i++)
-        c[i] = tk_str(t, v[i] ? v[i] : "", bad);
+        c[i] = task_str(t, v[i] ? v[i] : "", bad);
     return c;
 }
 
-static int tk_copy_steps(fn_task_t *t, const fn_task_spec_t *sp)
+static int task_copy_steps(fn_task_t *t, const fn_task_spec_t *sp)
 {
     int bad = 0;
     t->steps = calloc(sp->nsteps + 1, sizeof(*t->steps));
@@ -120,14 +121,14 @@ static int tk_copy_steps(fn_task_t *t, const fn_task_spec_t *sp)
         const fn_step_t *in = &sp->steps[i];
         fn_step_t *o = &t->steps[i];
         *o = *in;
-        o->commands = tk_strv(t, in->commands, in->ncommands, &bad);
-        o->only_on = tk_strv(t, in->only_on, in->nonly_on, &bad);
-        o->skip = tk_strv(t, in->skip, in->nskip, &bad);
-        o->tag = tk_str(t, in->tag ? in->tag : "", &bad);
-        o->when_tag = tk_str(t, in->when_tag, &bad);
-        o->comment = tk_str(t, in->comment ? in->comment : "", &bad);
+        o->commands = task_strv(t, in->commands, in->ncommands, &bad);
+        o->only_on = task_strv(t, in->only_on, in->nonly_on, &bad);
+        o->skip = task_strv(t, in->skip, in->nskip, &bad);
+        o->tag = task_str(t, in->tag ? in->tag : "", &bad);
+        o->when_tag = task_str(t, in->when_tag, &bad);
+        o->comment = task_str(t, in->comment ? in->comment : "", &bad);
         if (in->nwhen_codes) {
-            int *c = tk_keep(t, malloc(in->nwhen_codes * sizeof(int)));
+            int *c = task_keep(t, malloc(in->nwhen_codes * sizeof(int)));
             if (c)
                 memcpy(c, in->when_codes, in->nwhen_codes * sizeof(int));
             else
@@ -139,7 +140,7 @@ static int tk_copy_steps(fn_task_t *t, const fn_task_spec_t *sp)
     return bad ? -ENOMEM : 0;
 }
 
-static void tk_defaults(fn_task_spec_t *sp)
+static void task_defaults(fn_task_spec_t *sp)
 {
     if (!sp->mode)
         sp->mode = FN_MODE_PIPELINED;
@@ -157,9 +158,9 @@ static void tk_defaults(fn_task_spec_t *sp)
         sp->reconnects = TASK_DEF_RECONNECTS;
 }
 
-static int tk_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
+static int task_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static int tk_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
+static int task_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
     if (err && errlen) {
         va_list ap;
@@ -171,48 +172,49 @@ static int tk_errf(char *err, size_t errlen, int rc, const char *fmt, ...)
 }
 
 /* Validates steps: kinds, `when` references an earlier tagged step. */
-static int tk_validate(fn_task_t *t, char *err, size_t errlen)
+static int task_validate(fn_task_t *t, char *err, size_t errlen)
 {
     for (size_t i = 0; i < t->spec.nsteps; i++) {
         const fn_step_t *st = &t->steps[i];
         t->when_step[i] = -1;
         if (st->kind < FN_STEP_COMMANDS || st->kind > FN_STEP_BACKUP)
-            return tk_errf(err, errlen, FN_EPARSE, "step %zu: bad kind %d", i,
-                           st->kind);
+            return task_errf(err, errlen, FN_EPARSE, "step %zu: bad kind %d", i,
+                             st->kind);
         if (st->kind != FN_STEP_BACKUP && !st->ncommands)
-            return tk_errf(err, errlen, FN_EPARSE, "step %zu: no commands", i);
+            return task_errf(err, errlen, FN_EPARSE, "step %zu: no commands",
+                             i);
         if (!st->when_tag || !st->when_tag[0])
             continue;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(t->steps[j].tag, st->when_tag))
                 t->when_step[i] = (int)j;
         if (t->when_step[i] < 0)
-            return tk_errf(err, errlen, FN_EPARSE,
-                           "step %zu: when: no earlier step tagged '%s'", i,
-                           st->when_tag);
+            return task_errf(err, errlen, FN_EPARSE,
+                             "step %zu: when: no earlier step tagged '%s'", i,
+                             st->when_tag);
     }
     return 0;
 }
 
 /* The one-off name -> device index map. */
-static size_t tk_hash(const char *s)
+static size_t task_hash(const char *dev)
 {
-    return (size_t)fn_str_hash(s);
+    return (size_t)fn_str_hash(dev);
 }
 
-static void tk_mark(fn_task_t *t, const unsigned *map, size_t mask,
-                    unsigned char *sel, const char *const *names, size_t n,
-                    unsigned char bit)
+static void task_mark(fn_task_t *t, const unsigned *map, size_t mask,
+                      unsigned char *sel, const char *const *names, size_t n,
+                      unsigned char bit)
 {
     for (size_t k = 0; k < n; k++)
-        for (size_t i = tk_hash(names[k]) & mask; map[i]; i = (i + 1) & mask)
+        for (size_t i = task_hash(names[k]) & mask; map[i]; i = (i + 1) & mask)
             if (!strcmp(fn_host_name(t->devs[map[i] - 1].host), names[k]))
                 sel[map[i] - 1] |= bit;
 }
 
 /* only_on / skip lists become per-device bits once, so choosing a step
  * costs O(1) per device even with 10,000 names in a list. */
-static int tk_selections(fn_task_t *t)
+static int task_selections(fn_task_t *t)
 {
     size_t cap = 64;
     while (cap < 2 * (size_t)t->ndevs)
@@ -224,7 +226,7 @@ static int tk_selections(fn_task_t *t)
         return -ENOMEM;
     }
     for (unsigned d = 0; d < t->ndevs; d++) {
-        size_t i = tk_hash(fn_host_name(t->devs[d].host)) & (cap - 1);
+        size_t i = task_hash(fn_host_name(t->devs[d].host)) & (cap - 1);
         while (map[i])
             i = (i + 1) & (cap - 1);
         map[i] = d + 1;
@@ -239,14 +241,16 @@ static int tk_selections(fn_task_t *t)
             rc = -ENOMEM;
             break;
         }
-        tk_mark(t, map, cap - 1, t->sel[k], st->only_on, st->nonly_on, TK_ONLY);
-        tk_mark(t, map, cap - 1, t->sel[k], st->skip, st->nskip, TK_SKIP);
+        task_mark(t, map, cap - 1, t->sel[k], st->only_on, st->nonly_on,
+                  TASK_SEL_ONLY);
+        task_mark(t, map, cap - 1, t->sel[k], st->skip, st->nskip,
+                  TASK_SEL_SKIP);
     }
     free(map);
     return rc;
 }
 
-static int tk_devices(fn_task_t *t, char *err, size_t errlen)
+static int task_devices(fn_task_t *t, char *err, size_t errlen)
 {
     const fn_task_spec_t *sp = &t->spec;
     t->ndevs = (unsigned)sp->nhosts;
@@ -254,24 +258,24 @@ static int tk_devices(fn_task_t *t, char *err, size_t errlen)
     if (!t->devs)
         return -ENOMEM;
     for (unsigned i = 0; i < t->ndevs; i++) {
-        fn_dev_t *s = &t->devs[i];
-        fn__session_init(s, t, i);
-        s->host = sp->hosts[i];
-        const char *vn = fn_host_vendor(s->host);
+        fn_dev_t *dev = &t->devs[i];
+        fn__session_init(dev, t, i);
+        dev->host = sp->hosts[i];
+        const char *vn = fn_host_vendor(dev->host);
         if (!vn[0])
             vn = sp->default_vendor ? sp->default_vendor : "";
-        s->vendor = fn_vendors_find(t->e->vendors, vn);
-        if (!s->vendor && !vn[0])
-            return tk_errf(err, errlen, FN_EVENDOR,
-                           "host %s: no vendor (vendor ''): set vendor= in "
-                           "the inventory or a default vendor",
-                           fn_host_name(s->host));
-        if (!s->vendor)
-            return tk_errf(err, errlen, FN_EVENDOR,
-                           "host %s: unknown vendor '%s'",
-                           fn_host_name(s->host), vn);
-        s->step_codes = calloc(sp->nsteps + 1, sizeof(int));
-        if (!s->step_codes)
+        dev->vendor = fn_vendors_find(t->e->vendors, vn);
+        if (!dev->vendor && !vn[0])
+            return task_errf(err, errlen, FN_EVENDOR,
+                             "host %s: no vendor (vendor ''): set vendor= in "
+                             "the inventory or a default vendor",
+                             fn_host_name(dev->host));
+        if (!dev->vendor)
+            return task_errf(err, errlen, FN_EVENDOR,
+                             "host %s: unknown vendor '%s'",
+                             fn_host_name(dev->host), vn);
+        dev->step_codes = calloc(sp->nsteps + 1, sizeof(int));
+        if (!dev->step_codes)
             return -ENOMEM;
     }
     return 0;
@@ -281,54 +285,126 @@ static int tk_devices(fn_task_t *t, char *err, size_t errlen)
 /* live sessions: lent from the task's free list, at most `concurrency`
  * (active devices plus those waiting to retry) */
 
-static int tk_live_get(fn_task_t *t, fn_dev_t *s)
+static int task_live_get(fn_task_t *t, fn_dev_t *dev)
 {
-    if (s->live)
+    if (dev->sess)
         return 0; /* kept through a retry backoff */
-    fn_session_t *lv = t->pool;
-    if (lv)
-        t->pool = lv->free_next;
-    else if (!(lv = malloc(sizeof(*lv))))
+    fn_session_t *sess = t->pool;
+    if (sess)
+        t->pool = sess->free_next;
+    else if (!(sess = malloc(sizeof(*sess))))
         return -ENOMEM;
-    fn__session_attach(s, lv);
+    fn__session_attach(dev, sess);
     if (++t->e->live > t->e->live_peak)
         t->e->live_peak = t->e->live;
     return 0;
 }
 
 /* Reaper or task teardown only: the session's resources are freed. */
-static void tk_live_put(fn_task_t *t, fn_dev_t *s)
+static void task_live_put(fn_task_t *t, fn_dev_t *dev)
 {
-    fn_session_t *lv = fn__session_detach(s);
-    if (!lv)
+    fn_session_t *sess = fn__session_detach(dev);
+    if (!sess)
         return;
-    lv->free_next = t->pool;
-    t->pool = lv;
+    sess->free_next = t->pool;
+    t->pool = sess;
     t->e->live--;
 }
 
 /* A device waiting to retry gives up its slot (the task stopped). */
-static void tk_unwait(fn_task_t *t, fn_dev_t *s)
+static void task_unwait(fn_task_t *t, fn_dev_t *dev)
 {
-    if (!s->live)
+    if (!dev->sess)
         return;
-    tk_live_put(t, s);
+    task_live_put(t, dev);
     t->waiting--;
 }
 
 /* ------------------------------------------------------------------ */
-/* sink helpers: every call counted so fn_engine_free can refuse */
+/* The sink chain's first link: one small function per event, each
+ * counting the call so fn_engine_free can refuse to run inside one. */
 
-#define TK_SINK(t, member, ...)                                                \
-    do {                                                                       \
-        if ((t)->sink.member) {                                                \
-            (t)->e->in_callback++;                                             \
-            (t)->sink.member((t), __VA_ARGS__, (t)->sink.arg);                 \
-            (t)->e->in_callback--;                                             \
-        }                                                                      \
-    } while (0)
+static void sink_connection(fn_task_t *t, const fn_conn_report_t *r)
+{
+    t->e->in_callback++;
+    if (t->sink.on_connection)
+        t->sink.on_connection(t, r, t->sink.arg);
+    t->e->in_callback--;
+}
 
-void fn__task_log(fn_task_t *t, const fn_dev_t *s, int level, const char *fmt,
+static void sink_result(fn_task_t *t, const fn_cmd_result_t *r)
+{
+    t->e->in_callback++;
+    if (t->sink.on_result)
+        t->sink.on_result(t, r, t->sink.arg);
+    t->e->in_callback--;
+}
+
+static void sink_backup(fn_task_t *t, const fn_backup_t *b)
+{
+    t->e->in_callback++;
+    if (t->sink.on_backup)
+        t->sink.on_backup(t, b, t->sink.arg);
+    t->e->in_callback--;
+}
+
+static void sink_log(fn_task_t *t, const fn_log_line_t *l)
+{
+    t->e->in_callback++;
+    if (t->sink.on_log)
+        t->sink.on_log(t, l, t->sink.arg);
+    t->e->in_callback--;
+}
+
+static void sink_progress(fn_task_t *t, const fn_progress_t *p)
+{
+    t->e->in_callback++;
+    if (t->sink.on_progress)
+        t->sink.on_progress(t, p, t->sink.arg);
+    t->e->in_callback--;
+}
+
+static void sink_summary(fn_task_t *t, const fn_summary_t *sm)
+{
+    t->e->in_callback++;
+    if (t->sink.on_summary)
+        t->sink.on_summary(t, sm, t->sink.arg);
+    t->e->in_callback--;
+}
+
+static int sink_hostkey_get(fn_task_t *t, const char *hp, char *type,
+                            size_t typelen, char *sha, size_t shalen)
+{
+    int rc = FN_ENOTFOUND;
+    t->e->in_callback++;
+    if (t->sink.hostkey_get)
+        rc =
+            t->sink.hostkey_get(t, hp, type, typelen, sha, shalen, t->sink.arg);
+    t->e->in_callback--;
+    return rc;
+}
+
+static void sink_hostkey_pin(fn_task_t *t, const char *hp, const char *type,
+                             const char *sha, int replaced)
+{
+    t->e->in_callback++;
+    if (t->sink.hostkey_pin)
+        t->sink.hostkey_pin(t, hp, type, sha, replaced, t->sink.arg);
+    t->e->in_callback--;
+}
+
+/* NULL decide: go exactly when under the threshold. */
+static int sink_decide(fn_task_t *t, const fn_connect_summary_t *cs)
+{
+    int rc = !cs->over_threshold;
+    t->e->in_callback++;
+    if (t->sink.decide)
+        rc = t->sink.decide(t, cs, t->sink.arg);
+    t->e->in_callback--;
+    return rc;
+}
+
+void fn__task_log(fn_task_t *t, const fn_dev_t *dev, int level, const char *fmt,
                   ...)
 {
     char text[512];
@@ -336,7 +412,7 @@ void fn__task_log(fn_task_t *t, const fn_dev_t *s, int level, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    const char *host = s ? fn_host_name(s->host) : "";
+    const char *host = dev ? fn_host_name(dev->host) : "";
     fn_log_ctx_t ctx = {t->spec.task_id, host, FN_LOGC_CORE};
     fn_log(FN_LOG_DEBUG, &ctx, "%s", text); /* the sink decides, not us */
     unsigned max = t->sink.log_level ? t->sink.log_level : FN_LOG_INFO;
@@ -344,53 +420,55 @@ void fn__task_log(fn_task_t *t, const fn_dev_t *s, int level, const char *fmt,
         return;
     fn_log_line_t l = {t->spec.task_id, ++t->log_seq, fn_time_wall_us(), host,
                        (unsigned)level, text};
-    TK_SINK(t, on_log, &l);
+    sink_log(t, &l);
 }
 
-static void tk_progress(fn_task_t *t)
+static void task_progress(fn_task_t *t)
 {
     double el = (double)(fn_time_mono_us() - t->t0_mono) / 1e6;
     fn_progress_t p = {
         t->ndevs, t->connected, t->failed_connect, t->done, t->active, 0, 0};
     p.rate = el > 0 ? t->done / el : 0;
     p.eta_s = p.rate > 0 ? (t->ndevs - t->done) / p.rate : 0;
-    TK_SINK(t, on_progress, &p);
+    sink_progress(t, &p);
 }
 
-static void tk_on_progress(evutil_socket_t fd, short what, void *arg)
+static void task_on_progress(evutil_socket_t fd, short what, void *arg)
 {
-    tk_progress(arg);
+    task_progress(arg);
 }
 
-static void tk_report(fn_task_t *t, fn_dev_t *s, int status)
+static void task_report(fn_task_t *t, fn_dev_t *dev, int status)
 {
     char hp[8];
-    snprintf(hp, sizeof(hp), "%u", fn_host_port(s->host));
-    fn_conn_report_t r = {t->spec.task_id,
-                          fn_host_name(s->host),
-                          fn_host_address(s->host),
-                          fn_host_port(s->host),
-                          fn_vendor_name(s->vendor),
-                          status,
-                          s->tries,
-                          s->t_first_us ? fn_time_mono_us() - s->t_first_us : 0,
-                          status == FN_CONNECT_OK ? "" : fn__session_reason(s),
-                          status == FN_CONNECT_FAILED ? s->last_err : 0};
+    snprintf(hp, sizeof(hp), "%u", fn_host_port(dev->host));
+    fn_conn_report_t r = {
+        t->spec.task_id,
+        fn_host_name(dev->host),
+        fn_host_address(dev->host),
+        fn_host_port(dev->host),
+        fn_vendor_name(dev->vendor),
+        status,
+        dev->tries,
+        dev->t_first_us ? fn_time_mono_us() - dev->t_first_us : 0,
+        status == FN_CONNECT_OK ? "" : fn__session_reason(dev),
+        status == FN_CONNECT_FAILED ? dev->last_err : 0};
     if (status == FN_CONNECT_SKIPPED && !r.reason[0])
         r.reason = t->error[0] ? t->error : "not attempted";
-    s->reported = 1;
-    TK_SINK(t, on_connection, &r);
+    sink_connection(t, &r);
 }
 
-static void tk_emit(fn_task_t *t, fn_dev_t *s, const char *cmd, int code,
-                    const fn_match_result_t *m, const char *reason)
+/* One result. req (may be NULL: never sent) gives its timing, m (may
+ * be NULL) the device's output. */
+static void task_emit(fn_task_t *t, fn_dev_t *dev, const char *cmd, int code,
+                      const fn_cmd_t *req, const fn_match_result_t *m,
+                      const char *reason)
 {
-    const fn_step_t *st = &t->steps[s->step];
-    int64_t now = fn_time_mono_us();
+    const fn_step_t *st = &t->steps[dev->step];
     fn_cmd_result_t r = {t->spec.task_id,
-                         fn_host_name(s->host),
-                         s->step,
-                         s->seq,
+                         fn_host_name(dev->host),
+                         dev->step,
+                         dev->seq,
                          cmd,
                          code,
                          "",
@@ -408,8 +486,10 @@ static void tk_emit(fn_task_t *t, fn_dev_t *s, const char *cmd, int code,
         r.err = m->err;
         r.err_len = m->err_len;
         r.truncated = m->truncated;
-        r.started_us = s->live->cmd_wall_us;
-        r.duration_us = now - s->live->cmd_mono_us;
+    }
+    if (m && req) {
+        r.started_us = req->started_wall_us;
+        r.duration_us = req->duration_us;
     }
     if (st->kind == FN_STEP_BACKUP && code == 0) { /* text goes to backup */
         r.out = "";
@@ -419,23 +499,23 @@ static void tk_emit(fn_task_t *t, fn_dev_t *s, const char *cmd, int code,
     if (code != 0 && code != FN_EXIT_SKIPPED)
         t->errors++;
     if (code != 0 && code != FN_EXIT_SKIPPED)
-        s->any_fail = 1;
-    if (code != 0 && s->step_codes[s->step] == 0)
-        s->step_codes[s->step] = code;
-    TK_SINK(t, on_result, &r);
+        dev->any_fail = 1;
+    if (code != 0 && dev->step_codes[dev->step] == 0)
+        dev->step_codes[dev->step] = code;
+    sink_result(t, &r);
 }
 
-static const char *tk_backup_cmd(const fn_task_t *t, const fn_dev_t *s,
-                                 const fn_step_t *st)
+static const char *task_backup_cmd(const fn_task_t *t, const fn_dev_t *dev,
+                                   const fn_step_t *st)
 {
     if (st->ncommands)
         return st->commands[0];
-    const char *c = fn_vendor_backup_command(s->vendor);
+    const char *c = fn_vendor_backup_command(dev->vendor);
     return c ? c : "show running-config";
 }
 
 /* The commands of step i as results would list them (for skips). */
-static size_t tk_step_len(const fn_task_t *t, const fn_dev_t *s, unsigned i)
+static size_t task_step_len(const fn_task_t *t, const fn_dev_t *dev, unsigned i)
 {
     const fn_step_t *st = &t->steps[i];
     if (st->kind == FN_STEP_BACKUP)
@@ -443,46 +523,47 @@ static size_t tk_step_len(const fn_task_t *t, const fn_dev_t *s, unsigned i)
     return st->ncommands;
 }
 
-static const char *tk_step_cmd(const fn_task_t *t, const fn_dev_t *s,
-                               unsigned i, size_t k)
+static const char *task_step_cmd(const fn_task_t *t, const fn_dev_t *dev,
+                                 unsigned i, size_t k)
 {
     const fn_step_t *st = &t->steps[i];
-    return st->kind == FN_STEP_BACKUP ? tk_backup_cmd(t, s, st)
+    return st->kind == FN_STEP_BACKUP ? task_backup_cmd(t, dev, st)
                                       : st->commands[k];
 }
 
 /* -2 for the rest of the current step (from s->seq) and, if all, every
  * later step. */
-static void tk_skip_rest(fn_task_t *t, fn_dev_t *s, const char *why, int all)
+static void task_skip_rest(fn_task_t *t, fn_dev_t *dev, const char *why,
+                           int all)
 {
-    unsigned last = all ? (unsigned)t->spec.nsteps : s->step + 1;
-    for (; s->step < last; s->step++, s->seq = 0) {
-        size_t n = tk_step_len(t, s, s->step);
-        if (s->seq == 0 && s->step_codes[s->step] == 0)
-            s->step_codes[s->step] = FN_EXIT_SKIPPED;
-        for (; s->seq < n; s->seq++)
-            tk_emit(t, s, tk_step_cmd(t, s, s->step, s->seq), FN_EXIT_SKIPPED,
-                    NULL, why);
+    unsigned last = all ? (unsigned)t->spec.nsteps : dev->step + 1;
+    for (; dev->step < last; dev->step++, dev->seq = 0) {
+        size_t n = task_step_len(t, dev, dev->step);
+        if (dev->seq == 0 && dev->step_codes[dev->step] == 0)
+            dev->step_codes[dev->step] = FN_EXIT_SKIPPED;
+        for (; dev->seq < n; dev->seq++)
+            task_emit(t, dev, task_step_cmd(t, dev, dev->step, dev->seq),
+                      FN_EXIT_SKIPPED, NULL, NULL, why);
     }
-    s->step = last;
-    s->seq = 0;
+    dev->step = last;
+    dev->seq = 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* step selection */
 
 /* Returns NULL when the step runs on s, else why it is skipped. */
-static const char *tk_step_skip_reason(fn_task_t *t, fn_dev_t *s)
+static const char *task_step_skip_reason(fn_task_t *t, fn_dev_t *dev)
 {
-    const fn_step_t *st = &t->steps[s->step];
-    unsigned char m = t->sel[s->step] ? t->sel[s->step][s->idx] : 0;
-    if (st->nonly_on && !(m & TK_ONLY))
+    const fn_step_t *st = &t->steps[dev->step];
+    unsigned char m = t->sel[dev->step] ? t->sel[dev->step][dev->idx] : 0;
+    if (st->nonly_on && !(m & TASK_SEL_ONLY))
         return "skipped: host not in only_on";
-    if (m & TK_SKIP)
+    if (m & TASK_SEL_SKIP)
         return "skipped: host in skip";
-    int w = t->when_step[s->step];
+    int w = t->when_step[dev->step];
     if (w >= 0) {
-        int code = s->step_codes[w];
+        int code = dev->step_codes[w];
         for (size_t i = 0; i < st->nwhen_codes; i++)
             if (st->when_codes[i] == code)
                 return NULL;
@@ -491,108 +572,150 @@ static const char *tk_step_skip_reason(fn_task_t *t, fn_dev_t *s)
     return NULL;
 }
 
-static void tk_dev_finish(fn_task_t *t, fn_dev_t *s)
+static void task_dev_finish(fn_task_t *t, fn_dev_t *dev)
 {
-    if (s->finished)
+    if (dev->run == FN_RUN_FINISHED)
         return;
-    s->finished = 1;
+    dev->run = FN_RUN_FINISHED;
     t->done++;
-    if (s->conn != DEV_CONNECTED)
+    if (dev->conn != FN_DEV_CONNECTED)
         return;
-    if (s->any_fail)
+    if (dev->any_fail)
         t->failed++;
-    else if (s->step >= t->spec.nsteps) /* ran everything it was given */
+    else if (dev->step >= t->spec.nsteps) /* ran everything it was given */
         t->ok++;
 }
 
-static void tk_close(fn_dev_t *s, int action)
+static void task_close(fn_dev_t *dev, enum fn_dev_next next)
 {
-    if (s->state == FN_SS_CLOSING)
+    if (dev->state == FN_SS_CLOSING)
         return; /* already decided (e.g. cancelled from a callback) */
-    s->action = action;
-    fn__session_close(s);
+    dev->next = next;
+    fn__session_close(dev);
 }
 
-/* CONFIG step: enter, lines, commit, leave. Returns 1 if it sent. */
-static int tk_run_config(fn_task_t *t, fn_dev_t *s, const fn_step_t *st)
+static void task_on_cmd_done(fn_dev_t *dev, fn_cmd_t *cmd, int status,
+                             const fn_match_result_t *out);
+
+/* Hands the session the next command of the current step. */
+static void task_submit(fn_task_t *t, fn_dev_t *dev, const char *text,
+                        enum fn_cmd_kind kind)
 {
-    const char *enter = fn_vendor_config_enter(s->vendor);
-    const char *commit = fn_vendor_config_commit(s->vendor);
-    const char *leave = fn_vendor_config_leave(s->vendor);
-    if (s->cfg_phase == 0) {
-        s->cfg_phase = 1;
-        if (enter && !s->in_config) {
-            fn__session_send(s, enter, JOB_CONFIG_ENTER);
-            return 1;
-        }
+    unsigned step_ms = t->steps[dev->step].timeout_ms;
+    fn_cmd_t req = {
+        .text = text,
+        .kind = kind,
+        .timeout_ms = kind == FN_CMD_USER && step_ms
+                          ? step_ms
+                          : t->spec.command_timeout_ms,
+        .done = task_on_cmd_done,
+    };
+    if (fn__session_submit(dev, &req) < 0) { /* a bug: say it, go on */
+        fn__task_log(t, dev, FN_LOG_ERROR, "internal: submit in state %s",
+                     fn__session_state_name(dev->state));
+        task_close(dev, FN_NEXT_FINISH);
     }
-    if (s->cfg_phase == 1 && s->seq < st->ncommands) {
-        s->config_sent = 1;
-        fn__session_send(s, st->commands[s->seq], JOB_USER);
+}
+
+/* A config line may have reached the device: the step is not redone. */
+static int task_config_sent(const fn_dev_t *dev)
+{
+    if (dev->cfg_phase == FN_CFG_ENTER)
+        return 0;
+    if (dev->cfg_phase > FN_CFG_LINES)
         return 1;
-    }
-    if (s->cfg_phase == 1) {
-        s->cfg_phase = 2;
-        if (commit) {
-            fn__session_send(s, commit, JOB_USER); /* seq = ncommands */
+    const fn_cmd_t *c = fn__session_cmd(dev);
+    return dev->seq > 0 || (c && c->kind == FN_CMD_USER);
+}
+
+/* CONFIG step: enter, lines, commit, leave; the phase names what comes
+ * next and moves as each is sent. Returns 1 if it sent. */
+static int task_run_config(fn_task_t *t, fn_dev_t *dev, const fn_step_t *st)
+{
+    const char *enter = fn_vendor_config_enter(dev->vendor);
+    const char *commit = fn_vendor_config_commit(dev->vendor);
+    const char *leave = fn_vendor_config_leave(dev->vendor);
+    switch (dev->cfg_phase) {
+    case FN_CFG_ENTER:
+        dev->cfg_phase = FN_CFG_LINES;
+        if (enter) {
+            task_submit(t, dev, enter, FN_CMD_CONFIG_ENTER);
             return 1;
         }
-    }
-    if (s->cfg_phase == 2) {
-        s->cfg_phase = 3;
-        if (leave && s->in_config) {
-            fn__session_send(s, leave, JOB_CONFIG_LEAVE);
+        /* fall through */
+    case FN_CFG_LINES:
+        if (dev->seq < st->ncommands) {
+            task_submit(t, dev, st->commands[dev->seq], FN_CMD_USER);
             return 1;
         }
+        dev->cfg_phase = FN_CFG_COMMIT;
+        /* fall through */
+    case FN_CFG_COMMIT:
+        dev->cfg_phase = FN_CFG_LEAVE;
+        if (commit) { /* its result has seq = ncommands */
+            task_submit(t, dev, commit, FN_CMD_USER);
+            return 1;
+        }
+        /* fall through */
+    case FN_CFG_LEAVE:
+        dev->cfg_phase = FN_CFG_DONE;
+        if (leave && enter) {
+            task_submit(t, dev, leave, FN_CMD_CONFIG_LEAVE);
+            return 1;
+        }
+        /* fall through */
+    case FN_CFG_DONE:
+        break;
     }
     return 0;
 }
 
 /* Gives a READY session its next command, or finishes the device. */
-static void tk_run_next(fn_task_t *t, fn_dev_t *s)
+static void task_run_next(fn_task_t *t, fn_dev_t *dev)
 {
-    while (s->step < t->spec.nsteps && !s->stopped && !t->stopping) {
-        const fn_step_t *st = &t->steps[s->step];
-        if (s->seq == 0 && s->cfg_phase == 0) {
-            const char *why = tk_step_skip_reason(t, s);
+    while (dev->step < t->spec.nsteps && dev->run == FN_RUN_STEPS &&
+           !t->stopping) {
+        const fn_step_t *st = &t->steps[dev->step];
+        if (dev->seq == 0 && dev->cfg_phase == FN_CFG_ENTER) {
+            const char *why = task_step_skip_reason(t, dev);
             if (why) {
-                tk_skip_rest(t, s, why, 0);
+                task_skip_rest(t, dev, why, 0);
                 continue;
             }
         }
         int sent = 0;
         if (st->kind == FN_STEP_CONFIG) {
-            sent = tk_run_config(t, s, st);
-        } else if (s->seq < tk_step_len(t, s, s->step)) {
-            fn__session_send(s, tk_step_cmd(t, s, s->step, s->seq), JOB_USER);
+            sent = task_run_config(t, dev, st);
+        } else if (dev->seq < task_step_len(t, dev, dev->step)) {
+            task_submit(t, dev, task_step_cmd(t, dev, dev->step, dev->seq),
+                        FN_CMD_USER);
             sent = 1;
         }
         if (sent)
             return;
-        s->step++;
-        s->seq = 0;
-        s->cfg_phase = 0;
-        s->config_sent = 0;
+        dev->step++;
+        dev->seq = 0;
+        dev->cfg_phase = FN_CFG_ENTER;
     }
-    tk_close(s, ACT_FINISH);
+    task_close(dev, FN_NEXT_FINISH);
 }
 
 /* ------------------------------------------------------------------ */
 /* connect-first gate */
 
-static void tk_release(fn_task_t *t)
+static void task_release(fn_task_t *t)
 {
     t->gate = 0;
     t->next_idle = 0; /* phase 2: rescan for parked devices */
     for (unsigned i = 0; i < t->ndevs && !t->stopping; i++) {
-        fn_dev_t *s = &t->devs[i];
-        if (s->state == FN_SS_READY)
-            tk_run_next(t, s);
+        fn_dev_t *dev = &t->devs[i];
+        if (dev->state == FN_SS_READY)
+            task_run_next(t, dev);
     }
     fn__engine_kick(t->e);
 }
 
-static void tk_stop(fn_task_t *t, int status, const char *why)
+static void task_stop(fn_task_t *t, int status, const char *why)
 {
     if (t->stopping)
         return;
@@ -600,17 +723,17 @@ static void tk_stop(fn_task_t *t, int status, const char *why)
     t->status = status;
     snprintf(t->error, sizeof(t->error), "%s", why);
     for (unsigned i = 0; i < t->ndevs; i++) {
-        fn_dev_t *s = &t->devs[i];
-        if (s->state == FN_SS_BACKOFF) {
-            fn__session_unbackoff(s); /* IDLE: tk_skip_idle finishes it */
-            tk_unwait(t, s);
-        } else if (fn__session_is_active(s))
-            tk_close(s, ACT_FINISH);
+        fn_dev_t *dev = &t->devs[i];
+        if (dev->state == FN_SS_BACKOFF) {
+            fn__session_unbackoff(dev); /* IDLE: task_skip_idle finishes it */
+            task_unwait(t, dev);
+        } else if (fn__session_is_active(dev))
+            task_close(dev, FN_NEXT_FINISH);
     }
     fn__engine_kick(t->e);
 }
 
-static void tk_gate_check(fn_task_t *t)
+static void task_gate_check(fn_task_t *t)
 {
     if (!t->gate || t->deciding || t->stopping)
         return;
@@ -623,12 +746,7 @@ static void tk_gate_check(fn_task_t *t)
             (sp->max_failed && cs.failed > sp->max_failed) ||
             (sp->max_failed_percent &&
              cs.failed * 100.0 > sp->max_failed_percent * (double)cs.total);
-    int go = !cs.over_threshold;
-    if (t->sink.decide) {
-        t->e->in_callback++;
-        go = t->sink.decide(t, &cs, t->sink.arg);
-        t->e->in_callback--;
-    }
+    int go = sink_decide(t, &cs);
     if (go == FN_EAGAIN) {
         t->deciding = 1;
         return;
@@ -645,300 +763,315 @@ int fn_task_resume(fn_task_t *t, int go)
         fn__task_log(t, NULL, FN_LOG_INFO,
                      "connect-first: %u of %u connected, running steps",
                      t->connected, t->ndevs);
-        tk_release(t);
+        task_release(t);
         return 0;
     }
     char why[200];
     snprintf(why, sizeof(why),
              "connect-first: %u of %u devices failed to connect; stopped",
              t->failed_connect, t->ndevs);
-    tk_stop(t, FN_TASK_FAILED, why);
+    task_stop(t, FN_TASK_FAILED, why);
     return 0;
 }
 
 /* ------------------------------------------------------------------ */
 /* session callbacks */
 
-void fn__task_on_ready(fn_task_t *t, fn_dev_t *s)
+void fn__task_on_ready(fn_task_t *t, fn_dev_t *dev)
 {
-    if (s->conn == DEV_PENDING) {
-        s->conn = DEV_CONNECTED;
+    if (dev->conn == FN_DEV_PENDING) {
+        dev->conn = FN_DEV_CONNECTED;
         t->connected++;
-        tk_report(t, s, FN_CONNECT_OK);
-        if (s->state != FN_SS_READY)
+        task_report(t, dev, FN_CONNECT_OK);
+        if (dev->state != FN_SS_READY)
             return; /* the sink cancelled */
     } else {
-        fn__task_log(t, s, FN_LOG_INFO, "reconnected (%u)", s->reconnects);
+        dev->conn = FN_DEV_CONNECTED; /* a parked device is back */
+        fn__task_log(t, dev, FN_LOG_INFO, "reconnected (%u)", dev->reconnects);
     }
     if (t->gate) {
         int waiting = t->next_idle < t->ndevs || t->retry;
         if (waiting && (t->active >= t->concurrency ||
                         t->e->sessions >= t->e->opts.max_sessions))
-            tk_close(s, ACT_PARK);
-        tk_gate_check(t);
+            task_close(dev, FN_NEXT_PARK);
+        task_gate_check(t);
         return;
     }
-    tk_run_next(t, s);
+    task_run_next(t, dev);
 }
 
 /* Leaves a CONFIG step for good: -2 for its unsent lines, next step. */
-static void tk_config_abort(fn_task_t *t, fn_dev_t *s, const char *why)
+static void task_config_abort(fn_task_t *t, fn_dev_t *dev, const char *why)
 {
-    tk_skip_rest(t, s, why, 0);
-    s->cfg_phase = 0;
-    s->config_sent = 0;
-    s->in_config = 0;
+    task_skip_rest(t, dev, why, 0);
+    dev->cfg_phase = FN_CFG_ENTER;
 }
 
-static void tk_after_result(fn_task_t *t, fn_dev_t *s, int code)
+static void task_after_result(fn_task_t *t, fn_dev_t *dev, int code)
 {
-    const fn_step_t *st = &t->steps[s->step];
+    const fn_step_t *st = &t->steps[dev->step];
     if (code != 0 && st->exit_on_fail) {
-        s->stopped = 1;
-        tk_skip_rest(t, s, "skipped: exit_on_fail after a failure", 1);
+        dev->run = FN_RUN_STOPPED;
+        task_skip_rest(t, dev, "skipped: exit_on_fail after a failure", 1);
     }
     if (code == FN_EXIT_TIMEOUT) {
         /* the device's state is unknown: go on with a new session; a
          * config step is not resumed outside config mode */
-        s->last_err = FN_ETIMEOUT;
-        if (st->kind == FN_STEP_CONFIG && !s->stopped)
-            tk_config_abort(t, s, "skipped: config step interrupted");
-        int more = s->step < t->spec.nsteps && !s->stopped;
-        if (more && s->reconnects < t->spec.reconnects && !t->stopping) {
-            s->reconnects++;
-            tk_close(s, ACT_RECONNECT);
+        dev->last_err = FN_ETIMEOUT;
+        if (st->kind == FN_STEP_CONFIG && dev->run == FN_RUN_STEPS)
+            task_config_abort(t, dev, "skipped: config step interrupted");
+        int more = dev->step < t->spec.nsteps && dev->run == FN_RUN_STEPS;
+        if (more && dev->reconnects < t->spec.reconnects && !t->stopping) {
+            dev->reconnects++;
+            task_close(dev, FN_NEXT_RECONNECT);
             return;
         }
-        s->stopped = 1;
-        tk_skip_rest(t, s, "skipped: device stopped answering", 1);
-        tk_close(s, ACT_FINISH);
+        dev->run = FN_RUN_STOPPED;
+        task_skip_rest(t, dev, "skipped: device stopped answering", 1);
+        task_close(dev, FN_NEXT_FINISH);
         return;
     }
-    if (s->state == FN_SS_READY)
-        tk_run_next(t, s);
+    if (dev->state == FN_SS_READY)
+        task_run_next(t, dev);
 }
 
 /* The backup event, its text without the vendor's volatile lines
  * (backup_strip: "Current configuration : N bytes" …) so unchanged
  * configurations give identical backups. */
-static void tk_emit_backup(fn_task_t *t, fn_dev_t *s, const fn_step_t *st,
-                           const fn_match_result_t *r)
+static void task_emit_backup(fn_task_t *t, fn_dev_t *dev, const fn_step_t *st,
+                             const fn_cmd_t *cmd, const fn_match_result_t *r)
 {
     fn_buf_t clean;
     fn_buf_init(&clean, 0);
     const char *text = r->out;
     size_t len = r->out_len;
-    if (fn_vendor_backup_clean(s->vendor, r->out, r->out_len, &clean) == 0) {
+    if (fn_vendor_backup_clean(dev->vendor, r->out, r->out_len, &clean) == 0) {
         text = clean.data ? clean.data : "";
         len = clean.len;
     } else { /* keep the raw text rather than lose the backup */
-        fn__task_log(t, s, FN_LOG_WARN, "backup_strip: out of memory");
+        fn__task_log(t, dev, FN_LOG_WARN, "backup_strip: out of memory");
     }
-    fn_backup_t b = {t->spec.task_id,
-                     fn_host_name(s->host),
-                     fn_vendor_name(s->vendor),
-                     fn_time_wall_us(),
-                     st->comment,
-                     s->live->cmd_text,
-                     text,
-                     len,
-                     s->step};
+    fn_backup_t b = {
+        .task_id = t->spec.task_id,
+        .host = fn_host_name(dev->host),
+        .vendor = fn_vendor_name(dev->vendor),
+        .created_us = fn_time_wall_us(),
+        .comment = st->comment,
+        .command = cmd->text,
+        .text = text,
+        .size = len,
+        .step = dev->step,
+    };
     t->backups++;
-    TK_SINK(t, on_backup, &b);
+    sink_backup(t, &b);
     fn_buf_cleanup(&clean);
 }
 
-void fn__task_on_result(fn_task_t *t, fn_dev_t *s, int exit_code,
-                        const fn_match_result_t *r, const char *reason)
+/* Entering config mode: reported only when refused. */
+static void task_on_config_enter(fn_task_t *t, fn_dev_t *dev, fn_cmd_t *cmd,
+                                 int status, const fn_match_result_t *out)
 {
-    const fn_step_t *st = &t->steps[s->step];
-    int job = s->live->job;
-    s->live->job = JOB_NONE;
-    if (job == JOB_CONFIG_ENTER) {
-        s->in_config = exit_code == 0;
-        if (exit_code == 0)
-            return tk_run_next(t, s);
-        s->seq = 0;
-        tk_emit(t, s, s->live->cmd_text, exit_code, r, "config mode refused");
-        s->cfg_phase = 3;
-        return tk_after_result(t, s, exit_code);
+    if (status == 0) {
+        task_run_next(t, dev);
+        return;
     }
-    if (job == JOB_CONFIG_LEAVE) {
-        s->in_config = 0;
-        if (exit_code != 0)
-            fn__task_log(t, s, FN_LOG_WARN, "leaving config mode failed");
-        return tk_after_result(t, s,
-                               exit_code == FN_EXIT_TIMEOUT ? exit_code : 0);
-    }
-    tk_emit(t, s, s->live->cmd_text, exit_code, r, reason);
-    if (st->kind == FN_STEP_BACKUP && exit_code == 0)
-        tk_emit_backup(t, s, st, r);
-    s->seq++;
-    tk_after_result(t, s, exit_code);
+    dev->seq = 0;
+    task_emit(t, dev, cmd->text, status, cmd, out, "config mode refused");
+    dev->cfg_phase = FN_CFG_DONE;
+    task_after_result(t, dev, status);
 }
 
-static unsigned tk_backoff_ms(const fn_dev_t *s)
+/* Every request the task submits completes here (fn_cmd_done_fn). */
+static void task_on_cmd_done(fn_dev_t *dev, fn_cmd_t *cmd, int status,
+                             const fn_match_result_t *out)
 {
-    unsigned ms = TASK_BACKOFF_MS << (s->tries > 4 ? 4 : s->tries - 1);
-    return ms + (unsigned)(s->idx * 7919u % (ms / 2 + 1)); /* spread */
+    fn_task_t *t = dev->task;
+    const fn_step_t *st = &t->steps[dev->step];
+    const char *reason =
+        status == FN_EXIT_TIMEOUT ? fn__session_reason(dev) : "";
+    switch (cmd->kind) {
+    case FN_CMD_CONFIG_ENTER:
+        task_on_config_enter(t, dev, cmd, status, out);
+        return;
+    case FN_CMD_CONFIG_LEAVE:
+        if (status != 0)
+            fn__task_log(t, dev, FN_LOG_WARN, "leaving config mode failed");
+        task_after_result(t, dev, status == FN_EXIT_TIMEOUT ? status : 0);
+        return;
+    default:
+        break;
+    }
+    task_emit(t, dev, cmd->text, status, cmd, out, reason);
+    if (st->kind == FN_STEP_BACKUP && status == 0)
+        task_emit_backup(t, dev, st, cmd, out);
+    dev->seq++;
+    task_after_result(t, dev, status);
+}
+
+static unsigned task_backoff_ms(const fn_dev_t *dev)
+{
+    unsigned ms = TASK_BACKOFF_MS << (dev->tries > 4 ? 4 : dev->tries - 1);
+    return ms + (unsigned)(dev->idx * 7919u % (ms / 2 + 1)); /* spread */
+}
+
+/* A config step lost its connection after a line went out: the line in
+ * flight is reported -1 ("may have applied"), the rest skipped. */
+static void task_config_lost(fn_task_t *t, fn_dev_t *dev, const fn_step_t *st,
+                             const char *why)
+{
+    const fn_cmd_t *inflight = fn__session_cmd(dev);
+    char r[300];
+    snprintf(r, sizeof(r),
+             "connection lost during a config step (%s): the change "
+             "may have applied; not repeated",
+             why);
+    if (dev->seq < st->ncommands + 1 && dev->state == FN_SS_RUNNING &&
+        inflight) {
+        task_emit(t, dev, inflight->text, FN_EXIT_CONNECTION, NULL, NULL, r);
+        dev->seq++;
+    }
+    task_config_abort(t, dev, "skipped: config step interrupted");
 }
 
 /* Lost after login: re-run a show command, report a config change. */
-static void tk_on_drop(fn_task_t *t, fn_dev_t *s, const char *why)
+static void task_on_drop(fn_task_t *t, fn_dev_t *dev, const char *why)
 {
-    const fn_step_t *st = s->step < t->spec.nsteps ? &t->steps[s->step] : NULL;
-    int was_running = s->state == FN_SS_RUNNING;
-    if (st && st->kind == FN_STEP_CONFIG && s->config_sent) {
-        char r[300];
-        snprintf(r, sizeof(r),
-                 "connection lost during a config step (%s): the change "
-                 "may have applied; not repeated",
-                 why);
-        if (s->seq < st->ncommands + 1 && was_running) {
-            tk_emit(t, s, s->live->cmd_text, FN_EXIT_CONNECTION, NULL, r);
-            s->seq++;
-        }
-        tk_config_abort(t, s, "skipped: config step interrupted");
-    } else if (st && st->kind == FN_STEP_CONFIG) {
-        s->cfg_phase = 0; /* nothing sent yet: redo the step */
-    }
-    if (s->reconnects < t->spec.reconnects && !t->stopping &&
-        s->step < t->spec.nsteps) {
-        s->reconnects++;
-        fn__task_log(t, s, FN_LOG_WARN, "connection lost (%s); reconnecting",
+    const fn_step_t *st =
+        dev->step < t->spec.nsteps ? &t->steps[dev->step] : NULL;
+    if (st && st->kind == FN_STEP_CONFIG && task_config_sent(dev))
+        task_config_lost(t, dev, st, why);
+    else if (st && st->kind == FN_STEP_CONFIG)
+        dev->cfg_phase = FN_CFG_ENTER; /* nothing sent yet: redo the step */
+    if (dev->reconnects < t->spec.reconnects && !t->stopping &&
+        dev->step < t->spec.nsteps) {
+        dev->reconnects++;
+        fn__task_log(t, dev, FN_LOG_WARN, "connection lost (%s); reconnecting",
                      why);
-        tk_close(s, ACT_RECONNECT);
+        task_close(dev, FN_NEXT_RECONNECT);
         return;
     }
-    if (s->step < t->spec.nsteps) {
+    if (dev->step < t->spec.nsteps) {
         char r[300];
         snprintf(r, sizeof(r), "connection lost: %s", why);
-        size_t n = tk_step_len(t, s, s->step);
-        if (s->seq < n) {
-            tk_emit(t, s, tk_step_cmd(t, s, s->step, s->seq),
-                    FN_EXIT_CONNECTION, NULL, r);
-            s->seq++;
+        size_t n = task_step_len(t, dev, dev->step);
+        if (dev->seq < n) {
+            task_emit(t, dev, task_step_cmd(t, dev, dev->step, dev->seq),
+                      FN_EXIT_CONNECTION, NULL, NULL, r);
+            dev->seq++;
         }
-        s->stopped = 1;
-        tk_skip_rest(t, s, "skipped: connection lost", 1);
+        dev->run = FN_RUN_STOPPED;
+        task_skip_rest(t, dev, "skipped: connection lost", 1);
     }
-    tk_close(s, ACT_FINISH);
+    task_close(dev, FN_NEXT_FINISH);
 }
 
-void fn__task_on_failure(fn_task_t *t, fn_dev_t *s, int err, int retryable)
+void fn__task_on_failure(fn_task_t *t, fn_dev_t *dev, int err, int retryable)
 {
-    s->last_err = err;
+    dev->last_err = err;
     if (t->stopping) {
-        tk_close(s, ACT_FINISH);
+        task_close(dev, FN_NEXT_FINISH);
         return;
     }
-    if (retryable && s->tries < t->spec.connect_tries) {
-        tk_close(s, ACT_RETRY);
+    if (retryable && dev->tries < t->spec.connect_tries) {
+        task_close(dev, FN_NEXT_RETRY);
         return;
     }
-    if (s->conn == DEV_PENDING) {
-        tk_close(s, ACT_FAIL_CONNECT);
+    if (dev->conn == FN_DEV_PENDING) {
+        task_close(dev, FN_NEXT_FAIL_CONNECT);
         return;
     }
-    tk_on_drop(t, s, s->live->reason);
+    task_on_drop(t, dev, fn__session_reason(dev));
 }
 
-int fn__task_hostkey(fn_task_t *t, fn_dev_t *s, const char *type,
-                     const char *sha256)
+int fn__task_hostkey(fn_task_t *t, fn_dev_t *dev, const char *type,
+                     const char *sha256, char *why, size_t whylen)
 {
     char hp[300], ktype[64] = "", ksha[128] = "";
-    snprintf(hp, sizeof(hp), "%s:%u", fn_host_address(s->host),
-             fn_host_port(s->host));
-    int rc = FN_ENOTFOUND;
-    if (t->sink.hostkey_get) {
-        t->e->in_callback++;
-        rc = t->sink.hostkey_get(t, hp, ktype, sizeof(ktype), ksha,
-                                 sizeof(ksha), t->sink.arg);
-        t->e->in_callback--;
-    }
+    snprintf(hp, sizeof(hp), "%s:%u", fn_host_address(dev->host),
+             fn_host_port(dev->host));
+    int rc = sink_hostkey_get(t, hp, ktype, sizeof(ktype), ksha, sizeof(ksha));
     int policy = t->spec.hostkey_policy;
     if (rc == 0 && !strcmp(ksha, sha256))
         return 0;
     if (rc == 0 && policy != FN_HOSTKEY_ACCEPT_NEW) {
-        snprintf(s->live->reason, sizeof(s->live->reason),
+        snprintf(why, whylen,
                  "host key changed: pinned %s %s, device offers %s %s "
                  "(refused)",
                  ktype, ksha, type, sha256);
         return FN_EHOSTKEY;
     }
     if (rc != 0 && policy == FN_HOSTKEY_STRICT) {
-        snprintf(s->live->reason, sizeof(s->live->reason),
-                 "host key %s %s not pinned (strict policy)", type, sha256);
+        snprintf(why, whylen, "host key %s %s not pinned (strict policy)", type,
+                 sha256);
         return FN_EHOSTKEY;
     }
     if (rc == 0)
-        fn__task_log(t, s, FN_LOG_WARN, "host key replaced: %s -> %s", ksha,
+        fn__task_log(t, dev, FN_LOG_WARN, "host key replaced: %s -> %s", ksha,
                      sha256);
-    TK_SINK(t, hostkey_pin, hp, type, sha256, rc == 0);
-    return s->state == FN_SS_CLOSING ? FN_ECANCELED : 0;
+    sink_hostkey_pin(t, hp, type, sha256, rc == 0);
+    return dev->state == FN_SS_CLOSING ? FN_ECANCELED : 0;
 }
 
-static void tk_on_closed(fn_task_t *t, fn_dev_t *s)
+static void task_on_closed(fn_task_t *t, fn_dev_t *dev)
 {
     t->active--;
-    s->state = FN_SS_DONE;
-    switch (s->action) {
-    case ACT_RETRY:
-        fn__task_log(t, s, FN_LOG_INFO, "try %u failed (%s); retrying",
-                     s->tries, s->live->reason);
-        fn__session_backoff(s, tk_backoff_ms(s));
+    switch (dev->next) {
+    case FN_NEXT_RETRY:
+        fn__task_log(t, dev, FN_LOG_INFO, "try %u failed (%s); retrying",
+                     dev->tries, fn__session_reason(dev));
+        fn__session_backoff(dev, task_backoff_ms(dev));
         return;
-    case ACT_RECONNECT:
-        s->tries = 0;
-        fn__session_backoff(s, TASK_RECONNECT_MS);
+    case FN_NEXT_RECONNECT:
+        dev->tries = 0;
+        fn__session_backoff(dev, TASK_RECONNECT_MS);
         return;
-    case ACT_PARK:
-        s->tries = 0; /* phase 2 connects afresh */
-        s->parked = 1;
-        s->state = FN_SS_IDLE;
+    case FN_NEXT_PARK:
+        dev->tries = 0; /* phase 2 connects afresh */
+        dev->conn = FN_DEV_PARKED;
+        fn__session_park(dev);
         return;
-    case ACT_FAIL_CONNECT:
-        s->conn = DEV_FAILED;
+    case FN_NEXT_FAIL_CONNECT:
+        dev->conn = FN_DEV_FAILED;
         t->failed_connect++;
-        tk_report(t, s, FN_CONNECT_FAILED);
-        tk_dev_finish(t, s);
-        tk_gate_check(t);
+        task_report(t, dev, FN_CONNECT_FAILED);
+        task_dev_finish(t, dev);
+        task_gate_check(t);
         return;
-    default:
-        if (s->conn == DEV_PENDING && t->stopping) {
-            s->conn = DEV_SKIPPED;
-            tk_report(t, s, FN_CONNECT_SKIPPED);
+    case FN_NEXT_FINISH:
+        if (dev->conn == FN_DEV_PENDING && t->stopping) {
+            dev->conn = FN_DEV_SKIPPED;
+            task_report(t, dev, FN_CONNECT_SKIPPED);
         }
-        tk_dev_finish(t, s);
+        task_dev_finish(t, dev);
         return;
     }
 }
 
-void fn__task_on_closed(fn_task_t *t, fn_dev_t *s)
+void fn__task_on_closed(fn_task_t *t, fn_dev_t *dev)
 {
-    tk_on_closed(t, s);
-    if (s->state == FN_SS_BACKOFF)
+    task_on_closed(t, dev);
+    if (dev->state == FN_SS_BACKOFF)
         t->waiting++; /* keeps its live session (and timer) to retry */
     else
-        tk_live_put(t, s);
+        task_live_put(t, dev);
 }
 
 /* ------------------------------------------------------------------ */
 /* admission (engine pump) */
 
-void fn__task_requeue(fn_task_t *t, fn_dev_t *s)
+void fn__task_requeue(fn_task_t *t, fn_dev_t *dev)
 {
     if (t->stopping) { /* inside its own timer: fn__task_free frees it */
-        tk_dev_finish(t, s);
-        if (s->conn == DEV_PENDING) {
-            s->conn = DEV_SKIPPED;
-            tk_report(t, s, FN_CONNECT_SKIPPED);
+        task_dev_finish(t, dev);
+        if (dev->conn == FN_DEV_PENDING) {
+            dev->conn = FN_DEV_SKIPPED;
+            task_report(t, dev, FN_CONNECT_SKIPPED);
         }
         fn__engine_kick(t->e);
         return;
     }
-    s->retry_next = t->retry;
-    t->retry = s;
+    dev->retry_next = t->retry;
+    t->retry = dev;
     fn__engine_kick(t->e);
 }
 
@@ -951,31 +1084,33 @@ int fn__task_can_start(const fn_task_t *t)
 
 fn_dev_t *fn__task_next_idle(fn_task_t *t)
 {
-    fn_dev_t *s = NULL;
+    fn_dev_t *dev = NULL;
     if (t->retry) {
-        s = t->retry;
-        t->retry = s->retry_next;
+        dev = t->retry;
+        t->retry = dev->retry_next;
         t->waiting--; /* its live session goes back to work */
     } else if (!t->gate) {
         /* phase 2 of connect-first: parked devices first */
         for (; t->next_idle < t->ndevs; t->next_idle++) {
             fn_dev_t *c = &t->devs[t->next_idle];
-            if (c->state == FN_SS_IDLE && (c->parked || !c->reported)) {
-                s = c;
+            if (c->state == FN_SS_IDLE &&
+                (c->conn == FN_DEV_PARKED || c->conn == FN_DEV_PENDING)) {
+                dev = c;
                 t->next_idle++;
                 break;
             }
         }
     } else if (t->next_idle < t->ndevs) {
-        s = &t->devs[t->next_idle++];
+        dev = &t->devs[t->next_idle++];
     }
-    if (s && tk_live_get(t, s) != 0) { /* out of memory: try again later */
+    if (dev &&
+        task_live_get(t, dev) != 0) { /* out of memory: try again later */
         t->next_idle--;
         return NULL;
     }
-    if (s)
+    if (dev)
         t->active++;
-    return s;
+    return dev;
 }
 
 int fn__task_finished(const fn_task_t *t)
@@ -1006,11 +1141,11 @@ const char *fn__task_password(const fn_task_t *t, int enable)
 /* ------------------------------------------------------------------ */
 /* start, finish, free */
 
-static int tk_secrets(fn_task_t *t, const fn_creds_t *c)
+static int task_secrets(fn_task_t *t, const fn_creds_t *c)
 {
     int bad = 0;
-    t->spec.creds.username = tk_str(t, c->username, &bad);
-    t->spec.creds.key_file = tk_str(t, c->key_file, &bad);
+    t->spec.creds.username = task_str(t, c->username, &bad);
+    t->spec.creds.key_file = task_str(t, c->key_file, &bad);
     t->spec.creds.password = NULL;
     t->spec.creds.enable_password = NULL;
     if (c->password && !(t->password = strdup(c->password)))
@@ -1021,7 +1156,7 @@ static int tk_secrets(fn_task_t *t, const fn_creds_t *c)
     return bad ? -ENOMEM : 0;
 }
 
-static void tk_wipe(char **p)
+static void task_wipe(char **p)
 {
     if (*p) {
         fn_memwipe(*p, strlen(*p));
@@ -1036,20 +1171,20 @@ void fn__task_free(fn_task_t *t)
         return;
     for (unsigned i = 0; t->devs && i < t->ndevs; i++) {
         fn__session_free_resources(&t->devs[i]);
-        tk_live_put(t, &t->devs[i]);
+        task_live_put(t, &t->devs[i]);
         free(t->devs[i].step_codes);
         free(t->devs[i].reason);
     }
     free(t->devs);
     while (t->pool) {
-        fn_session_t *lv = t->pool;
-        t->pool = lv->free_next;
-        free(lv);
+        fn_session_t *sess = t->pool;
+        t->pool = sess->free_next;
+        free(sess);
     }
     if (t->progress_ev)
         event_free(t->progress_ev);
-    tk_wipe(&t->password);
-    tk_wipe(&t->enable_password);
+    task_wipe(&t->password);
+    task_wipe(&t->enable_password);
     for (size_t i = 0; i < t->nallocs; i++)
         free(t->allocs[i]);
     free(t->allocs);
@@ -1061,25 +1196,25 @@ void fn__task_free(fn_task_t *t)
     free(t);
 }
 
-static int tk_init(fn_task_t *t, const fn_task_spec_t *spec, char *err,
-                   size_t errlen)
+static int task_init(fn_task_t *t, const fn_task_spec_t *spec, char *err,
+                     size_t errlen)
 {
     int bad = 0;
     t->spec = *spec;
-    tk_defaults(&t->spec);
-    t->spec.task_id = tk_str(t, spec->task_id, &bad);
-    t->spec.default_vendor = tk_str(t, spec->default_vendor, &bad);
+    task_defaults(&t->spec);
+    t->spec.task_id = task_str(t, spec->task_id, &bad);
+    t->spec.default_vendor = task_str(t, spec->default_vendor, &bad);
     if (bad)
         return -ENOMEM;
-    int rc = tk_secrets(t, &spec->creds);
+    int rc = task_secrets(t, &spec->creds);
     if (rc == 0)
-        rc = tk_copy_steps(t, spec);
+        rc = task_copy_steps(t, spec);
     if (rc == 0)
-        rc = tk_validate(t, err, errlen);
+        rc = task_validate(t, err, errlen);
     if (rc == 0)
-        rc = tk_devices(t, err, errlen);
+        rc = task_devices(t, err, errlen);
     if (rc == 0)
-        rc = tk_selections(t);
+        rc = task_selections(t);
     unsigned max = t->e->opts.max_sessions;
     t->concurrency =
         spec->concurrency && spec->concurrency < max ? spec->concurrency : max;
@@ -1095,22 +1230,23 @@ int fn_task_start(fn_engine_t *e, const fn_task_spec_t *spec,
     if (out)
         *out = NULL;
     if (!e || !spec || !spec->task_id || !spec->task_id[0])
-        return tk_errf(err, errlen, FN_EPARSE, "task id required");
+        return task_errf(err, errlen, FN_EPARSE, "task id required");
     if (spec->nhosts && !spec->hosts)
-        return tk_errf(err, errlen, FN_EPARSE, "hosts missing");
+        return task_errf(err, errlen, FN_EPARSE, "hosts missing");
     for (fn_task_t *o = e->tasks; o; o = o->next)
         if (!strcmp(o->spec.task_id, spec->task_id))
-            return tk_errf(err, errlen, FN_EEXISTS, "task %s is running",
-                           spec->task_id);
+            return task_errf(err, errlen, FN_EEXISTS, "task %s is running",
+                             spec->task_id);
     fn_task_t *t = calloc(1, sizeof(*t));
     if (!t)
         return -ENOMEM;
     t->e = e;
     if (sink)
         t->sink = *sink;
-    int rc = tk_init(t, spec, err, errlen);
+    int rc = task_init(t, spec, err, errlen);
     if (rc == 0 && e->opts.progress_ms) {
-        t->progress_ev = event_new(e->base, -1, EV_PERSIST, tk_on_progress, t);
+        t->progress_ev =
+            event_new(e->base, -1, EV_PERSIST, task_on_progress, t);
         struct timeval tv = {e->opts.progress_ms / 1000,
                              (long)(e->opts.progress_ms % 1000) * 1000};
         if (!t->progress_ev || event_add(t->progress_ev, &tv) < 0)
@@ -1137,14 +1273,14 @@ void fn__task_finalize(fn_task_t *t)
 {
     fn_engine_t *e = t->e;
     t->finalized = 1;
-    tk_progress(t);
+    task_progress(t);
     fn_summary_t sm = {t->spec.task_id,   t->status,
                        t->ndevs,          t->connected,
                        t->failed_connect, t->ok,
                        t->failed,         t->commands,
                        t->errors,         fn_time_mono_us() - t->t0_mono,
                        t->backups,        t->error};
-    TK_SINK(t, on_summary, &sm);
+    sink_summary(t, &sm);
     for (fn_task_t **p = &e->tasks; *p; p = &(*p)->next)
         if (*p == t) {
             *p = t->next;
@@ -1154,18 +1290,18 @@ void fn__task_finalize(fn_task_t *t)
 }
 
 /* Devices never started are SKIPPED once the task stops. */
-static void tk_skip_idle(fn_task_t *t)
+static void task_skip_idle(fn_task_t *t)
 {
     for (unsigned i = 0; i < t->ndevs; i++) {
-        fn_dev_t *s = &t->devs[i];
-        if (s->state != FN_SS_IDLE || s->finished)
+        fn_dev_t *dev = &t->devs[i];
+        if (dev->state != FN_SS_IDLE || dev->run == FN_RUN_FINISHED)
             continue;
-        if (s->conn == DEV_PENDING) {
-            s->conn = DEV_SKIPPED;
-            tk_report(t, s, FN_CONNECT_SKIPPED);
+        if (dev->conn == FN_DEV_PENDING) {
+            dev->conn = FN_DEV_SKIPPED;
+            task_report(t, dev, FN_CONNECT_SKIPPED);
         }
-        tk_dev_finish(t, s);
-        tk_unwait(t, s); /* was queued to retry */
+        task_dev_finish(t, dev);
+        task_unwait(t, dev); /* was queued to retry */
     }
     t->next_idle = t->ndevs;
     t->retry = NULL;
@@ -1174,14 +1310,14 @@ static void tk_skip_idle(fn_task_t *t)
 void fn__task_maybe_finish(fn_task_t *t)
 {
     if (t->stopping)
-        tk_skip_idle(t);
+        task_skip_idle(t);
 }
 
 int fn_task_cancel(fn_task_t *t)
 {
     if (!t || t->stopping)
         return FN_ESTATE;
-    tk_stop(t, FN_TASK_CANCELLED, "cancelled");
+    task_stop(t, FN_TASK_CANCELLED, "cancelled");
     return 0;
 }
 

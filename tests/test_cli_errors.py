@@ -201,6 +201,31 @@ def check_unreachable(work, db):
           in p.stdout, "human output on unreachable (%r)" % p.stdout)
 
 
+def check_dns_timeout(work, db):
+    """Host names and a name server that never answers (the test's own,
+    on loopback: no query leaves the machine): the lookups time out, the
+    run reports them and exits 3 (it crashed with SIGSEGV: a cancelled
+    lookup's callback ran on a freed device)."""
+    import socket
+    ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ns.bind(("127.0.0.1", 28153))  # reads nothing, answers nothing
+    conf = write(os.path.join(work, "resolv.conf"),
+                 "nameserver 127.0.0.1:28153\noptions timeout:5\n")
+    names = write(os.path.join(work, "names.ini"),
+                  "r1.flexnet.test:28100 vendor=cisco_ios\n"
+                  "r2.flexnet.test:28101 vendor=cisco_ios\n")
+    env = dict(ENV, FLEXNET_RESOLV_CONF=conf)
+    p = run(db, names, "-g", "all", "-c", "show version", "--password-env",
+            "FN_T_PW", "--connect-timeout", "1", "--json", env=env)
+    ns.close()
+    check(p.returncode == 3, "DNS timeout: exit 3, got %d %r"
+          % (p.returncode, p.stderr[-400:]))
+    conns = [e for e in json_lines(p.stdout) if e["type"] == "connection"]
+    check(len(conns) == 2 and all("name resolution timed out" in c["reason"]
+                                  for c in conns),
+          "rows say the lookup timed out: %r" % conns)
+
+
 def check_partial(work, db, inv):
     with open(inv) as f:
         text = f.read()
@@ -326,6 +351,7 @@ def main():
         check_yaml_inventory_and_vendors_dir(work, db)
         check_missing_password(db, sim.inventory)
         check_unreachable(work, db)
+        check_dns_timeout(work, db)
         check_partial(work, db, sim.inventory)
         check_big_table(work, db, sim.inventory)
         check_hints(work, db, sim.inventory)

@@ -8,7 +8,9 @@
  * so the caret marker lines up, the simulator's epoll warning when a
  * client disconnects mid-output, and the per-device record's size plus
  * live sessions staying within the task's concurrency (were 1,056 B per
- * device, kept for the whole task).
+ * device, kept for the whole task), and every session state change
+ * logged by its one writer (BACKOFF, IDLE and DONE were written behind
+ * the setter's back).
  *
  * Each case starts its own simulator on its own ports (25000-25999, a
  * sub-range of the engine's 22000-27999) and kills it by pid.
@@ -504,6 +506,119 @@ START_TEST(test_live_sessions_within_concurrency)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* 8: every state change goes through the one setter, and is logged */
+
+static char trans[2048]; /* "IDLE -> CONNECT,CONNECT -> KEX,..." */
+
+static void trans_hook(int level, const fn_log_ctx_t *ctx, const char *line,
+                       void *arg)
+{
+    const char *arrow = strstr(line, " -> ");
+    if (!ctx || ctx->cat != FN_LOGC_SESSION || !arrow)
+        return;
+    const char *from = arrow; /* the line ends "OLD -> NEW" */
+    while (from > line && from[-1] != ' ')
+        from--;
+    size_t used = strlen(trans);
+    snprintf(trans + used, sizeof(trans) - used, "%s%s", used ? "," : "", from);
+}
+
+/* A device that drops the connection right after its first command's
+ * prompt (dropidle): the second command is cut, the session closes,
+ * backs off, reconnects and runs it again. The whole life of the one
+ * session, BACKOFF and DONE included, is in the debug log. */
+START_TEST(test_state_transitions_logged)
+{
+    const char *extra[] = {"--faults", "dropidle=100%", NULL};
+    pid_t pid = sim(1, 25700, "cisco_ios", extra);
+    char text[256];
+    inv_ports(text, sizeof(text), 25700, 1, "cisco_ios");
+    inv_t v;
+    inv_parse(&v, text);
+    static const char *const cmds[] = {"show version", "show clock"};
+    fn_step_t step = {
+        .kind = FN_STEP_COMMANDS, .commands = cmds, .ncommands = 2};
+    fn_task_spec_t spec = tu_spec("trans", v.hosts, v.n, &step, 1);
+    trans[0] = '\0';
+    fn_log_configure(FN_LOG_DEBUG, FN_LOGC_SESSION, stderr);
+    fn_log_set_hook(trans_hook, NULL);
+    tu_rec_t rec;
+    tu_run_ok(vs, &spec, &rec);
+    fn_log_set_hook(NULL, NULL);
+    fn_log_configure(FN_LOG_WARN, 0, stderr);
+    static const char want[] =
+        "IDLE -> CONNECT,CONNECT -> KEX,KEX -> HOSTKEY,HOSTKEY -> AUTH,"
+        "AUTH -> CHANNEL,CHANNEL -> PTY,PTY -> SHELL,SHELL -> PROMPT,"
+        "PROMPT -> PREPARE,PREPARE -> READY,READY -> RUNNING,"
+        "RUNNING -> READY,READY -> RUNNING,RUNNING -> CLOSING,"
+        "CLOSING -> DONE,DONE -> BACKOFF,BACKOFF -> IDLE,"
+        "IDLE -> CONNECT,CONNECT -> KEX,KEX -> HOSTKEY,HOSTKEY -> AUTH,"
+        "AUTH -> CHANNEL,CHANNEL -> PTY,PTY -> SHELL,SHELL -> PROMPT,"
+        "PROMPT -> PREPARE,PREPARE -> READY,READY -> RUNNING,"
+        "RUNNING -> READY,READY -> CLOSING,CLOSING -> DONE";
+    ck_assert_str_eq(trans, want);
+    const char *h = fn_host_name(v.hosts[0]);
+    const tu_res_t *r0 = tu_res(&rec, h, 0, 0), *r1 = tu_res(&rec, h, 0, 1);
+    ck_assert(r0 && r0->code == 0 && r1 && r1->code == 0);
+    ck_assert_uint_eq(rec.reconnects, 1);
+    tu_rec_free(&rec);
+    inv_free(&v);
+    tu_sim_stop(pid);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* 9: a name server that never answers (use after free when the
+ *    cancelled lookup's callback ran after the task was freed) */
+
+START_TEST(test_dns_timeout_no_crash)
+{
+    /* the test's own name server on loopback: it reads and never answers
+     * (no query leaves the machine) */
+    int ns = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons(25753),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(bind(ns, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    char conf[PATH_MAX];
+    tmp(conf, sizeof(conf), "resolv.conf");
+    FILE *f = fopen(conf, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("nameserver 127.0.0.1:25753\noptions timeout:5 attempts:1\n", f);
+    fclose(f);
+    inv_t v;
+    inv_parse(&v, "[g]\nr1.flexnet.test:25701 vendor=cisco_ios\n"
+                  "r2.flexnet.test:25702 vendor=juniper_junos\n");
+    fn_task_spec_t spec = tu_spec("dns", v.hosts, v.n, &show_step, 1);
+    spec.connect_timeout_ms = 300;
+    spec.connect_tries = 2;
+    fn_engine_opts_t o;
+    fn_engine_opts_init(&o);
+    o.resolv_conf = conf;
+    static tu_rec_t rec;
+    tu_rec_init(&rec, v.n);
+    fn_sink_t sink = tu_sink(&rec);
+    fn_engine_t *e = NULL;
+    ck_assert_int_eq(fn_engine_new(&e, NULL, vs, &o), 0);
+    char err[256];
+    ck_assert_int_eq(fn_task_start(e, &spec, &sink, NULL, err, sizeof(err)), 0);
+    ck_assert_int_eq(fn_engine_run(e), 0);
+    /* lookups cancelled at the task's end complete in later passes */
+    for (int i = 0; i < 20; i++)
+        event_base_loop(fn_engine_base(e), EVLOOP_NONBLOCK);
+    fn_engine_free(e);
+    close(ns);
+    ck_assert_uint_eq(rec.sum.failed_connect, 2);
+    const tu_conn_t *c = tu_conn(&rec, "r1.flexnet.test:25701");
+    ck_assert_msg(c && strstr(c->reason, "name resolution timed out"), "%s",
+                  c ? c->reason : "-");
+    ck_assert_uint_eq(c->tries, 2);
+    tu_rec_free(&rec);
+    inv_free(&v);
+}
+END_TEST
+
 static Suite *regress_suite(void)
 {
     Suite *s = suite_create("engine_regress");
@@ -517,6 +632,8 @@ static Suite *regress_suite(void)
     tcase_add_test(tc, test_ios_translating_and_caret_alignment);
     tcase_add_test(tc, test_sim_no_epoll_warning_on_disconnect);
     tcase_add_test(tc, test_live_sessions_within_concurrency);
+    tcase_add_test(tc, test_state_transitions_logged);
+    tcase_add_test(tc, test_dns_timeout_no_crash);
     suite_add_tcase(s, tc);
     return s;
 }
