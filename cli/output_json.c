@@ -88,6 +88,9 @@ int fn__cli_json_backup(fn_buf_t *b, const Flexnet__V1__Backup *bk)
     fn__cli_json_str(&j, "bucket", bk->bucket);
     fn__cli_json_str(&j, "key", bk->key);
     fn__cli_json_str(&j, "error", bk->error);
+    fn__cli_json_str(&j, "redact",
+                     bk->redact ? fn__cli_redact_name(bk->redact) : "");
+    fn__cli_json_int(&j, "redacted", bk->redacted);
     return fn__cli_json_end(&j);
 }
 

@@ -24,7 +24,8 @@ static const char run_usage[] =
     "         [--enable-password-env VAR | --enable-password-prompt |\n"
     "          --enable-password PASS]\n"
     "         [-c CMD ...] [--commands-file F] [--config-line LINE ...]\n"
-    "         [--config-lines-file F] [--backup [--comment TEXT]]\n"
+    "         [--config-lines-file F] [--backup [--comment TEXT]\n"
+    "         [--redact reversible|all|none]]\n"
     "         [-n NAME] [--connect-first [--max-failed N|P%] [--yes]]\n"
     "         [--concurrency N] [--connect-timeout S] [--command-timeout S]\n"
     "         [--json] [-v] [--db DIR] [--vendors-dir D] [--vendor NAME]\n"
@@ -51,6 +52,9 @@ static const char run_usage[] =
     "      --config-lines-file F config lines from F, one a line\n"
     "      --backup              back up the running configuration\n"
     "      --comment TEXT        comment stored with the backup\n"
+    "      --redact MODE         secrets in backups: reversible (default:\n"
+    "                            cleartext and type 7 go), all (hashes\n"
+    "                            too) or none\n"
     "  -f, --file MANIFEST       YAML task manifest (see flexnet(1))\n"
     "      --check               validate the manifest and inventory, run "
     "nothing\n"
@@ -102,6 +106,7 @@ enum {
     OPT_VENDORS_DIR,
     OPT_VENDOR,
     OPT_HOSTKEY,
+    OPT_REDACT,
 };
 
 static const struct option run_opts[] = {
@@ -134,6 +139,7 @@ static const struct option run_opts[] = {
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT},
     {"host-key-policy", required_argument, NULL, OPT_HOSTKEY},
+    {"redact", required_argument, NULL, OPT_REDACT},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
     {"db", required_argument, NULL, OPT_DB},
@@ -207,6 +213,14 @@ static int args_value(fn__cli_run_opts_t *o, int c, char *arg)
         return args_seconds("--command-timeout", arg, &o->command_timeout_ms);
     case OPT_HOSTKEY:
         return args_hostkey(arg, &o->hostkey_policy);
+    case OPT_REDACT:
+        o->redact = fn__cli_redact_parse(arg);
+        if (o->redact < 0)
+            return fn__cli_usage_error("run",
+                                       "--redact: reversible, all or "
+                                       "none, not '%s'",
+                                       arg);
+        return 0;
     default:
         return fn__cli_usage_error("run", "internal: option %d", c);
     }
@@ -291,14 +305,14 @@ static int args_bad_option(const char *arg)
         names[n] = run_opts[n].name;
     for (size_t i = 0; i < n; i++)
         if (!strcmp(word, names[i]) && run_opts[i].has_arg)
-            return fn__cli_usage_error("run", "option '%s' needs a value",
-                                       arg);
-    const char *near = arg[0] == '-' && arg[1] == '-'
-                           ? fn_str_closest(word, names, n)
-                           : NULL;
+            return fn__cli_usage_error("run", "option '%s' needs a value", arg);
+    const char *near =
+        arg[0] == '-' && arg[1] == '-' ? fn_str_closest(word, names, n) : NULL;
     if (near)
-        return fn__cli_usage_error("run", "bad option '%s': did you mean "
-                                          "--%s?", arg, near);
+        return fn__cli_usage_error("run",
+                                   "bad option '%s': did you mean "
+                                   "--%s?",
+                                   arg, near);
     return fn__cli_usage_error("run", "bad option '%s'", arg);
 }
 
@@ -455,6 +469,8 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
         s->command_timeout_ms = o->command_timeout_ms;
     if (o->hostkey_policy)
         s->host_key_policy = (Flexnet__V1__HostKeyPolicy)o->hostkey_policy;
+    if (o->redact)
+        s->redact = (Flexnet__V1__RedactMode)o->redact;
     if (!s->mode)
         s->mode = FLEXNET__V1__RUN_MODE__RUN_MODE_PIPELINED;
     return rc ? FN_CLI_EXIT_FAILED : 0;

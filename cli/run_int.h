@@ -47,6 +47,7 @@ typedef struct fn__cli_run_opts {
     int json, verbose;
     const char *db, *vendors_dir, *vendor;
     int hostkey_policy;    /* enum fn_hostkey_policy; 0: default */
+    int redact;            /* Flexnet__V1__RedactMode; 0: not given */
     const char *conf_file; /* --config FILE (NULL: ./flexnet.conf) */
     const char *provider;  /* --credentials-provider */
     const char *ref;       /* --credentials-ref */

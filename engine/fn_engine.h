@@ -152,9 +152,10 @@ typedef struct fn_task_spec {
     unsigned auth_timeout_ms;    /* auth .. first prompt; 0: 10000 */
     unsigned command_timeout_ms; /* per command; 0: 30000 */
     int hostkey_policy;          /* enum fn_hostkey_policy; 0: TOFU */
-    unsigned connect_tries;      /* connect/kex attempts; 0: 3 */
-    unsigned reconnects;         /* drops survived per device; 0: 2 */
-    size_t max_output;           /* per command bytes; 0: 16 MiB */
+    int redact; /* enum fn_vendor_redact for backups; 0: reversible */
+    unsigned connect_tries; /* connect/kex attempts; 0: 3 */
+    unsigned reconnects;    /* drops survived per device; 0: 2 */
+    size_t max_output;      /* per command bytes; 0: 16 MiB */
 } fn_task_spec_t;
 
 /* ---------------------------------------------------------------------
@@ -207,6 +208,8 @@ typedef struct fn_backup {
                             of the vendor's backup_strip list */
     size_t size;         /* bytes of text */
     unsigned step;
+    int redact;        /* enum fn_vendor_redact the text went through */
+    unsigned redacted; /* lines whose secret became "<removed>" */
 } fn_backup_t;
 
 typedef struct fn_log_line {

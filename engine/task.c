@@ -851,6 +851,18 @@ static void task_emit_backup(fn_task_t *t, fn_dev_t *dev, const fn_step_t *st,
     } else { /* keep the raw text rather than lose the backup */
         fn__task_log(t, dev, FN_LOG_WARN, "backup_strip: out of memory");
     }
+    fn_buf_t red; /* secrets out before the text leaves the engine */
+    fn_buf_init(&red, 0);
+    unsigned nred = 0;
+    if (fn_vendor_backup_redact(dev->vendor, text, len, t->spec.redact, &red,
+                                &nred) != 0) {
+        fn__task_log(t, dev, FN_LOG_ERROR, "backup not kept: out of memory");
+        fn_buf_cleanup(&red);
+        fn_buf_cleanup(&clean);
+        return;
+    }
+    text = red.data ? red.data : "";
+    len = red.len;
     fn_backup_t b = {
         .task_id = t->spec.task_id,
         .host = fn_host_name(dev->host),
@@ -861,9 +873,12 @@ static void task_emit_backup(fn_task_t *t, fn_dev_t *dev, const fn_step_t *st,
         .text = text,
         .size = len,
         .step = dev->step,
+        .redact = t->spec.redact,
+        .redacted = nred,
     };
     t->backups++;
     sink_backup(t, &b);
+    fn_buf_cleanup(&red);
     fn_buf_cleanup(&clean);
 }
 

@@ -197,6 +197,10 @@ void fn_recorder_task_log(fn_rec_task_t *rt, unsigned level, const char *host,
  * task_id, hosts and the secrets are the caller's to set.
  * Returns 0 or -ENOMEM. */
 int fn_recorder_spec(const Flexnet__V1__TaskSpec *spec, fn_task_spec_t *out);
+/* RedactMode (proto) <-> enum fn_vendor_redact; UNSPECIFIED and unknown
+ * values read as REVERSIBLE, the default. */
+int fn_recorder_redact_from_proto(int mode);
+int fn_recorder_redact_to_proto(int mode);
 /* Frees the steps array of a spec filled by fn_recorder_spec. */
 void fn_recorder_spec_cleanup(fn_task_spec_t *out);
 

@@ -175,6 +175,8 @@ static void rec_on_backup(fn_task_t *t, const fn_backup_t *b, void *arg)
     m.created_us = b->created_us;
     m.comment = (char *)rec_str(b->comment);
     m.command = (char *)rec_str(b->command);
+    m.redact = fn_recorder_redact_to_proto(b->redact);
+    m.redacted = b->redacted;
     m.target = "local";
     int rc = fn_store_backup_save(st, &m, b->text, b->size, id);
     rec_store_check(rt, rc, "a backup");

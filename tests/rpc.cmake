@@ -11,7 +11,8 @@ if(TARGET flexnetd AND TARGET flexnet-sim AND TARGET fn_rpc_pystubs)
       "FN_TEST_BIN=${PROJECT_BINARY_DIR}")
   # name, timeout (s), labels
   foreach(spec "api;120;-" "cancel;120;-" "auth;60;-" "load;180;-"
-               "malformed;120;-" "valgrind;300;no_asan" "utf8;120;-")
+               "malformed;120;-" "valgrind;300;no_asan" "utf8;120;-"
+               "redact;120;-")
     list(GET spec 0 name)
     list(GET spec 1 timeout)
     list(GET spec 2 labels)
