@@ -215,8 +215,8 @@ void fn__cli_print_task_line(FILE *f, const Flexnet__V1__Task *t)
     if (t->finished_us && t->started_us)
         fmt_duration(t->finished_us - t->started_us, dur, sizeof(dur));
     fprintf(f, "%-16s  %-19s  %-11s  %7u  %5u  %6u  %9s  %s\n", t->id, when,
-            fn__cli_task_outcome(t), s ? s->devices : 0,
-            s ? s->ok : 0, s ? s->failed + s->failed_connect : 0, dur, t->name);
+            fn__cli_task_outcome(t), s ? s->devices : 0, s ? s->ok : 0,
+            s ? s->failed + s->failed_connect : 0, dur, t->name);
 }
 
 void fn__cli_print_backup_line(FILE *f, const Flexnet__V1__Backup *b)

@@ -145,9 +145,11 @@ static int run_inventory(run_ctx_t *c, const char *path)
 static void run_unknown_vendor(run_ctx_t *c, const char *host, const char *v)
 {
     const char *near = fn_vendors_closest(c->vendors, v);
-    fprintf(stderr, "flexnet run: %s: unknown vendor '%s'%s%s%s (flexnet "
-            "vendors list names them)\n", host, v,
-            near ? ": did you mean '" : "", near ? near : "", near ? "'?" : "");
+    fprintf(stderr,
+            "flexnet run: %s: unknown vendor '%s'%s%s%s (flexnet "
+            "vendors list names them)\n",
+            host, v, near ? ": did you mean '" : "", near ? near : "",
+            near ? "'?" : "");
 }
 
 /* Every target needs a login name: the task's (-u, manifest), its own

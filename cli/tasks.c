@@ -114,8 +114,7 @@ static void tasks_print_header(const Flexnet__V1__Task *t)
     if (t->finished_us)
         fn_time_format(t->finished_us, f, sizeof(f));
     printf("task     %s\nname     %s\nstatus   %s%s%s\n", t->id, t->name,
-           fn__cli_task_outcome(t), *t->error ? ": " : "",
-           t->error);
+           fn__cli_task_outcome(t), *t->error ? ": " : "", t->error);
     printf("created  %s UTC\nstarted  %s\nfinished %s\n", c, s, f);
     if (t->spec) {
         const Flexnet__V1__TaskSpec *sp = t->spec;

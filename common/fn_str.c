@@ -48,8 +48,8 @@ unsigned fn_str_distance(const char *a, const char *b, unsigned cap)
             unsigned sub = p[j - 1] + (tolower((unsigned char)a[i - 1]) !=
                                        tolower((unsigned char)b[j - 1]));
             r[j] = min3(p[j] + 1, r[j - 1] + 1, sub);
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                pp[j - 2] + 1 < r[j])
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+                a[i - 2] == b[j - 1] && pp[j - 2] + 1 < r[j])
                 r[j] = pp[j - 2] + 1;
         }
         unsigned *t = pp;
@@ -60,8 +60,7 @@ unsigned fn_str_distance(const char *a, const char *b, unsigned cap)
     return p[lb] < cap ? p[lb] : cap;
 }
 
-const char *fn_str_closest(const char *word, const char *const *names,
-                           size_t n)
+const char *fn_str_closest(const char *word, const char *const *names, size_t n)
 {
     const char *best = NULL;
     unsigned best_d = 3;

@@ -572,14 +572,12 @@ static void enter_session(sim_cli_t *c, const char *name)
 {
     if (strcmp(c->sess, name) != 0)
         cand_discard(c);
-    snprintf(c->sess, sizeof(c->sess), "%.*s", (int)sizeof(c->sess) - 1,
-             name);
+    snprintf(c->sess, sizeof(c->sess), "%.*s", (int)sizeof(c->sess) - 1, name);
 }
 
 /* Runs the candidate actions. Returns 1 if the prompt must wait (a
  * question was asked). */
-static int run_cand_action(sim_cli_t *c, const sim_rule_t *ru,
-                           const match_t *m)
+static int run_cand_action(sim_cli_t *c, const sim_rule_t *ru, const match_t *m)
 {
     switch (ru->action) {
     case SIM_A_COMMIT:

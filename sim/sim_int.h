@@ -46,7 +46,7 @@ enum sim_word_kind { SIM_W_KEY, SIM_W_NUM, SIM_W_WORD, SIM_W_REST };
     X(SIM_A_DISCARD, "discard") /* drop the candidate, then mode NAME|- */     \
     X(SIM_A_LEAVE, "leave")     /* mode NAME; ask first if uncommitted */      \
     X(SIM_A_CANDIDATE, "candidate") /* print the candidate's lines */          \
-    X(SIM_A_SESSION, "session") /* named config session <word>, mode NAME */
+    X(SIM_A_SESSION, "session")     /* named config session <word>, mode NAME */
 
 enum sim_action {
 #define SIM__A_ENUM(name, kw) name,
@@ -246,7 +246,7 @@ typedef struct sim_cli {
     int shown;      /* output commands run so far */
     int enable_to;  /* mode to enter once the password is right */
     char user[64];
-    char arg[64]; /* {arg} of a submode prompt */
+    char arg[64];  /* {arg} of a submode prompt */
     char sess[32]; /* {sess}: the named config session */
     int ask_to;    /* mode to enter once the question is answered */
     fn_buf_t cand; /* SIM_CAND_SESSION: lines not committed yet */

@@ -289,13 +289,14 @@ START_TEST(junos_candidate_until_commit)
                                7, 0);
     ck_assert_ptr_nonnull(strstr(out, "\r\nsyntax error.\r\n"));
     ck_assert_ptr_nonnull(strstr(out, "\r\nunknown command.\r\n"));
-    ck_assert_msg(strstr(out, "Exit with uncommitted changes?") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "Exit with uncommitted changes?") != NULL, "%s",
+                  out);
     ck_assert_str_eq(added(), "");
     ck_assert_str_eq(dev.cand.data, "set system host-name r9\n");
     free(out);
     /* the shared candidate outlives the session; rollback 0 drops it */
-    out = session_output("configure\rshow | compare\rrollback 0\rexit\r", 64,
-                         0);
+    out =
+        session_output("configure\rshow | compare\rrollback 0\rexit\r", 64, 0);
     ck_assert_ptr_nonnull(strstr(out, "+set system host-name r9\r\n"));
     ck_assert_ptr_null(strstr(out, "uncommitted"));
     ck_assert_uint_eq(dev.cand.len, 0);

@@ -369,8 +369,7 @@ END_TEST
 
 /* ---- secrets out of backups ----------------------------------------- */
 
-static char *redact(const fn_vendor_t *v, const char *in, int mode,
-                    unsigned *n)
+static char *redact(const fn_vendor_t *v, const char *in, int mode, unsigned *n)
 {
     fn_buf_t b;
     fn_buf_init(&b, 0);

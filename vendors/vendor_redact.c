@@ -121,7 +121,8 @@ static int match_pattern(const char *p, const char *s, size_t n,
             pw[np++] = w;
         while (*w && *w != ' ')
             w++;
-    }    int anywhere = np > 0 && strcmp(pw[0], "...") == 0;
+    }
+    int anywhere = np > 0 && strcmp(pw[0], "...") == 0;
     size_t first = anywhere ? 1 : 0;
     for (size_t k = 0; k < t->n; k++) {
         *alen = 0;
