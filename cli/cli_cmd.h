@@ -82,6 +82,7 @@ fn__cli_cmd_fn fn__cli_cmd_tasks;        /* tasks.c */
 fn__cli_cmd_fn fn__cli_cmd_backups;      /* backups.c */
 fn__cli_cmd_fn fn__cli_cmd_vendors;      /* vendors_cmd.c */
 fn__cli_cmd_fn fn__cli_cmd_integrations; /* integrations_cmd.c */
+fn__cli_cmd_fn fn__cli_cmd_hostkeys;     /* hostkeys.c */
 
 /* Loads the integrations config: path (NULL: ./flexnet.conf when it
  * exists, else an empty config). Prints why on failure, naming cmd.

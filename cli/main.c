@@ -1,7 +1,7 @@
 /*
  * main.c — `flexnet`: dispatches to the subcommands (run, tasks, backups,
- * vendors, integrations), and the helpers every subcommand shares: the command
- * table walk, usage errors, opening the store.
+ * vendors, integrations, hostkeys), and the helpers every subcommand shares:
+ * the command table walk, usage errors, opening the store.
  *
  * Process-wide: SIGPIPE is ignored (a closed pipe must not kill a task
  * mid-change). Does not parse any subcommand's options (each file does
@@ -35,6 +35,7 @@ static const char main_usage[] =
     "  backups   list, print, diff, delete stored config backups\n"
     "  vendors   list the vendor profiles, show one\n"
     "  integrations check   check the [s3], [vault], [cyberark] config\n"
+    "  hostkeys  list, forget, import the pinned SSH host keys\n"
     "\n"
     "`flexnet COMMAND --help` describes a command; `man flexnet` all.\n"
     "Exit status: 0 ok, 1 some step failed, 2 usage or input error,\n"
@@ -46,6 +47,7 @@ static const fn__cli_cmd_t main_cmds[] = {
     {"backups", fn__cli_cmd_backups},
     {"vendors", fn__cli_cmd_vendors},
     {"integrations", fn__cli_cmd_integrations},
+    {"hostkeys", fn__cli_cmd_hostkeys},
     {NULL, NULL},
 };
 

@@ -30,7 +30,7 @@ static const char run_usage[] =
     "         [--concurrency N] [--connect-timeout S] [--command-timeout S]\n"
     "         [--json] [-v] [--db DIR] [--vendors-dir D] [--vendor NAME]\n"
     "         [--config FILE] [--credentials-provider P --credentials-ref R]\n"
-    "         [--host-key-policy tofu|accept-new|strict]\n"
+    "         [--host-key-policy accept-new|strict|off]\n"
     "       flexnet run -f MANIFEST.yaml [-i INVENTORY] [options above]\n"
     "       flexnet run --check -f MANIFEST.yaml [-i INVENTORY]\n"
     "\n"
@@ -66,7 +66,10 @@ static const char run_usage[] =
     "      --concurrency N       sessions at once (default: 10000)\n"
     "      --connect-timeout S   seconds per connection (default 10)\n"
     "      --command-timeout S   seconds per command (default 30)\n"
-    "      --host-key-policy P   tofu (default), accept-new or strict\n"
+    "      --host-key-policy P   accept-new (default: pin new keys, refuse\n"
+    "                            changed ones), strict (pinned keys only)\n"
+    "                            or off (check nothing); a changed key is\n"
+    "                            trusted only after flexnet hostkeys forget\n"
     "      --vendor NAME         vendor of hosts the inventory gives none\n"
     "      --vendors-dir DIR     extra vendor profiles\n"
     "      --json                one JSON object per event on stdout\n"
@@ -181,17 +184,27 @@ static int args_seconds(const char *flag, const char *s, unsigned *ms)
     return 0;
 }
 
+/* OpenSSH's names; "tofu" is accept-new's old name. */
 static int args_hostkey(const char *s, int *policy)
 {
-    static const char *const names[] = {"tofu", "accept-new", "strict"};
-    for (int i = 0; i < 3; i++)
-        if (!strcmp(s, names[i])) {
-            *policy = i + 1; /* FN_HOSTKEY_TOFU .. STRICT */
+    static const struct {
+        const char *name;
+        int policy;
+    } names[] = {
+        {"accept-new",
+         FLEXNET__V1__HOST_KEY_POLICY__HOST_KEY_POLICY_ACCEPT_NEW},
+        {"strict", FLEXNET__V1__HOST_KEY_POLICY__HOST_KEY_POLICY_STRICT},
+        {"off", FLEXNET__V1__HOST_KEY_POLICY__HOST_KEY_POLICY_OFF},
+        {"tofu", FLEXNET__V1__HOST_KEY_POLICY__HOST_KEY_POLICY_ACCEPT_NEW},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(s, names[i].name)) {
+            *policy = names[i].policy;
             return 0;
         }
     return fn__cli_usage_error("run",
-                               "--host-key-policy: tofu, accept-new "
-                               "or strict, not '%s'",
+                               "--host-key-policy: accept-new, strict or "
+                               "off, not '%s'",
                                s);
 }
 

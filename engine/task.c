@@ -1008,22 +1008,29 @@ int fn__task_hostkey(fn_task_t *t, fn_dev_t *dev, const char *type,
     int policy = t->spec.hostkey_policy;
     if (rc == 0 && !strcmp(ksha, sha256))
         return 0;
-    if (rc == 0 && policy != FN_HOSTKEY_ACCEPT_NEW) {
+    if (policy == FN_HOSTKEY_OFF) { /* OpenSSH's "off": checks nothing */
+        fn__task_log(t, dev, FN_LOG_WARN,
+                     "host key %s %s NOT CHECKED (--host-key-policy off)%s%s",
+                     type, sha256, rc == 0 ? ": pinned is " : "",
+                     rc == 0 ? ksha : "");
+        return dev->state == FN_SS_CLOSING ? FN_ECANCELED : 0;
+    }
+    if (rc == 0) { /* a changed key: only the operator may replace it */
         snprintf(why, whylen,
-                 "host key changed: pinned %s %s, device offers %s %s "
-                 "(refused)",
-                 ktype, ksha, type, sha256);
+                 "host key changed: pinned %s %s, offered %s (refused; to "
+                 "trust the new key: flexnet hostkeys forget %s)",
+                 ktype, ksha, sha256, hp);
         return FN_EHOSTKEY;
     }
-    if (rc != 0 && policy == FN_HOSTKEY_STRICT) {
-        snprintf(why, whylen, "host key %s %s not pinned (strict policy)", type,
-                 sha256);
+    if (policy == FN_HOSTKEY_STRICT) {
+        snprintf(why, whylen,
+                 "host key %s %s not pinned (strict policy; pin it with "
+                 "flexnet hostkeys import FILE, or run once with "
+                 "--host-key-policy accept-new)",
+                 type, sha256);
         return FN_EHOSTKEY;
     }
-    if (rc == 0)
-        fn__task_log(t, dev, FN_LOG_WARN, "host key replaced: %s -> %s", ksha,
-                     sha256);
-    sink_hostkey_pin(t, hp, type, sha256, rc == 0);
+    sink_hostkey_pin(t, hp, type, sha256, 0);
     return dev->state == FN_SS_CLOSING ? FN_ECANCELED : 0;
 }
 

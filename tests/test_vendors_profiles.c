@@ -386,7 +386,10 @@ static void line_of(const char *pat, const char *canary, fn_buf_t *out)
     char buf[600];
     snprintf(buf, sizeof(buf), "%s", pat);
     int first = 1;
-    for (char *w = strtok(buf, " "); w; w = strtok(NULL, " "), first = 0) {
+    for (char *w = buf, *next; *w; w = next, first = 0) {
+        next = w + strcspn(w, " ");
+        if (*next)
+            *next++ = '\0';
         size_t wl = strlen(w);
         if (!first)
             fn_buf_append_str(out, " ");
