@@ -31,7 +31,10 @@ def check_help():
                  ["backups", "--help"], ["backups", "list", "--help"],
                  ["backups", "get", "--help"], ["backups", "diff", "--help"],
                  ["backups", "delete", "--help"], ["vendors", "--help"],
-                 ["vendors", "list", "--help"], ["vendors", "show", "--help"]):
+                 ["vendors", "list", "--help"], ["vendors", "show", "--help"],
+                 ["hostkeys", "--help"], ["hostkeys", "list", "--help"],
+                 ["hostkeys", "forget", "--help"],
+                 ["hostkeys", "import", "--help"]):
         p = flexnet(argv)
         check(p.returncode == 0 and p.stdout.startswith("usage: flexnet"),
               "%s: exit %d, %r" % (argv, p.returncode, p.stdout[:60]))
@@ -47,7 +50,7 @@ def check_man_page():
     with open(os.path.join(src, "doc", "flexnet.1")) as f:
         man = f.read().replace("\\-", "-")
     helps = ""
-    for argv in (["run"], ["tasks"], ["backups"], ["vendors"]):
+    for argv in (["run"], ["tasks"], ["backups"], ["vendors"], ["hostkeys"]):
         helps += flexnet(argv + ["--help"]).stdout
     opts = set(re.findall(r"(--[a-z][a-z-]+)", helps))
     missing = sorted(o for o in opts if o not in man)
