@@ -71,21 +71,23 @@ enum fn_dev_next {
 
 /* Where a CONFIG step is (the step's own small state machine). */
 enum fn_cfg_phase {
-    FN_CFG_ENTER,  /* next: the vendor's config-mode command */
-    FN_CFG_LINES,  /* in config mode: lines from seq on */
-    FN_CFG_COMMIT, /* next: the vendor's commit command */
-    FN_CFG_LEAVE,  /* next: leave config mode */
-    FN_CFG_DONE,   /* nothing more to send in this step */
+    FN_CFG_ENTER,   /* next: the vendor's config-mode command */
+    FN_CFG_LINES,   /* in config mode: lines from seq on */
+    FN_CFG_COMMIT,  /* next: the vendor's commit command */
+    FN_CFG_DISCARD, /* a line failed: next, drop the candidate */
+    FN_CFG_LEAVE,   /* next: leave config mode (if still in it) */
+    FN_CFG_DONE,    /* nothing more to send in this step */
 };
 
 /* What a command request is for. The session only runs it; the kind is
  * the requester's bookkeeping (the task's, or PREPARE's own). */
 enum fn_cmd_kind {
-    FN_CMD_USER,         /* a task command, config line or commit */
-    FN_CMD_CONFIG_ENTER, /* enter config mode: reported only on failure */
-    FN_CMD_CONFIG_LEAVE, /* leave config mode: never reported */
-    FN_CMD_ENABLE,       /* PREPARE: enable / super */
-    FN_CMD_SETUP,        /* PREPARE: the vendor's paging-off commands */
+    FN_CMD_USER,           /* a task command, config line or commit */
+    FN_CMD_CONFIG_ENTER,   /* enter config mode: reported only on failure */
+    FN_CMD_CONFIG_LEAVE,   /* leave config mode: never reported */
+    FN_CMD_CONFIG_DISCARD, /* drop the candidate after a failing line */
+    FN_CMD_ENABLE,         /* PREPARE: enable / super */
+    FN_CMD_SETUP,          /* PREPARE: the vendor's paging-off commands */
 };
 
 typedef struct fn_dev fn_dev_t;
@@ -151,8 +153,13 @@ struct fn_dev {
     enum fn_dev_run run;
     unsigned step, seq; /* next command */
     enum fn_cfg_phase cfg_phase;
-    int any_fail; /* some result 1 / -1 / -3 */
+    unsigned cfg_failed; /* CONFIG: failing line's index + 1, 0: none */
+    int cfg_discard;     /* FN_CMD_CONFIG_DISCARD's exit code, -2: none */
+    int any_fail;        /* some result 1 / -1 / -3 */
 };
+
+/* Bytes of the device's latest output a timeout's reason quotes. */
+#define FN_SESS_TAIL 200
 
 /* Where the session's request slot is. */
 enum fn_slot {
@@ -182,11 +189,13 @@ struct fn_session {
     unsigned backoff_ms; /* BACKOFF's timer, armed on enter */
     fn_buf_t wq;         /* pending channel bytes */
     size_t wq_off;
-    char *password;              /* owned copy for env-resolved passwords */
+    char *password;          /* owned copy for env-resolved passwords */
+    char tail[FN_SESS_TAIL]; /* the last bytes received, for timeouts */
+    unsigned tail_len;
     fn_cmd_t cmd;                /* the request in the slot */
     fn_cmd_answer_t prep_answer; /* PREPARE's enable password answer */
     enum fn_slot slot;
-    char reason[256];
+    char reason[512];        /* room for a timeout's quoted last bytes */
     fn_dev_t *reap_next;     /* the engine's reap list */
     fn_session_t *free_next; /* the task's free list */
 };
@@ -231,6 +240,9 @@ void fn__session_free_resources(fn_dev_t *dev);      /* reaper: -> DONE */
 int fn__session_submit(fn_dev_t *dev, const fn_cmd_t *req);
 /* The request in flight (sent or pending), or NULL. Borrowed. */
 const fn_cmd_t *fn__session_cmd(const fn_dev_t *dev);
+/* The CLI mode the last prompt showed (enum fn_vendor_mode), or
+ * FN_VENDOR_MODE_UNKNOWN without a session. */
+int fn__session_mode(const fn_dev_t *dev);
 int fn__session_is_active(const fn_dev_t *dev);
 void fn__session_backoff(fn_dev_t *dev, unsigned ms); /* DONE -> BACKOFF */
 void fn__session_unbackoff(fn_dev_t *dev);            /* BACKOFF -> IDLE */

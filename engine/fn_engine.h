@@ -70,6 +70,14 @@ enum fn_step_kind {
     FN_STEP_BACKUP = 3,   /* backup command, cleaned text -> on_backup */
 };
 
+/* What a CONFIG step does after a line fails (values of the proto's
+ * OnError). STOP: no further line, no commit, the candidate discarded
+ * where the OS has one, config mode left. */
+enum fn_on_error {
+    FN_ON_ERROR_STOP = 1,
+    FN_ON_ERROR_CONTINUE = 2, /* send every line, then commit: explicit */
+};
+
 enum fn_run_mode {
     FN_MODE_PIPELINED = 1,     /* each device runs its steps when ready */
     FN_MODE_CONNECT_FIRST = 2, /* connect all, report, decide, then run */
@@ -113,7 +121,10 @@ enum fn_task_status {
  * still reports each of its commands, with exit code -2 and a reason.
  * Drops: a COMMANDS or BACKUP command cut by a drop is re-run after the
  * reconnect; a CONFIG line that was sent is reported -1 ("may have
- * applied") and the rest of that step -2, never repeated. */
+ * applied") and the rest of that step -2, never repeated.
+ * A CONFIG line that fails (exit 1) stops the step unless on_error is
+ * CONTINUE: its result says which line failed and what happened to the
+ * lines before it; the later lines and the commit are reported -2. */
 typedef struct fn_step {
     int kind;                    /* enum fn_step_kind */
     const char *const *commands; /* COMMANDS: commands; CONFIG: lines */
@@ -129,6 +140,7 @@ typedef struct fn_step {
     size_t nwhen_codes;
     const char *comment; /* BACKUP: stored with the backup */
     unsigned timeout_ms; /* per command; 0: task default */
+    int on_error;        /* CONFIG: enum fn_on_error; 0: STOP */
 } fn_step_t;
 
 /* Task-wide credentials; a host's inventory settings override them.
@@ -153,7 +165,8 @@ typedef struct fn_task_spec {
     unsigned max_failed_percent; /*   never stop on failures */
     unsigned concurrency;        /* 0: engine's max_sessions */
     unsigned connect_timeout_ms; /* TCP + SSH handshake; 0: 10000 */
-    unsigned auth_timeout_ms;    /* auth .. first prompt; 0: 10000 */
+    unsigned auth_timeout_ms;    /* auth, channel, prepare; 0: 10000 */
+    unsigned login_timeout_ms;   /* shell until first prompt; 0: 10000 */
     unsigned command_timeout_ms; /* per command; 0: 30000 */
     int hostkey_policy;          /* enum fn_hostkey_policy; 0: ACCEPT_NEW */
     int redact; /* enum fn_vendor_redact for backups; 0: reversible */

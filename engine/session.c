@@ -121,7 +121,8 @@ enum enter_timer {
     ENTER_KEEP,    /* leave the timer as it is */
     ENTER_STOP,    /* no wait in this state */
     ENTER_CONNECT, /* connect_timeout: TCP + SSH handshake + host key */
-    ENTER_AUTH,    /* auth_timeout: login until the first prompt */
+    ENTER_AUTH,    /* auth_timeout: auth, channel, pty, shell, prepare */
+    ENTER_LOGIN,   /* login_timeout: banners until the first prompt */
     ENTER_BACKOFF, /* the session's backoff_ms */
 };
 
@@ -133,7 +134,7 @@ static const struct {
     [FN_SS_KEX] = {ENTER_KEEP, 0},        [FN_SS_HOSTKEY] = {ENTER_KEEP, 0},
     [FN_SS_AUTH] = {ENTER_AUTH, 0},       [FN_SS_CHANNEL] = {ENTER_KEEP, 1},
     [FN_SS_PTY] = {ENTER_KEEP, 0},        [FN_SS_SHELL] = {ENTER_KEEP, 0},
-    [FN_SS_PROMPT] = {ENTER_AUTH, 0},     [FN_SS_PREPARE] = {ENTER_AUTH, 0},
+    [FN_SS_PROMPT] = {ENTER_LOGIN, 0},    [FN_SS_PREPARE] = {ENTER_AUTH, 0},
     [FN_SS_READY] = {ENTER_STOP, 0},      [FN_SS_RUNNING] = {ENTER_KEEP, 0},
     [FN_SS_BACKOFF] = {ENTER_BACKOFF, 0}, [FN_SS_CLOSING] = {ENTER_STOP, 0},
     [FN_SS_DONE] = {ENTER_KEEP, 0},
@@ -159,6 +160,9 @@ static void session_set_state(fn_dev_t *dev, enum fn_session_state st)
         break;
     case ENTER_AUTH:
         sess_timer(dev, sp->auth_timeout_ms);
+        break;
+    case ENTER_LOGIN:
+        sess_timer(dev, sp->login_timeout_ms);
         break;
     case ENTER_BACKOFF:
         sess_timer(dev, dev->sess->backoff_ms);
@@ -652,6 +656,55 @@ static int session_on_shell(fn_dev_t *dev)
     return sess_chan_result(dev, rc, "shell request", FN_SS_PROMPT);
 }
 
+/* Keeps the last FN_SESS_TAIL bytes received (a timeout quotes them). */
+static void sess_keep_tail(fn_session_t *sess, const char *p, size_t n)
+{
+    if (n >= FN_SESS_TAIL) {
+        memcpy(sess->tail, p + n - FN_SESS_TAIL, FN_SESS_TAIL);
+        sess->tail_len = FN_SESS_TAIL;
+        return;
+    }
+    size_t keep =
+        sess->tail_len + n > FN_SESS_TAIL ? FN_SESS_TAIL - n : sess->tail_len;
+    memmove(sess->tail, sess->tail + sess->tail_len - keep, keep);
+    memcpy(sess->tail + keep, p, n);
+    sess->tail_len = (unsigned)(keep + n);
+}
+
+/* The tail, escaped for a reason string: printable ASCII as is, \r \n
+ * \t, other bytes \xHH. */
+static void sess_tail_escaped(const fn_session_t *sess, char *out, size_t len)
+{
+    size_t o = 0;
+    for (unsigned i = 0; i < sess->tail_len && o + 5 < len; i++) {
+        unsigned char c = (unsigned char)sess->tail[i];
+        const char *esc = c == '\n'   ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                          : c == '"'  ? "\\\""
+                          : c == '\\' ? "\\\\"
+                                      : NULL;
+        if (esc)
+            o += (size_t)snprintf(out + o, len - o, "%s", esc);
+        else if (c >= 0x20 && c < 0x7f)
+            out[o++] = (char)c;
+        else
+            o += (size_t)snprintf(out + o, len - o, "\\x%02x", c);
+    }
+    out[o < len ? o : len - 1] = '\0';
+}
+
+/* A wait ran out: the reason says what for, and quotes what the device
+ * said last (a question flexnet did not expect, a prompt it did not
+ * recognise). */
+static void sess_timeout_reason(fn_dev_t *dev, const char *what)
+{
+    char last[FN_SESS_TAIL * 4 + 8];
+    sess_tail_escaped(dev->sess, last, sizeof(last));
+    sess_reason(dev, "%s; last bytes received: \"%s\"", what,
+                dev->sess->tail_len ? last : "(none)");
+}
+
 /* Reads one chunk into the matcher: 0 and *ev its events, FN_EAGAIN
  * when nothing is there or this wakeup's budget is spent (then a 0 s
  * timer brings the session back next pass if more is waiting), or an
@@ -677,6 +730,7 @@ static int sess_read(fn_dev_t *dev, int *ev)
         return sess_ssh_error(dev, "read");
     if (n == 0)
         return FN_EAGAIN;
+    sess_keep_tail(sess, e->scratch, (size_t)n);
     *ev = fn_matcher_feed(sess->m, e->scratch, (size_t)n);
     if ((*ev & FN_MATCH_PAGER) && dev->state != FN_SS_READY) {
         const char *ans = fn_matcher_pager_answer(sess->m);
@@ -924,15 +978,22 @@ static void sess_on_timer(evutil_socket_t fd, short what, void *arg)
         sess_timeout_connect(dev);
         return;
     case FN_SS_RUNNING:
-        sess_reason(dev, "no prompt within the command timeout");
+        sess_timeout_reason(dev, "no prompt within the command timeout");
         sess_complete(dev, 1);
+        return;
+    case FN_SS_PROMPT:
+        sess_timeout_reason(dev, "no prompt within the login timeout");
+        sess_fail(dev, FN_ETIMEOUT);
+        return;
+    case FN_SS_PREPARE:
+        sess_timeout_reason(dev, "timed out preparing the session "
+                                 "(enable, paging off)");
+        sess_fail(dev, FN_ETIMEOUT);
         return;
     case FN_SS_AUTH:
     case FN_SS_CHANNEL:
     case FN_SS_PTY:
     case FN_SS_SHELL:
-    case FN_SS_PROMPT:
-    case FN_SS_PREPARE:
         sess_reason(dev, "timed out in state %s", state_names[dev->state]);
         sess_fail(dev, FN_ETIMEOUT);
         return;
@@ -1010,6 +1071,13 @@ const fn_cmd_t *fn__session_cmd(const fn_dev_t *dev)
     if (!dev->sess || dev->sess->slot == FN_SLOT_EMPTY)
         return NULL;
     return &dev->sess->cmd;
+}
+
+int fn__session_mode(const fn_dev_t *dev)
+{
+    if (!dev->sess || !dev->sess->m)
+        return FN_VENDOR_MODE_UNKNOWN;
+    return fn_matcher_mode(dev->sess->m);
 }
 
 void fn__session_start(fn_dev_t *dev)

@@ -27,6 +27,7 @@
 
 #define TASK_DEF_CONNECT_MS 10000
 #define TASK_DEF_AUTH_MS    10000
+#define TASK_DEF_LOGIN_MS   10000
 #define TASK_DEF_COMMAND_MS 30000
 #define TASK_DEF_TRIES      3
 #define TASK_DEF_RECONNECTS 2
@@ -148,6 +149,8 @@ static void task_defaults(fn_task_spec_t *sp)
         sp->connect_timeout_ms = TASK_DEF_CONNECT_MS;
     if (!sp->auth_timeout_ms)
         sp->auth_timeout_ms = TASK_DEF_AUTH_MS;
+    if (!sp->login_timeout_ms)
+        sp->login_timeout_ms = TASK_DEF_LOGIN_MS;
     if (!sp->command_timeout_ms)
         sp->command_timeout_ms = TASK_DEF_COMMAND_MS;
     if (!sp->hostkey_policy)
@@ -628,12 +631,55 @@ static int task_config_sent(const fn_dev_t *dev)
     return dev->seq > 0 || (c && c->kind == FN_CMD_USER);
 }
 
-/* CONFIG step: enter, lines, commit, leave; the phase names what comes
- * next and moves as each is sent. Returns 1 if it sent. */
+/* Leave config mode only while the prompt says we are in it: EOS's
+ * commit and IOS-XR's abort already left, and "end" on IOS-XR with a
+ * candidate would ask whether to commit it. */
+static int task_in_config(const fn_dev_t *dev)
+{
+    int mode = fn__session_mode(dev);
+    return mode == FN_VENDOR_MODE_CONFIG || mode == FN_VENDOR_MODE_UNKNOWN;
+}
+
+/* After a failing line (on_error stop), once discard and leave ran: the
+ * lines after it and the commit are reported -2, saying why; then the
+ * step's exit_on_fail applies. */
+static void task_config_stopped(fn_task_t *t, fn_dev_t *dev,
+                                const fn_step_t *st)
+{
+    const char *commit = fn_vendor_config_commit(dev->vendor);
+    char why[200];
+    snprintf(why, sizeof(why),
+             "skipped: config line %u failed; nothing after it was sent",
+             dev->cfg_failed);
+    for (; dev->seq < st->ncommands; dev->seq++)
+        task_emit(t, dev, st->commands[dev->seq], FN_EXIT_SKIPPED, NULL, NULL,
+                  why);
+    if (commit && dev->cfg_failed <= st->ncommands) { /* not the commit */
+        snprintf(why, sizeof(why),
+                 "skipped: not committed (config line %u failed; %s)",
+                 dev->cfg_failed,
+                 dev->cfg_discard == 0 ? "candidate discarded"
+                 : dev->cfg_discard == FN_EXIT_SKIPPED
+                     ? "the candidate may still hold the lines before it"
+                     : "discarding the candidate FAILED: check the device");
+        task_emit(t, dev, commit, FN_EXIT_SKIPPED, NULL, NULL, why);
+    }
+    dev->seq = (unsigned)st->ncommands + 1;
+    dev->cfg_failed = 0;
+    if (st->exit_on_fail) {
+        dev->run = FN_RUN_STOPPED;
+        task_skip_rest(t, dev, "skipped: exit_on_fail after a failure", 1);
+    }
+}
+
+/* CONFIG step: enter, lines, commit (or, after a failing line, discard),
+ * leave; the phase names what comes next and moves as each is sent.
+ * Returns 1 if it sent. */
 static int task_run_config(fn_task_t *t, fn_dev_t *dev, const fn_step_t *st)
 {
     const char *enter = fn_vendor_config_enter(dev->vendor);
     const char *commit = fn_vendor_config_commit(dev->vendor);
+    const char *discard = fn_vendor_config_discard(dev->vendor);
     const char *leave = fn_vendor_config_leave(dev->vendor);
     switch (dev->cfg_phase) {
     case FN_CFG_ENTER:
@@ -656,17 +702,27 @@ static int task_run_config(fn_task_t *t, fn_dev_t *dev, const fn_step_t *st)
             task_submit(t, dev, commit, FN_CMD_USER);
             return 1;
         }
-        /* fall through */
-    case FN_CFG_LEAVE:
-        dev->cfg_phase = FN_CFG_DONE;
-        if (leave && enter) {
-            task_submit(t, dev, leave, FN_CMD_CONFIG_LEAVE);
+        break;
+    case FN_CFG_DISCARD:
+        dev->cfg_phase = FN_CFG_LEAVE;
+        if (discard) {
+            task_submit(t, dev, discard, FN_CMD_CONFIG_DISCARD);
             return 1;
         }
-        /* fall through */
+        break;
+    case FN_CFG_LEAVE:
     case FN_CFG_DONE:
         break;
     }
+    if (dev->cfg_phase == FN_CFG_LEAVE) {
+        dev->cfg_phase = FN_CFG_DONE;
+        if (leave && enter && task_in_config(dev)) {
+            task_submit(t, dev, leave, FN_CMD_CONFIG_LEAVE);
+            return 1;
+        }
+    }
+    if (dev->cfg_failed)
+        task_config_stopped(t, dev, st);
     return 0;
 }
 
@@ -693,6 +749,8 @@ static void task_run_next(fn_task_t *t, fn_dev_t *dev)
         }
         if (sent)
             return;
+        if (dev->run != FN_RUN_STEPS)
+            break; /* the step stopped the device (exit_on_fail) */
         dev->step++;
         dev->seq = 0;
         dev->cfg_phase = FN_CFG_ENTER;
@@ -805,6 +863,16 @@ static void task_config_abort(fn_task_t *t, fn_dev_t *dev, const char *why)
 {
     task_skip_rest(t, dev, why, 0);
     dev->cfg_phase = FN_CFG_ENTER;
+    dev->cfg_failed = 0;
+}
+
+/* Commands left for this device: a session is worth reopening. */
+static int task_more_to_run(const fn_task_t *t, const fn_dev_t *dev)
+{
+    if (dev->run != FN_RUN_STEPS || dev->step >= t->spec.nsteps)
+        return 0;
+    return dev->seq < task_step_len(t, dev, dev->step) ||
+           dev->step + 1 < t->spec.nsteps;
 }
 
 static void task_after_result(fn_task_t *t, fn_dev_t *dev, int code)
@@ -820,8 +888,8 @@ static void task_after_result(fn_task_t *t, fn_dev_t *dev, int code)
         dev->last_err = FN_ETIMEOUT;
         if (st->kind == FN_STEP_CONFIG && dev->run == FN_RUN_STEPS)
             task_config_abort(t, dev, "skipped: config step interrupted");
-        int more = dev->step < t->spec.nsteps && dev->run == FN_RUN_STEPS;
-        if (more && dev->reconnects < t->spec.reconnects && !t->stopping) {
+        if (task_more_to_run(t, dev) && dev->reconnects < t->spec.reconnects &&
+            !t->stopping) {
             dev->reconnects++;
             task_close(dev, FN_NEXT_RECONNECT);
             return;
@@ -896,6 +964,39 @@ static void task_on_config_enter(fn_task_t *t, fn_dev_t *dev, fn_cmd_t *cmd,
     task_after_result(t, dev, status);
 }
 
+/* A config line (on_error stop) or the commit failed: report it, saying
+ * what became of the lines before it, then discard the candidate and
+ * leave config mode (task_run_config) before anything else runs. */
+static void task_config_failed(fn_task_t *t, fn_dev_t *dev, const fn_step_t *st,
+                               fn_cmd_t *cmd, const fn_match_result_t *out)
+{
+    const char *discard = fn_vendor_config_discard(dev->vendor);
+    char why[240];
+    unsigned k = dev->seq + 1;
+    if (k > st->ncommands)
+        snprintf(why, sizeof(why), "commit failed%s%s%s",
+                 discard ? ": the candidate is discarded (" : "",
+                 discard ? discard : "", discard ? ")" : "");
+    else if (discard)
+        snprintf(why, sizeof(why),
+                 "config line %u of %zu failed: the step stops; lines "
+                 "before it were only in the candidate, which is "
+                 "discarded (%s): nothing committed",
+                 k, st->ncommands, discard);
+    else
+        snprintf(why, sizeof(why),
+                 "config line %u of %zu failed: the step stops; %u line(s) "
+                 "before it were applied (this OS applies each line at "
+                 "once), nothing after it was sent",
+                 k, st->ncommands, k - 1);
+    task_emit(t, dev, cmd->text, FN_EXIT_VENDOR_ERROR, cmd, out, why);
+    dev->seq++;
+    dev->cfg_failed = k;
+    dev->cfg_discard = FN_EXIT_SKIPPED;
+    dev->cfg_phase = FN_CFG_DISCARD;
+    task_run_next(t, dev);
+}
+
 /* Every request the task submits completes here (fn_cmd_done_fn). */
 static void task_on_cmd_done(fn_dev_t *dev, fn_cmd_t *cmd, int status,
                              const fn_match_result_t *out)
@@ -913,8 +1014,23 @@ static void task_on_cmd_done(fn_dev_t *dev, fn_cmd_t *cmd, int status,
             fn__task_log(t, dev, FN_LOG_WARN, "leaving config mode failed");
         task_after_result(t, dev, status == FN_EXIT_TIMEOUT ? status : 0);
         return;
+    case FN_CMD_CONFIG_DISCARD:
+        dev->cfg_discard = status;
+        if (status != 0)
+            fn__task_log(t, dev, FN_LOG_ERROR,
+                         "discarding the candidate failed (%s)", cmd->text);
+        task_after_result(t, dev, status == FN_EXIT_TIMEOUT ? status : 0);
+        return;
     default:
         break;
+    }
+    /* a USER request in phase LEAVE is the commit (phase moves on send) */
+    if (st->kind == FN_STEP_CONFIG && status == FN_EXIT_VENDOR_ERROR &&
+        (dev->cfg_phase == FN_CFG_LEAVE ||
+         (dev->cfg_phase == FN_CFG_LINES &&
+          st->on_error != FN_ON_ERROR_CONTINUE))) {
+        task_config_failed(t, dev, st, cmd, out);
+        return;
     }
     task_emit(t, dev, cmd->text, status, cmd, out, reason);
     if (st->kind == FN_STEP_BACKUP && status == 0)

@@ -16,6 +16,11 @@
 #include <string.h>
 
 _Static_assert(sizeof(int) == sizeof(int32_t), "when codes are passed as-is");
+_Static_assert((int)FN_ON_ERROR_STOP ==
+                       (int)FLEXNET__V1__ON_ERROR__ON_ERROR_STOP &&
+                   (int)FN_ON_ERROR_CONTINUE ==
+                       (int)FLEXNET__V1__ON_ERROR__ON_ERROR_CONTINUE,
+               "on_error values are passed as-is");
 
 static void spec_step(const Flexnet__V1__Step *p, fn_step_t *st)
 {
@@ -35,6 +40,7 @@ static void spec_step(const Flexnet__V1__Step *p, fn_step_t *st)
     }
     st->comment = *p->comment ? p->comment : NULL;
     st->timeout_ms = p->timeout_ms;
+    st->on_error = (int)p->on_error; /* same values as enum fn_on_error */
 }
 
 int fn_recorder_spec(const Flexnet__V1__TaskSpec *s, fn_task_spec_t *es)
@@ -56,6 +62,7 @@ int fn_recorder_spec(const Flexnet__V1__TaskSpec *s, fn_task_spec_t *es)
     es->concurrency = s->concurrency;
     es->connect_timeout_ms = s->connect_timeout_ms;
     es->command_timeout_ms = s->command_timeout_ms;
+    es->login_timeout_ms = s->login_timeout_ms;
     es->hostkey_policy = (int)s->host_key_policy;
     es->redact = fn_recorder_redact_from_proto((int)s->redact);
     return 0;

@@ -567,9 +567,15 @@ static void out_candidate(sim_cli_t *c)
 }
 
 /* A named config session (EOS "configure session NAME"): another name
- * starts from an empty candidate. */
+ * starts from an empty candidate; no name is a fresh session with a
+ * generated one ("configure session" alone). */
 static void enter_session(sim_cli_t *c, const char *name)
 {
+    char fresh[32];
+    if (!*name) {
+        snprintf(fresh, sizeof(fresh), "s%u", ++c->sessions);
+        name = fresh;
+    }
     if (strcmp(c->sess, name) != 0)
         cand_discard(c);
     snprintf(c->sess, sizeof(c->sess), "%.*s", (int)sizeof(c->sess) - 1, name);

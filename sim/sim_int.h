@@ -248,6 +248,7 @@ typedef struct sim_cli {
     char user[64];
     char arg[64];  /* {arg} of a submode prompt */
     char sess[32]; /* {sess}: the named config session */
+    unsigned sessions; /* config sessions opened without a name */
     int ask_to;    /* mode to enter once the question is answered */
     fn_buf_t cand; /* SIM_CAND_SESSION: lines not committed yet */
     char line[SIM_LINE_MAX];

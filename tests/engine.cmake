@@ -25,6 +25,12 @@ if(TARGET fn_engine)
       LIBS fn_engine fn_vendors TIMEOUT 120)
     add_dependencies(test_engine_regress flexnet-sim)
 
+    # config steps stop at a failing line (ports 26000-26099)
+    fn_check_test(test_engine_config
+      SOURCES ${FN_ENGINE_TDIR}/test_engine_config.c
+      LIBS fn_engine fn_vendors TIMEOUT 120)
+    add_dependencies(test_engine_config flexnet-sim)
+
     # valgrind cannot run under ASan: label no_asan. CK_FORK=no so
     # valgrind sees the test body.
     fn_check_test(test_engine_vg

@@ -619,6 +619,38 @@ START_TEST(test_dns_timeout_no_crash)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* 10: a timed-out last command: its reason quotes what the device said
+ *     last, and the device is not reconnected just to run nothing */
+
+START_TEST(test_timeout_last_bytes_no_idle_reconnect)
+{
+    const char *extra[] = {"--faults", "hang=100%", NULL};
+    pid_t pid = sim(1, 25710, "cisco_ios", extra);
+    char text[256];
+    inv_ports(text, sizeof(text), 25710, 1, "cisco_ios");
+    inv_t v;
+    inv_parse(&v, text);
+    fn_task_spec_t spec = tu_spec("hang", v.hosts, v.n, &show_step, 1);
+    spec.command_timeout_ms = 800;
+    tu_rec_t rec;
+    tu_run_ok(vs, &spec, &rec);
+    const tu_res_t *r = tu_res(&rec, fn_host_name(v.hosts[0]), 0, 0);
+    ck_assert_msg(r && r->code == FN_EXIT_TIMEOUT, "%d", r ? r->code : 99);
+    ck_assert_msg(strstr(r->reason, "no prompt within the command timeout; "
+                                    "last bytes received: \""),
+                  "%s", r->reason);
+    /* escaped: the device's CR LF as \r\n, at most 200 bytes quoted */
+    ck_assert_msg(strstr(r->reason, "\\r\\n"), "%s", r->reason);
+    const char *q = strchr(r->reason, '"');
+    ck_assert(q && strlen(q) <= 2 + 4 * 200);
+    ck_assert_uint_eq(rec.reconnects, 0);
+    tu_rec_free(&rec);
+    inv_free(&v);
+    tu_sim_stop(pid);
+}
+END_TEST
+
 static Suite *regress_suite(void)
 {
     Suite *s = suite_create("engine_regress");
@@ -634,6 +666,7 @@ static Suite *regress_suite(void)
     tcase_add_test(tc, test_live_sessions_within_concurrency);
     tcase_add_test(tc, test_state_transitions_logged);
     tcase_add_test(tc, test_dns_timeout_no_crash);
+    tcase_add_test(tc, test_timeout_last_bytes_no_idle_reconnect);
     suite_add_tcase(s, tc);
     return s;
 }

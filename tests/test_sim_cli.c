@@ -380,6 +380,15 @@ START_TEST(eos_session_commit_and_abort)
     ck_assert_ptr_nonnull(strstr(out, "(config-s-s2-if-Et1)#"));
     ck_assert_str_eq(added(), "interface Et1\n   mtu 9000\n");
     free(out);
+    /* "configure session" alone: a fresh, generated name */
+    out = session_output("enable\renable\rconfigure session\rhostname r6\r"
+                         "abort\rconfigure session\rhostname r7\rcommit\r",
+                         64, 0);
+    ck_assert_ptr_nonnull(strstr(out, "arista_eos-3(config-s-s1)#"));
+    ck_assert_ptr_nonnull(strstr(out, "arista_eos-3(config-s-s2)#"));
+    ck_assert_ptr_null(strstr(added(), "hostname r6"));
+    ck_assert_ptr_nonnull(strstr(added(), "hostname r7\n"));
+    free(out);
     /* configure terminal still applies line by line */
     out = session_output("enable\renable\rconf t\rhostname r5\r", 64, 0);
     ck_assert_ptr_nonnull(strstr(added(), "hostname r5\n"));

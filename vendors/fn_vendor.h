@@ -66,6 +66,12 @@ const char *fn_vendor_enable_command(const fn_vendor_t *v); /* "enable" */
 const char *fn_vendor_config_enter(const fn_vendor_t *v);   /* conf t */
 const char *fn_vendor_config_leave(const fn_vendor_t *v);   /* end */
 const char *fn_vendor_config_commit(const fn_vendor_t *v);  /* commit */
+/* The command that throws away an uncommitted candidate ("rollback 0",
+ * "abort"), or NULL when lines apply at once (IOS, NX-OS, VRP). */
+const char *fn_vendor_config_discard(const fn_vendor_t *v);
+/* 1 when enable's success shows only in its output (VRP's super keeps
+ * the prompt), 0 when the prompt must leave user mode. */
+int fn_vendor_enable_by_output(const fn_vendor_t *v);
 /* Appended to the login user name (MikroTik's "+cte511w"), or NULL. */
 const char *fn_vendor_username_suffix(const fn_vendor_t *v);
 /* Error keywords: those matched anywhere in a line, then those anchored
@@ -123,5 +129,12 @@ const char *fn_vendor_secret_at(const fn_vendor_t *v, int hash, size_t i);
  * an error out holds a partial text that must not be stored. */
 int fn_vendor_backup_redact(const fn_vendor_t *v, const char *text, size_t len,
                             int mode, fn_buf_t *out, unsigned *nredacted);
+
+/* 1 when text (len bytes, borrowed) looks like a configuration: a line
+ * starts with one of the profile's backup_marker patterns ("hostname ",
+ * "set "), or the profile has none; 0 for what a device prints instead
+ * ("% Invalid input", "Unknown command"). Pure. */
+int fn_vendor_backup_plausible(const fn_vendor_t *v, const char *text,
+                               size_t len);
 
 #endif /* FN_VENDOR_H */

@@ -791,6 +791,17 @@ const char *fn_vendor_config_commit(const fn_vendor_t *v)
     return v->str[FN__VS_CONFIG_COMMIT];
 }
 
+const char *fn_vendor_config_discard(const fn_vendor_t *v)
+{
+    return v->str[FN__VS_CONFIG_DISCARD];
+}
+
+int fn_vendor_enable_by_output(const fn_vendor_t *v)
+{
+    const char *c = v->str[FN__VS_ENABLE_CHECK];
+    return c && !strcmp(c, "output");
+}
+
 const char *fn_vendor_username_suffix(const fn_vendor_t *v)
 {
     return v->str[FN__VS_USERNAME_SUFFIX];

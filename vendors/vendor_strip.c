@@ -4,6 +4,9 @@
  * text: "Current configuration : 2345 bytes", "!Time: ...", a RouterOS
  * export's date line.
  *
+ * Also: whether a backup looks like a configuration at all (a line
+ * starting with one of the profile's backup_marker patterns).
+ *
  * Does not: touch other lines, trim blanks, or allocate anything but
  * out's growth. A pattern matches a line's start ('*' any run of bytes,
  * '\' quoting, the glob of vendor_glob.c).
@@ -16,7 +19,7 @@
 
 /* 1 if the line (s, n; no '\n', no trailing '\r') starts with a
  * pattern of the list. */
-static int strip_line(const fn__strlist_t *l, const char *s, size_t n)
+static int line_starts_with(const fn__strlist_t *l, const char *s, size_t n)
 {
     char pat[FN__VENDOR_VALUE_MAX + 2];
     for (size_t i = 0; i < l->n; i++) {
@@ -43,12 +46,31 @@ int fn_vendor_backup_clean(const fn_vendor_t *v, const char *text, size_t len,
         size_t n = (size_t)((nl ? nl : e) - p);
         if (n > 0 && p[n - 1] == '\r')
             n--;
-        if (l->n == 0 || !strip_line(l, p, n)) {
+        if (l->n == 0 || !line_starts_with(l, p, n)) {
             int rc = fn_buf_append(out, p, (size_t)(end - p));
             if (rc < 0)
                 return rc;
         }
         p = end;
+    }
+    return 0;
+}
+
+int fn_vendor_backup_plausible(const fn_vendor_t *v, const char *text,
+                               size_t len)
+{
+    const fn__strlist_t *l = &v->list[FN__VL_BACKUP_MARKER];
+    if (l->n == 0)
+        return 1;
+    const char *p = text, *e = text + len;
+    while (p < e) {
+        const char *nl = memchr(p, '\n', (size_t)(e - p));
+        size_t n = (size_t)((nl ? nl : e) - p);
+        if (n > 0 && p[n - 1] == '\r')
+            n--;
+        if (line_starts_with(l, p, n))
+            return 1;
+        p = nl ? nl + 1 : e;
     }
     return 0;
 }

@@ -32,6 +32,8 @@
     X(CONFIG_ENTER, "config_enter")                                            \
     X(CONFIG_LEAVE, "config_leave")                                            \
     X(CONFIG_COMMIT, "config_commit")                                          \
+    X(CONFIG_DISCARD, "config_discard")                                        \
+    X(ENABLE_CHECK, "enable_check")                                            \
     X(BACKUP, "backup")                                                        \
     X(USERNAME_SUFFIX, "username_suffix")                                      \
     X(CARET_ERROR, "caret_error")
@@ -50,7 +52,8 @@
     X(CLEAN, "clean")                                                          \
     X(BACKUP_STRIP, "backup_strip")                                            \
     X(SECRET, "secret")                                                        \
-    X(SECRET_HASH, "secret_hash")
+    X(SECRET_HASH, "secret_hash")                                              \
+    X(BACKUP_MARKER, "backup_marker")
 
 enum fn__vendor_str {
 #define FN__X(e, k) FN__VS_##e,

@@ -1,0 +1,157 @@
+/*
+ * test_engine_config.c — a CONFIG step is safe by default: a failing
+ * line stops it (no later line is sent, nothing is committed), the
+ * candidate is discarded where the OS has one, config mode is left, and
+ * the results say which line failed and what became of the others.
+ * `on_error = CONTINUE` is the explicit opposite. Checked against
+ * flexnet-sim's running configuration, per vendor.
+ *
+ * Ports 26000-26099 (a sub-range of the engine's 22000-27999), one
+ * simulator per case. Single-threaded; CK_FORK as the runner decides.
+ */
+#include "test_engine_util.c"
+#include "test_engine_fixture.c"
+
+#include <check.h>
+
+/* A vendor, its good lines (the sim records them in the running config)
+ * and a line its CLI refuses. */
+typedef struct cfg_case {
+    const char *vendor;
+    const char *good1, *bad, *good3;
+    int candidate; /* lines apply on commit only */
+    int commit;    /* the profile has a commit command */
+} cfg_case_t;
+
+static const cfg_case_t cases[] = {
+    {"cisco_ios", "ntp server 10.9.9.1", "flexnet bogus line",
+     "ntp server 10.9.9.3", 0, 0},
+    {"cisco_nxos", "ip domain-name one.example", "flexnet bogus line",
+     "ip domain-name three.example", 0, 0},
+    {"huawei_vrp", "ntp-service unicast-server 10.9.9.1", "flexnet bogus line",
+     "ntp-service unicast-server 10.9.9.3", 0, 0},
+    {"mikrotik_routeros", "/system ntp client set enabled=yes",
+     "/flexnet bogus line", "/snmp set enabled=yes", 0, 0},
+};
+
+typedef struct fleet {
+    char inv[PATH_MAX];
+    pid_t pid;
+    fn_inventory_t *inventory;
+    const fn_host_t **hosts;
+    size_t n;
+} fleet_t;
+
+static void fleet_open(fleet_t *f, unsigned port, const char *vendor)
+{
+    memset(f, 0, sizeof(*f));
+    tmp(f->inv, sizeof(f->inv), "inv.ini");
+    f->pid = start_sim(1, port, vendor, f->inv, NULL);
+    ck_assert_int_eq(tu_inventory(f->inv, vs, &f->inventory, &f->hosts, &f->n),
+                     0);
+}
+
+static void fleet_close(fleet_t *f)
+{
+    free(f->hosts);
+    fn_inventory_free(f->inventory);
+    tu_sim_stop(f->pid);
+}
+
+/* One device of c->vendor at port: a CONFIG step [good1, bad, good3]
+ * (on_error as given), then a backup. */
+static void run_cfg(const cfg_case_t *c, unsigned port, int on_error,
+                    tu_rec_t *rec, fleet_t *f)
+{
+    fleet_open(f, port, c->vendor);
+    static const char *lines[3];
+    lines[0] = c->good1;
+    lines[1] = c->bad;
+    lines[2] = c->good3;
+    static fn_step_t steps[2];
+    steps[0] = (fn_step_t){.kind = FN_STEP_CONFIG,
+                           .commands = lines,
+                           .ncommands = 3,
+                           .on_error = on_error};
+    steps[1] = (fn_step_t){.kind = FN_STEP_BACKUP};
+    fn_task_spec_t spec = tu_spec("cfg", f->hosts, f->n, steps, 2);
+    tu_run_ok(vs, &spec, rec);
+}
+
+START_TEST(test_config_stops_at_failing_line)
+{
+    const cfg_case_t *c = &cases[_i];
+    fleet_t f;
+    tu_rec_t rec;
+    run_cfg(c, 26000 + (unsigned)_i, 0, &rec, &f);
+    const char *h = fn_host_name(f.hosts[0]);
+    const tu_res_t *r0 = tu_res(&rec, h, 0, 0), *r1 = tu_res(&rec, h, 0, 1),
+                   *r2 = tu_res(&rec, h, 0, 2);
+    ck_assert_msg(r0 && r0->code == 0, "%s line 1: %d", c->vendor,
+                  r0 ? r0->code : 99);
+    ck_assert_msg(r1 && r1->code == 1, "%s line 2", c->vendor);
+    ck_assert_msg(strstr(r1->reason, "config line 2 of 3 failed"), "%s: %s",
+                  c->vendor, r1->reason);
+    ck_assert_msg(strstr(r1->reason, c->candidate ? "nothing committed"
+                                                  : "1 line(s) before it "
+                                                    "were applied"),
+                  "%s: %s", c->vendor, r1->reason);
+    ck_assert_msg(r2 && r2->code == -2 && strstr(r2->reason, "line 2 failed"),
+                  "%s line 3: %d %s", c->vendor, r2 ? r2->code : 99,
+                  r2 ? r2->reason : "");
+    const tu_res_t *rc = tu_res(&rec, h, 0, 3);
+    if (c->commit)
+        ck_assert_msg(rc && rc->code == -2 &&
+                          strstr(rc->reason, "not "
+                                             "committed"),
+                      "%s commit: %s", c->vendor, rc ? rc->reason : "none");
+    else
+        ck_assert_ptr_null(rc);
+    /* the running configuration: line 1 only where lines apply at once,
+     * nothing where the candidate was discarded; never line 3 */
+    const tu_backup_t *b = tu_backup(&rec, h);
+    ck_assert_msg(b, "%s: no backup", c->vendor);
+    ck_assert_msg(!strstr(b->text, c->good3), "%s: line 3 applied", c->vendor);
+    ck_assert_msg((strstr(b->text, c->good1) != NULL) == !c->candidate,
+                  "%s: line 1 %s", c->vendor,
+                  c->candidate ? "committed" : "missing");
+    ck_assert_int_eq(tu_res(&rec, h, 1, 0)->code, 0); /* still usable */
+    tu_rec_free(&rec);
+    fleet_close(&f);
+}
+END_TEST
+
+START_TEST(test_config_on_error_continue)
+{
+    const cfg_case_t *c = &cases[_i];
+    fleet_t f;
+    tu_rec_t rec;
+    run_cfg(c, 26050 + (unsigned)_i, FN_ON_ERROR_CONTINUE, &rec, &f);
+    const char *h = fn_host_name(f.hosts[0]);
+    ck_assert_int_eq(tu_res(&rec, h, 0, 1)->code, 1);
+    ck_assert_int_eq(tu_res(&rec, h, 0, 2)->code, 0);
+    const tu_backup_t *b = tu_backup(&rec, h);
+    ck_assert_msg(b && strstr(b->text, c->good1) && strstr(b->text, c->good3),
+                  "%s: both good lines applied", c->vendor);
+    tu_rec_free(&rec);
+    fleet_close(&f);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+    Suite *s = suite_create("engine_config");
+    TCase *tc = tcase_create("config");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    int n = (int)(sizeof(cases) / sizeof(cases[0]));
+    tcase_add_loop_test(tc, test_config_stops_at_failing_line, 0, n);
+    tcase_add_loop_test(tc, test_config_on_error_continue, 0, n);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return run_suite(config_suite());
+}
