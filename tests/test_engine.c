@@ -190,6 +190,9 @@ static void parity_run(unsigned n, unsigned port, const char *chunk)
             sel[k] = fn_inventory_find(f.inventory, only[v][k]);
         fn_task_spec_t spec =
             tu_spec(sim_vendor_names[v], sel, nonly[v], steps, 2);
+        /* parity: the device's text byte for byte (redaction has its
+         * own tests: test_vendors_profiles, test_cli_redact) */
+        spec.redact = FN_REDACT_NONE;
         /* parity, not speed: generous on a loaded (ASan) machine */
         spec.connect_timeout_ms = 30000;
         spec.auth_timeout_ms = 30000;
