@@ -69,6 +69,9 @@ int fn__cli_strv_push(char ***v, size_t *n, const char *s);
 /* Number parsers: 0 or FN_EPARSE. Seconds may be fractional. */
 int fn__cli_parse_uint(const char *s, unsigned long max, unsigned *out);
 int fn__cli_parse_seconds(const char *s, unsigned *ms);
+/* "stop" or "continue" (a config step after a failing line) into *out
+ * (Flexnet__V1__OnError). Returns 0 or FN_EPARSE. */
+int fn__cli_parse_on_error(const char *s, int *out);
 /* "N" or "P%" into spec->max_failed / max_failed_percent. */
 int fn__cli_parse_max_failed(const char *s, Flexnet__V1__TaskSpec *spec);
 /* Backup redaction names (--redact, manifest `redact:`, output):

@@ -17,11 +17,13 @@
  *           concurrency: 500
  *           connect_timeout: 10  # seconds
  *           command_timeout: 30
+ *           login_timeout: 20    # first prompt after login
  *           steps:
  *             - commands: [show version, show clock]
  *               tag: ver
  *               exit_on_fail: true
  *             - config: [ntp server 10.0.0.1]
+ *               on_error: stop     # default; continue sends every line
  *               only_on: [r1]
  *               skip: [r2]
  *               when: {tag: ver, exit_code: 0}  # operator: is | is_not
@@ -295,6 +297,20 @@ static int mf_k_exit_on_fail(mf_t *m, yaml_node_t *v, void *obj,
     return rc;
 }
 
+/* A config step's choice after a failing line: stop (default) or
+ * continue. */
+static int mf_k_on_error(mf_t *m, yaml_node_t *v, void *obj, const char *key)
+{
+    const char *s = mf_scalar(m, v, key);
+    int mode = 0;
+    if (!s)
+        return FN_EPARSE;
+    if (fn__cli_parse_on_error(s, &mode))
+        return mf_fail(m, v, "%s: expected stop or continue, got '%s'", key, s);
+    ((mf_step_t *)obj)->step->on_error = (Flexnet__V1__OnError)mode;
+    return 0;
+}
+
 static int mf_k_timeout(mf_t *m, yaml_node_t *v, void *obj, const char *key)
 {
     return mf_seconds(m, v, key, &((mf_step_t *)obj)->step->timeout_ms);
@@ -429,6 +445,7 @@ static const mf_key_t mf_step_keys[] = {
     {"skip", mf_k_hostlist},
     {"when", mf_k_when},
     {"timeout", mf_k_timeout},
+    {"on_error", mf_k_on_error},
     {NULL, NULL},
 };
 
@@ -576,6 +593,8 @@ static int mf_k_sub_number(mf_t *m, yaml_node_t *v, void *obj, const char *key)
         return mf_uint(m, v, key, &spec->concurrency);
     if (!strcmp(key, "connect_timeout"))
         return mf_seconds(m, v, key, &spec->connect_timeout_ms);
+    if (!strcmp(key, "login_timeout"))
+        return mf_seconds(m, v, key, &spec->login_timeout_ms);
     return mf_seconds(m, v, key, &spec->command_timeout_ms);
 }
 
@@ -604,6 +623,7 @@ static const mf_key_t mf_sub_keys[] = {
     {"concurrency", mf_k_sub_number},
     {"connect_timeout", mf_k_sub_number},
     {"command_timeout", mf_k_sub_number},
+    {"login_timeout", mf_k_sub_number},
     {"redact", mf_k_redact},
     {"steps", mf_k_steps},
     {NULL, NULL},

@@ -28,6 +28,7 @@ static const char run_usage[] =
     "         [--redact reversible|all|none]]\n"
     "         [-n NAME] [--connect-first [--max-failed N|P%] [--yes]]\n"
     "         [--concurrency N] [--connect-timeout S] [--command-timeout S]\n"
+    "         [--login-timeout S] [--on-error stop|continue]\n"
     "         [--json] [-v] [--db DIR] [--vendors-dir D] [--vendor NAME]\n"
     "         [--config FILE] [--credentials-provider P --credentials-ref R]\n"
     "         [--host-key-policy accept-new|strict|off]\n"
@@ -66,6 +67,10 @@ static const char run_usage[] =
     "      --concurrency N       sessions at once (default: 10000)\n"
     "      --connect-timeout S   seconds per connection (default 10)\n"
     "      --command-timeout S   seconds per command (default 30)\n"
+    "      --login-timeout S     seconds to the first prompt (default 10)\n"
+    "      --on-error stop|continue  after a failing config line: stop\n"
+    "                            (default: nothing more sent, no commit,\n"
+    "                            candidate discarded) or send the rest\n"
     "      --host-key-policy P   accept-new (default: pin new keys, refuse\n"
     "                            changed ones), strict (pinned keys only)\n"
     "                            or off (check nothing); a changed key is\n"
@@ -109,6 +114,8 @@ enum {
     OPT_VENDORS_DIR,
     OPT_VENDOR,
     OPT_HOSTKEY,
+    OPT_LOGIN_TIMEOUT,
+    OPT_ON_ERROR,
     OPT_REDACT,
 };
 
@@ -142,6 +149,8 @@ static const struct option run_opts[] = {
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT},
     {"host-key-policy", required_argument, NULL, OPT_HOSTKEY},
+    {"login-timeout", required_argument, NULL, OPT_LOGIN_TIMEOUT},
+    {"on-error", required_argument, NULL, OPT_ON_ERROR},
     {"redact", required_argument, NULL, OPT_REDACT},
     {"json", no_argument, NULL, OPT_JSON},
     {"verbose", no_argument, NULL, 'v'},
@@ -232,6 +241,15 @@ static int args_value(fn__cli_run_opts_t *o, int c, char *arg)
             return fn__cli_usage_error("run",
                                        "--redact: reversible, all or "
                                        "none, not '%s'",
+                                       arg);
+        return 0;
+    case OPT_LOGIN_TIMEOUT:
+        return args_seconds("--login-timeout", arg, &o->login_timeout_ms);
+    case OPT_ON_ERROR:
+        if (fn__cli_parse_on_error(arg, &o->on_error))
+            return fn__cli_usage_error("run",
+                                       "--on-error: stop or continue, "
+                                       "not '%s'",
                                        arg);
         return 0;
     default:
@@ -480,6 +498,11 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
         s->connect_timeout_ms = o->connect_timeout_ms;
     if (o->command_timeout_ms)
         s->command_timeout_ms = o->command_timeout_ms;
+    if (o->login_timeout_ms)
+        s->login_timeout_ms = o->login_timeout_ms;
+    for (size_t i = 0; o->on_error && i < s->n_steps; i++)
+        if (s->steps[i]->kind == FLEXNET__V1__STEP_KIND__STEP_KIND_CONFIG)
+            s->steps[i]->on_error = (Flexnet__V1__OnError)o->on_error;
     if (o->hostkey_policy)
         s->host_key_policy = (Flexnet__V1__HostKeyPolicy)o->hostkey_policy;
     if (o->redact)

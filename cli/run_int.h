@@ -44,6 +44,8 @@ typedef struct fn__cli_run_opts {
     int connect_first, yes;
     const char *max_failed;
     unsigned concurrency, connect_timeout_ms, command_timeout_ms;
+    unsigned login_timeout_ms;
+    int on_error; /* Flexnet__V1__OnError for config steps; 0: as given */
     int json, verbose;
     const char *db, *vendors_dir, *vendor;
     int hostkey_policy;    /* enum fn_hostkey_policy; 0: default */

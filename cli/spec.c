@@ -152,3 +152,14 @@ const char *fn__cli_redact_name(int mode)
             return redact_names[i].name;
     return "reversible";
 }
+
+int fn__cli_parse_on_error(const char *s, int *out)
+{
+    if (s && !strcmp(s, "stop"))
+        *out = FLEXNET__V1__ON_ERROR__ON_ERROR_STOP;
+    else if (s && !strcmp(s, "continue"))
+        *out = FLEXNET__V1__ON_ERROR__ON_ERROR_CONTINUE;
+    else
+        return FN_EPARSE;
+    return 0;
+}

@@ -23,6 +23,10 @@
 
 #define ENGINE_SCRATCH   (32u << 10) /* one read buffer for all sessions */
 #define ENGINE_SPARE_FDS 256         /* kept for the store, gRPC, logs */
+/* A device writes its prompt last; a line of output that looks like the
+ * prompt is followed by more within microseconds on a LAN, milliseconds
+ * on a slow link. 15 ms keeps a 5-command device ~75 ms longer. */
+#define ENGINE_SETTLE_MS 15
 
 /* Cipher order, measured on this machine (bench/results/fanout.md,
  * "cipher cost": engine CPU per device, 1,000-stanza config; three runs
@@ -60,6 +64,7 @@ void fn_engine_opts_init(fn_engine_opts_t *o)
     o->max_handshakes = 256;
     o->progress_ms = 1000;
     o->ops_per_wakeup = 32;
+    o->prompt_settle_ms = ENGINE_SETTLE_MS;
     o->resolv_conf = getenv("FLEXNET_RESOLV_CONF"); /* tests, odd hosts */
 }
 

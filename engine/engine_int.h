@@ -107,6 +107,9 @@ typedef void fn_cmd_done_fn(fn_dev_t *dev, fn_cmd_t *cmd, int status,
 typedef struct fn_cmd_answer {
     int on;           /* enum fn_match_event that asks, e.g. PASSWORD */
     const char *text; /* borrowed until the request completes; secret */
+    int same_prompt;  /* 1: the prompt stays, errors after the answer
+                       * count (VRP super); 0: learn the prompt anew
+                       * (sudo's root prompt), errors are not judged */
 } fn_cmd_answer_t;
 
 /* One command request (libuv's uv_write_t): it carries its own
@@ -184,6 +187,7 @@ struct fn_session {
     int in_handshake;    /* counted in engine->handshakes */
     int counted;         /* counted in engine->sessions */
     int in_dispatch;     /* inside sess_dispatch: it sends what is submitted */
+    int settling;        /* a prompt came: the end? (prompt_settle_ms) */
     unsigned reads_left; /* this wakeup's read budget */
     unsigned prep_i;     /* PREPARE: 0 enable, then setup command i - 1 */
     unsigned backoff_ms; /* BACKOFF's timer, armed on enter */
@@ -194,6 +198,7 @@ struct fn_session {
     unsigned tail_len;
     fn_cmd_t cmd;                /* the request in the slot */
     fn_cmd_answer_t prep_answer; /* PREPARE's enable password answer */
+    const char *priv_why;        /* static: why privileged commands will fail */
     enum fn_slot slot;
     char reason[512];        /* room for a timeout's quoted last bytes */
     fn_dev_t *reap_next;     /* the engine's reap list */
@@ -240,6 +245,9 @@ void fn__session_free_resources(fn_dev_t *dev);      /* reaper: -> DONE */
 int fn__session_submit(fn_dev_t *dev, const fn_cmd_t *req);
 /* The request in flight (sent or pending), or NULL. Borrowed. */
 const fn_cmd_t *fn__session_cmd(const fn_dev_t *dev);
+/* Why this session is not privileged (enable failed, or no enable
+ * password for a device in user mode), or NULL. Static text. */
+const char *fn__session_priv_why(const fn_dev_t *dev);
 /* The CLI mode the last prompt showed (enum fn_vendor_mode), or
  * FN_VENDOR_MODE_UNKNOWN without a session. */
 int fn__session_mode(const fn_dev_t *dev);

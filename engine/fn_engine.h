@@ -336,6 +336,11 @@ typedef struct fn_engine_opts {
     unsigned max_handshakes;     /* TCP+SSH handshakes in flight; 256 */
     unsigned progress_ms;        /* on_progress period; 1000; 0: never */
     unsigned ops_per_wakeup;     /* reads per session wakeup; 32 */
+    unsigned prompt_settle_ms;   /* a prompt ends a command only when
+                                  * nothing follows it within this; 15;
+                                  * 0: at once (a line of output equal to
+                                  * the prompt, cut by a chunk boundary,
+                                  * then ends the command early) */
     const char *ciphers;         /* NULL: measured default, see engine.c */
     const char *kex;             /* NULL: curve25519 first */
     const char *hostkeys;        /* NULL: ed25519 first */

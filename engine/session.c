@@ -153,6 +153,7 @@ static void session_set_state(fn_dev_t *dev, enum fn_session_state st)
     dev->state = st; /* the one write: scripts/lint checks */
     if (!dev->sess)
         return;
+    dev->sess->settling = 0; /* a settle wait belongs to the state left */
     const fn_task_spec_t *sp = fn__task_spec(dev->task);
     switch (on_enter[st].timer) {
     case ENTER_CONNECT:
@@ -378,7 +379,9 @@ static int sess_answer(fn_dev_t *dev, int ev)
     const fn_cmd_t *cmd = &dev->sess->cmd;
     for (size_t i = 0; i < cmd->nanswers; i++)
         if (ev & cmd->answers[i].on) {
-            fn_matcher_begin(dev->sess->m, NULL);
+            /* "": the device prints only the newline for the answer */
+            fn_matcher_begin(dev->sess->m,
+                             cmd->answers[i].same_prompt ? "" : NULL);
             return sess_write(dev, cmd->answers[i].text);
         }
     return 0;
@@ -396,7 +399,8 @@ static void sess_complete(fn_dev_t *dev, int timed_out)
     int status = timed_out ? FN_EXIT_TIMEOUT : r.exit_code;
     sess_timer_stop(dev);
     fn_cmd_t cmd = sess->cmd; /* the callback may submit into the slot */
-    cmd.duration_us = fn_time_mono_us() - cmd.started_mono_us;
+    if (!cmd.duration_us || timed_out)
+        cmd.duration_us = fn_time_mono_us() - cmd.started_mono_us;
     sess->slot = FN_SLOT_EMPTY;
     if (dev->state == FN_SS_RUNNING && !timed_out)
         session_set_state(dev, FN_SS_READY);
@@ -705,6 +709,44 @@ static void sess_timeout_reason(fn_dev_t *dev, const char *what)
                 dev->sess->tail_len ? last : "(none)");
 }
 
+/* The timer of the state that waits for a prompt. */
+static void sess_wait_timer(fn_dev_t *dev)
+{
+    const fn_task_spec_t *sp = fn__task_spec(dev->task);
+    sess_timer(dev, dev->state == FN_SS_PROMPT ? sp->login_timeout_ms
+                                               : dev->sess->cmd.timeout_ms);
+}
+
+/* A prompt came. It ends the command (or the login banner) only if
+ * nothing follows: bytes already waiting mean it was a line of output
+ * cut by a chunk boundary (go on reading), else wait prompt_settle_ms.
+ * Returns 1 while waiting, 0 when the prompt is the end. */
+static int sess_settle(fn_dev_t *dev)
+{
+    fn_session_t *sess = dev->sess;
+    unsigned ms = sess_engine(dev)->opts.prompt_settle_ms;
+    if (!ms)
+        return 0;
+    if (ssh_channel_poll(sess->ch, 0) > 0) {
+        fn_matcher_resume(sess->m);
+        return 1;
+    }
+    /* the command's time ends at its prompt, not after the wait */
+    sess->cmd.duration_us = fn_time_mono_us() - sess->cmd.started_mono_us;
+    sess->settling = 1;
+    sess_timer(dev, ms);
+    return 1;
+}
+
+/* Bytes came while settling: the prompt was output. */
+static void sess_unsettle(fn_dev_t *dev)
+{
+    dev->sess->settling = 0;
+    dev->sess->cmd.duration_us = 0;
+    fn_matcher_resume(dev->sess->m);
+    sess_wait_timer(dev);
+}
+
 /* Reads one chunk into the matcher: 0 and *ev its events, FN_EAGAIN
  * when nothing is there or this wakeup's budget is spent (then a 0 s
  * timer brings the session back next pass if more is waiting), or an
@@ -721,8 +763,13 @@ static int sess_read(fn_dev_t *dev, int *ev)
     sess->reads_left--;
     int n = ssh_channel_read_nonblocking(sess->ch, e->scratch,
                                          (uint32_t)e->scratch_len, 0);
-    if (n == SSH_EOF || (n == 0 && (ssh_channel_is_eof(sess->ch) ||
-                                    ssh_channel_is_closed(sess->ch)))) {
+    int closed = n == SSH_EOF || (n == 0 && (ssh_channel_is_eof(sess->ch) ||
+                                             ssh_channel_is_closed(sess->ch)));
+    if ((closed || n < 0) && sess->settling) {
+        sess->settling = 0; /* the prompt was the last thing it said */
+        sess_complete(dev, 0);
+    }
+    if (closed) {
         sess_reason(dev, "connection closed by the device");
         return FN_ECLOSED;
     }
@@ -731,6 +778,8 @@ static int sess_read(fn_dev_t *dev, int *ev)
     if (n == 0)
         return FN_EAGAIN;
     sess_keep_tail(sess, e->scratch, (size_t)n);
+    if (sess->settling)
+        sess_unsettle(dev);
     *ev = fn_matcher_feed(sess->m, e->scratch, (size_t)n);
     if ((*ev & FN_MATCH_PAGER) && dev->state != FN_SS_READY) {
         const char *ans = fn_matcher_pager_answer(sess->m);
@@ -752,7 +801,7 @@ static int sess_cmd_io(fn_dev_t *dev)
             rc = sess_answer(dev, ev);
         if (rc < 0)
             return rc;
-        if (ev & FN_MATCH_PROMPT) {
+        if ((ev & FN_MATCH_PROMPT) && !sess_settle(dev)) {
             sess_complete(dev, 0);
             return 0;
         }
@@ -767,22 +816,30 @@ static int session_on_prompt(fn_dev_t *dev)
         int rc = sess_read(dev, &ev);
         if (rc < 0)
             return rc;
-        if (ev & FN_MATCH_PROMPT) {
+        if ((ev & FN_MATCH_PROMPT) && !sess_settle(dev)) {
             session_set_state(dev, FN_SS_PREPARE);
             return 0;
         }
     }
 }
 
-/* A PREPARE request completed. A failed enable is a warning today: the
- * device stays usable in user mode. */
+/* A PREPARE request completed. A failed enable leaves the device usable
+ * in user mode: a warning now, and the reason of every privileged
+ * command that fails later (fn__session_priv_why). VRP's super keeps
+ * its prompt: its output says whether it worked (enable_check). */
 static void sess_on_prepared(fn_dev_t *dev, fn_cmd_t *cmd, int status,
                              const fn_match_result_t *out)
 {
-    if (cmd->kind == FN_CMD_ENABLE &&
-        fn_matcher_mode(dev->sess->m) == FN_VENDOR_MODE_USER)
-        fn__task_log(dev->task, dev, FN_LOG_WARN,
-                     "enable failed: still in user mode");
+    if (cmd->kind != FN_CMD_ENABLE)
+        return;
+    int ok = fn_vendor_enable_by_output(dev->vendor)
+                 ? status == FN_EXIT_OK
+                 : fn_matcher_mode(dev->sess->m) != FN_VENDOR_MODE_USER;
+    if (ok)
+        return;
+    dev->sess->priv_why = "enable failed: still in user mode after the enable "
+                          "command (wrong enable password?)";
+    fn__task_log(dev->task, dev, FN_LOG_WARN, "%s", dev->sess->priv_why);
 }
 
 /* PREPARE's own requests: step prep_i of [enable, setup 0, setup 1 …]. */
@@ -796,7 +853,8 @@ static int sess_prepare_submit(fn_dev_t *dev, const char *text,
         .timeout_ms = fn__task_spec(dev->task)->command_timeout_ms,
         .done = sess_on_prepared,
     };
-    sess->prep_answer = (fn_cmd_answer_t){FN_MATCH_PASSWORD, answer};
+    sess->prep_answer = (fn_cmd_answer_t){
+        FN_MATCH_PASSWORD, answer, fn_vendor_enable_by_output(dev->vendor)};
     if (answer) {
         sess->cmd.answers = &sess->prep_answer;
         sess->cmd.nanswers = 1;
@@ -815,8 +873,12 @@ static int session_on_prepare(fn_dev_t *dev)
     if (i == 0) {
         const char *pw = fn__task_password(dev->task, 1);
         const char *enable = fn_vendor_enable_command(dev->vendor);
-        if (pw && enable && fn_matcher_mode(sess->m) == FN_VENDOR_MODE_USER)
+        int user = fn_matcher_mode(sess->m) == FN_VENDOR_MODE_USER;
+        if (pw && enable && user)
             return sess_prepare_submit(dev, enable, FN_CMD_ENABLE, pw);
+        if (enable && user)
+            sess->priv_why = "the device is in user mode and no enable "
+                             "password was given (--enable-password-env)";
         return 0;
     }
     if (i - 1 < fn_vendor_setup_count(dev->vendor))
@@ -963,10 +1025,26 @@ static void sess_timeout_connect(fn_dev_t *dev)
     sess_fail(dev, FN_ETIMEOUT);
 }
 
+/* Nothing followed the prompt: it was the end. */
+static void sess_settled(fn_dev_t *dev)
+{
+    dev->sess->settling = 0;
+    if (dev->state == FN_SS_PROMPT)
+        session_set_state(dev, FN_SS_PREPARE);
+    else
+        sess_complete(dev, 0); /* RUNNING or PREPARE */
+    if (!sess_gone(dev) && dev->state != FN_SS_READY)
+        sess_dispatch(dev); /* PREPARE goes on; READY waits for a submit */
+}
+
 /* The timer dispatcher: what running out of time means in each state. */
 static void sess_on_timer(evutil_socket_t fd, short what, void *arg)
 {
     fn_dev_t *dev = arg;
+    if (dev->sess && dev->sess->settling) {
+        sess_settled(dev);
+        return;
+    }
     switch (dev->state) {
     case FN_SS_BACKOFF:
         session_set_state(dev, FN_SS_IDLE);
@@ -1071,6 +1149,11 @@ const fn_cmd_t *fn__session_cmd(const fn_dev_t *dev)
     if (!dev->sess || dev->sess->slot == FN_SLOT_EMPTY)
         return NULL;
     return &dev->sess->cmd;
+}
+
+const char *fn__session_priv_why(const fn_dev_t *dev)
+{
+    return dev->sess ? dev->sess->priv_why : NULL;
 }
 
 int fn__session_mode(const fn_dev_t *dev)

@@ -468,6 +468,10 @@ static void task_emit(fn_task_t *t, fn_dev_t *dev, const char *cmd, int code,
                       const char *reason)
 {
     const fn_step_t *st = &t->steps[dev->step];
+    const char *priv = fn__session_priv_why(dev);
+    if (code == FN_EXIT_VENDOR_ERROR && priv && (!reason || !reason[0]) &&
+        st->kind != FN_STEP_COMMANDS)
+        reason = priv; /* config and backups need privilege: the cause */
     fn_cmd_result_t r = {t->spec.task_id,
                          fn_host_name(dev->host),
                          dev->step,
@@ -958,8 +962,12 @@ static void task_on_config_enter(fn_task_t *t, fn_dev_t *dev, fn_cmd_t *cmd,
         task_run_next(t, dev);
         return;
     }
+    const char *priv = fn__session_priv_why(dev);
+    char why[240];
+    snprintf(why, sizeof(why), "config mode refused%s%s", priv ? ": " : "",
+             priv ? priv : "");
     dev->seq = 0;
-    task_emit(t, dev, cmd->text, status, cmd, out, "config mode refused");
+    task_emit(t, dev, cmd->text, status, cmd, out, why);
     dev->cfg_phase = FN_CFG_DONE;
     task_after_result(t, dev, status);
 }
@@ -1031,6 +1039,12 @@ static void task_on_cmd_done(fn_dev_t *dev, fn_cmd_t *cmd, int status,
           st->on_error != FN_ON_ERROR_CONTINUE))) {
         task_config_failed(t, dev, st, cmd, out);
         return;
+    }
+    if (st->kind == FN_STEP_BACKUP && status == FN_EXIT_OK &&
+        !fn_vendor_backup_plausible(dev->vendor, out->out, out->out_len)) {
+        status = FN_EXIT_VENDOR_ERROR; /* never store an error as a config */
+        reason = "the output does not look like a configuration (no line "
+                 "the vendor's configurations have): not stored";
     }
     task_emit(t, dev, cmd->text, status, cmd, out, reason);
     if (st->kind == FN_STEP_BACKUP && status == 0)

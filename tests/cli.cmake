@@ -6,12 +6,13 @@
 #   test_cli_secrets  28200-28299
 #   test_cli_tty      28300-28399 (28390 is never listened on)
 #   test_cli_integrations 28400-28499 (28499 is never listened on)
+#   test_cli_trickle  28500 (a paramiko device, tests/devices/)
 #   test_cli_redact   28760-28799
 #   test_cli_hostkeys 28800-28839
 fn_check_test(test_cli SOURCES test_cli.c LIBS fn_cli_core TIMEOUT 60)
 
 if(TARGET flexnet AND TARGET flexnet-sim)
-  foreach(t run errors secrets tty integrations redact hostkeys)
+  foreach(t run errors secrets tty integrations trickle redact hostkeys)
     add_test(NAME test_cli_${t}
              COMMAND /usr/bin/python3
                      ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_${t}.py)

@@ -247,6 +247,45 @@ task:
                                            for r in brief), "when met: ran")
 
 
+def check_config_on_error(db, inv, work):
+    """A failing config line stops the step (flags), and a manifest's
+    `on_error: continue` sends the rest: each as the results say."""
+    host = CISCO[0]
+    p = run(db, inv, "--host", host, "--config-line", "ntp server 10.7.7.1",
+            "--config-line", "flexnet bogus line", "--config-line",
+            "ntp server 10.7.7.3", "--json")
+    check(p.returncode == 1, "a failing config line: exit 1")
+    res = [e for e in json_lines(p.stdout) if e["type"] == "result"]
+    codes = [r["exit_code"] for r in res]
+    check(codes == [0, 1, -2], "stop at the failing line: %r" % codes)
+    check("config line 2 of 3 failed" in res[1]["reason"] and
+          "nothing after it was sent" in res[1]["reason"],
+          "the failing line says what happened: %r" % res[1]["reason"])
+    m = write(os.path.join(work, "on_error.yaml"), """\
+task:
+  name: on_error
+  inventory: %s
+  subtasks:
+    - targets: {hosts: ["%s"]}
+      credentials: {username: admin, password_env: FN_T_PW,
+                    enable_password_env: FN_T_EN}
+      steps:
+        - config: [ntp server 10.7.7.4, flexnet bogus line, ntp server 10.7.7.6]
+          on_error: continue
+""" % (os.path.basename(inv), host))
+    p = flexnet(["run", "-f", m, "--json", "--db", db], env=ENV)
+    codes = [e["exit_code"] for e in json_lines(p.stdout)
+             if e["type"] == "result"]
+    check(codes == [0, 1, 0], "on_error continue: %r %s" % (codes, p.stderr))
+    bad = write(os.path.join(work, "bad_on_error.yaml"),
+                open(m).read().replace("on_error: continue",
+                                       "on_error: sometimes"))
+    p = flexnet(["run", "--check", "-f", bad])
+    check(p.returncode == 2 and "bad_on_error.yaml:10:" in p.stderr and
+          "stop or continue" in p.stderr,
+          "a bad on_error names file:line: %r" % p.stderr)
+
+
 def check_connect_first(db, inv):
     p = run(db, inv, "-g", "cisco_ios", "-c", "show version",
             "--connect-first", "--yes", "--json")
@@ -286,6 +325,7 @@ def main():
         check_tasks(db, tid)
         check_backups(db, sim.inventory, backups)
         check_manifest(db, sim.inventory, work)
+        check_config_on_error(db, sim.inventory, work)
         check_connect_first(db, sim.inventory)
         check_ambiguous_and_delete(db, tid)
     finish("test_cli_run")

@@ -146,6 +146,96 @@ START_TEST(test_config_on_error_continue)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* honest reasons: enable, and a backup that is no configuration */
+
+/* One device of vendor at port: [config line] (none when NULL), then a
+ * backup, with the given enable password (NULL: none). */
+static void run_priv(const char *vendor, unsigned port, const char *line,
+                     const char *enable, tu_rec_t *rec, fleet_t *f)
+{
+    fleet_open(f, port, vendor);
+    static const char *lines[1];
+    lines[0] = line;
+    static fn_step_t steps[2];
+    steps[0] =
+        (fn_step_t){.kind = FN_STEP_CONFIG, .commands = lines, .ncommands = 1};
+    steps[1] = (fn_step_t){.kind = FN_STEP_BACKUP};
+    fn_task_spec_t spec = line ? tu_spec("priv", f->hosts, f->n, steps, 2)
+                               : tu_spec("priv", f->hosts, f->n, steps + 1, 1);
+    spec.creds.enable_password = enable;
+    tu_run_ok(vs, &spec, rec);
+}
+
+/* A wrong enable password: the config step and the backup say so (they
+ * said "config mode refused" and "% Invalid input"). */
+START_TEST(test_enable_failed_is_the_reason)
+{
+    /* VRP: backup only (its system-view works at any level) */
+    static const struct {
+        const char *vendor, *line, *enable, *want;
+    } pc[] = {
+        {"cisco_ios", "ntp server 10.9.9.1", "wrong", "enable failed"},
+        {"cisco_ios", "ntp server 10.9.9.1", NULL, "no enable password"},
+        {"huawei_vrp", NULL, "wrong", "enable failed"},
+    };
+    fleet_t f;
+    tu_rec_t rec;
+    run_priv(pc[_i].vendor, 26060 + (unsigned)_i, pc[_i].line, pc[_i].enable,
+             &rec, &f);
+    const char *h = fn_host_name(f.hosts[0]);
+    unsigned bstep = pc[_i].line ? 1 : 0;
+    const tu_res_t *c = tu_res(&rec, h, 0, 0), *b = tu_res(&rec, h, bstep, 0);
+    ck_assert_msg(
+        c && (!pc[_i].line || (c->code != 0 && strstr(c->reason, pc[_i].want))),
+        "%s config: %d %s", pc[_i].vendor, c ? c->code : 99,
+        c ? c->reason : "");
+    ck_assert_msg(b && b->code == 1 && strstr(b->reason, pc[_i].want),
+                  "%s backup: %d %s", pc[_i].vendor, b ? b->code : 99,
+                  b ? b->reason : "");
+    ck_assert_ptr_null(tu_backup(&rec, h));
+    tu_rec_free(&rec);
+    fleet_close(&f);
+}
+END_TEST
+
+/* VRP's super keeps the prompt <r1>: a right password is a success (it
+ * was reported "enable failed: still in user mode"). */
+START_TEST(test_vrp_super_success)
+{
+    fleet_t f;
+    tu_rec_t rec;
+    run_priv("huawei_vrp", 26070, NULL, "enable", &rec, &f);
+    const char *h = fn_host_name(f.hosts[0]);
+    ck_assert_int_eq(tu_res(&rec, h, 0, 0)->code, 0);
+    ck_assert_ptr_nonnull(tu_backup(&rec, h));
+    ck_assert_uint_eq(rec.enable_failed, 0);
+    tu_rec_free(&rec);
+    fleet_close(&f);
+}
+END_TEST
+
+/* A backup command whose output is no configuration is a failed backup,
+ * not a stored one. */
+START_TEST(test_backup_not_a_config)
+{
+    fleet_t f;
+    fleet_open(&f, 26071, "juniper_junos");
+    static const char *cmd[] = {"show version"};
+    fn_step_t step = {.kind = FN_STEP_BACKUP, .commands = cmd, .ncommands = 1};
+    fn_task_spec_t spec = tu_spec("marker", f.hosts, f.n, &step, 1);
+    tu_rec_t rec;
+    tu_run_ok(vs, &spec, &rec);
+    const char *h = fn_host_name(f.hosts[0]);
+    const tu_res_t *r = tu_res(&rec, h, 0, 0);
+    ck_assert_msg(r && r->code == 1 && strstr(r->reason, "not stored"), "%s",
+                  r ? r->reason : "");
+    ck_assert_ptr_null(tu_backup(&rec, h));
+    tu_rec_free(&rec);
+    fleet_close(&f);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("engine_config");
@@ -155,6 +245,9 @@ static Suite *config_suite(void)
     int n = (int)(sizeof(cases) / sizeof(cases[0]));
     tcase_add_loop_test(tc, test_config_stops_at_failing_line, 0, n);
     tcase_add_loop_test(tc, test_config_on_error_continue, 0, n);
+    tcase_add_loop_test(tc, test_enable_failed_is_the_reason, 0, 3);
+    tcase_add_test(tc, test_vrp_super_success);
+    tcase_add_test(tc, test_backup_not_a_config);
     suite_add_tcase(s, tc);
     return s;
 }

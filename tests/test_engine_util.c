@@ -62,7 +62,8 @@ typedef struct tu_rec {
     char sum_error[256];
     int done, verbose;
     unsigned reconnects;
-    tu_pins_t *pins; /* host-key store; NULL: none */
+    unsigned enable_failed; /* log lines saying "enable failed" */
+    tu_pins_t *pins;        /* host-key store; NULL: none */
     unsigned pinned, replaced;
     int use_decide, decide_answer, decided;
     unsigned decide_failed;
@@ -214,6 +215,8 @@ static void on_log(fn_task_t *t, const fn_log_line_t *l, void *arg)
     tu_rec_t *rec = arg;
     if (strstr(l->text, "reconnected"))
         rec->reconnects++;
+    if (strstr(l->text, "enable failed"))
+        rec->enable_failed++;
     if (rec->verbose)
         fprintf(stderr, "log %s: %s\n", l->host, l->text);
 }

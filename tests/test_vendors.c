@@ -318,6 +318,32 @@ START_TEST(test_fn_matcher_learns_base_prompt)
 }
 END_TEST
 
+/* fn_matcher_resume: a line of output that read like the prompt, cut by
+ * a chunk boundary, goes back into the output; the mode before it comes
+ * back; the real prompt still ends the command. */
+START_TEST(test_fn_matcher_resume_after_false_prompt)
+{
+    int ev;
+    fn_matcher_t *m = login("cisco_ios", "router1#", &ev);
+    ck_assert(ev & FN_MATCH_PROMPT);
+    fn_matcher_begin(m, "show banner");
+    static const char part1[] = "show banner\r\nhello\r\nrouter1>";
+    ev = fn_matcher_feed(m, part1, strlen(part1));
+    ck_assert(ev & FN_MATCH_PROMPT); /* the user-mode shape, mid-output */
+    ck_assert_int_eq(fn_matcher_mode(m), FN_VENDOR_MODE_USER);
+    ck_assert_int_eq(fn_matcher_resume(m), 0);
+    ck_assert_int_eq(fn_matcher_mode(m), FN_VENDOR_MODE_PRIV);
+    static const char part2[] = "\r\nbye\r\nrouter1#";
+    ev = fn_matcher_feed(m, part2, strlen(part2));
+    ck_assert(ev & FN_MATCH_PROMPT);
+    fn_match_result_t r;
+    fn_matcher_finish(m, &r);
+    ck_assert_str_eq(r.out, "hello\nrouter1>\nbye\n");
+    ck_assert_int_eq(r.exit_code, 0);
+    fn_matcher_free(m);
+}
+END_TEST
+
 /* After learning, only the base prompt + mode shapes end a command. */
 START_TEST(test_fn_matcher_prompt_only_from_base)
 {
@@ -828,6 +854,7 @@ static Suite *vendors_suite(void)
     tcase_add_test(tc, test_fn_matcher_long_lines);
     tcase_add_test(tc, test_fn_matcher_partial_result_and_long_command);
     tcase_add_test(tc, test_fn_matcher_stderr_echo_line_has_prompt);
+    tcase_add_test(tc, test_fn_matcher_resume_after_false_prompt);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -108,6 +108,14 @@ int fn_matcher_begin(fn_matcher_t *m, const char *command);
  * counted, for the next stderr echo line). */
 int fn_matcher_feed(fn_matcher_t *m, const char *buf, size_t len);
 
+/* The prompt FN_MATCH_PROMPT reported was not the end: more output came
+ * (a line of the output equal to the prompt, cut by a chunk boundary).
+ * The prompt line goes back into the current line (its leading blanks
+ * lost), the mode before it is restored, and feeding goes on as if it
+ * had not fired. Call before feeding those bytes. No-op unless done.
+ * Returns 0. */
+int fn_matcher_resume(fn_matcher_t *m);
+
 /* The text to send when FN_MATCH_PAGER fired (" " for most vendors). */
 const char *fn_matcher_pager_answer(const fn_matcher_t *m);
 

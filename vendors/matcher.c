@@ -74,6 +74,7 @@ struct fn_matcher {
     uint8_t error;       /* an error keyword matched */
     uint8_t err_started; /* the echo line is in err */
     uint8_t mode;        /* enum fn_vendor_mode of the last prompt */
+    uint8_t mode_prev;   /* before it: fn_matcher_resume restores it */
     uint8_t gap_open;    /* counting the blanks right after that prompt */
     uint16_t prompt_len; /* the last prompt, trailing blanks cut */
     uint16_t gap;        /* blanks after it, whatever chunk they came in */
@@ -608,7 +609,9 @@ static int tail_check(fn_matcher_t *m)
     size_t n = line_view(m, tmp, &s);
     if (n == 0 || n > FN_MATCHER_PROMPT_MAX)
         return 0;
+    uint8_t prev = m->mode;
     if (prompt_check(m, s, n)) {
+        m->mode_prev = prev;
         prompt_keep(m, s, n);
         m->done = 1;
         line_reset(m);
@@ -772,6 +775,20 @@ int fn_matcher_feed(fn_matcher_t *m, const char *buf, size_t len)
         }
     }
     return m->events | tail_check(m);
+}
+
+int fn_matcher_resume(fn_matcher_t *m)
+{
+    if (!m->done)
+        return 0;
+    m->done = 0;
+    m->gap_open = 0;
+    m->mode = m->mode_prev;
+    line_reset(m);
+    put_text(m, m->prompt, m->prompt_len);
+    for (uint16_t i = 0; i < m->gap; i++)
+        put_text(m, " ", 1);
+    return 0;
 }
 
 const char *fn_matcher_pager_answer(const fn_matcher_t *m)
