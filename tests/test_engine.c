@@ -466,8 +466,8 @@ START_TEST(test_hostkey_changed_refused)
     fn_task_spec_t spec = tu_spec("hk", hosts, nh, steps, 1);
     char err[256];
     /* OpenSSH's meanings: strict with nothing pinned refuses, accept-new
-     * pins, then matches; (new key) accept-new and its old name tofu
-     * refuse (tofu... "accept-new" replaced it once); off accepts without
+     * pins, then matches; (new key) accept-new and its old name tofu both
+     * refuse (accept-new used to replace the key); off accepts without
      * touching the pin, so strict still refuses; once the operator forgot
      * the pins (`flexnet hostkeys forget`), accept-new pins the new key. */
     int policies[] = {FN_HOSTKEY_STRICT,     FN_HOSTKEY_ACCEPT_NEW,
