@@ -71,8 +71,8 @@ static int hostkeys_list(int argc, char **argv)
 {
     fn__cli_ro_t ro;
     fn_store_t *st = NULL;
-    int rc = fn__cli_ro_open("hostkeys list", hostkeys_usage, FN_CLI_RO_JSON,
-                             0, 0, argc, argv, &ro, &st, 1);
+    int rc = fn__cli_ro_open("hostkeys list", hostkeys_usage, FN_CLI_RO_JSON, 0,
+                             0, argc, argv, &ro, &st, 1);
     if (rc)
         return rc < 0 ? FN_CLI_EXIT_OK : rc;
     hk_list_t l = {.json = ro.json};
@@ -164,8 +164,8 @@ static int hk_host(const char *name, size_t n, char *out, size_t outlen)
         memchr(name, '?', n))
         return -1;
     const char *close = name[0] == '[' ? memchr(name, ']', n) : NULL;
-    if (name[0] == '[' && (!close || (size_t)(close - name) + 2 > n ||
-                           close[1] != ':'))
+    if (name[0] == '[' &&
+        (!close || (size_t)(close - name) + 2 > n || close[1] != ':'))
         return -1;
     if (close)
         snprintf(out, outlen, "%.*s:%.*s", (int)(close - name - 1), name + 1,

@@ -105,7 +105,7 @@ void fn__cli_print_conns_kept(FILE *f,
         fprintf(f, "%-*s  %-21s  %-17s  %-7s  %5u  %9s  %s\n", hw, r->host,
                 addr, r->vendor, fn_recorder_connect_status_name(r->status),
                 r->tries, fmt_duration(r->duration_us, dur, sizeof(dur)),
-                r->reason);
+                *r->reason || !*r->warning ? r->reason : r->warning);
     }
     table_hidden(f, total - shown, total);
 }

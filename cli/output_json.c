@@ -31,6 +31,7 @@ int fn__cli_json_conn(fn_buf_t *b, const Flexnet__V1__ConnectionReport *r)
     fn__cli_json_int(&j, "tries", r->tries);
     fn__cli_json_double(&j, "duration_ms", us_to_ms(r->duration_us));
     fn__cli_json_str(&j, "reason", r->reason);
+    fn__cli_json_str(&j, "warning", r->warning);
     return fn__cli_json_end(&j);
 }
 

@@ -390,6 +390,11 @@ static void run_on_fetch(int status, const char *user, const char *secret,
     snprintf(f->reason, sizeof(f->reason), "%s", reason ? reason : "");
 }
 
+static int run_fetched(const void *arg)
+{
+    return ((const run_fetch_t *)arg)->done;
+}
+
 /* Fetches the task's password from (provider, ref) into out, once,
  * running the loop until it arrives. Every target host that cannot log
  * in without it is reported with the reason. Returns 0 or an exit
@@ -404,10 +409,8 @@ static int run_fetch_secret(run_ctx_t *c, const Flexnet__V1__Credentials *cr,
                                      run_on_fetch, f);
     if (rc)
         snprintf(f->reason, sizeof(f->reason), "%s", fn_strerror(rc));
-    struct event_base *base = fn_engine_base(c->engine);
-    while (!rc && !f->done)
-        if (event_base_loop(base, EVLOOP_ONCE) < 0)
-            rc = FN_EINTERNAL;
+    if (!rc)
+        rc = fn_http_wait(fn_engine_base(c->engine), run_fetched, f);
     fn_recorder_fetch_free(fetch); /* wipes the provider's copy */
     rc = rc ? rc : f->status;
     if (!rc)

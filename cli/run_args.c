@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char run_usage[] =
+/* The synopsis and what follows the options in --help; the option lines
+ * between them come from run_opts[]. */
+static const char run_synopsis[] =
     "usage: flexnet run -i INVENTORY (-g GROUP ... | --host H ...) -u USER\n"
     "         [--password-env VAR | --password-prompt | -p PASS]\n"
     "         [--enable-password-env VAR | --enable-password-prompt |\n"
@@ -37,129 +39,216 @@ static const char run_usage[] =
     "\n"
     "Runs commands, config lines and a config backup on the target devices,\n"
     "in that order, and stores the task, its results, log and backups.\n"
-    "\n"
-    "  -i, --inventory FILE      INI or YAML inventory\n"
-    "  -g, --group GROUP         target a group (repeat; 'all': every host)\n"
-    "      --host NAME           target a host (repeat)\n"
-    "  -u, --user USER           login name (else the inventory's username=)\n"
-    "      --password-env VAR    read the password from $VAR\n"
-    "      --password-prompt     ask for it on the terminal (no echo)\n"
-    "  -p, --password PASS       give it inline (visible in ps: avoid)\n"
-    "      --enable-password-env VAR, --enable-password-prompt,\n"
-    "      --enable-password PASS    the same for enable / super\n"
-    "  -c, --command CMD         run CMD (repeat; one step, in order)\n"
-    "      --commands-file F     commands from F, one a line\n"
-    "      --config-line LINE    a config-mode line (repeat)\n"
-    "      --config-lines-file F config lines from F, one a line\n"
-    "      --backup              back up the running configuration\n"
-    "      --comment TEXT        comment stored with the backup\n"
-    "      --redact MODE         secrets in backups: reversible (default:\n"
-    "                            cleartext and type 7 go), all (hashes\n"
-    "                            too) or none\n"
-    "  -f, --file MANIFEST       YAML task manifest (see flexnet(1))\n"
-    "      --check               validate the manifest and inventory, run "
-    "nothing\n"
-    "  -n, --name NAME           task name shown by `flexnet tasks list`\n"
-    "      --connect-first       connect to every target, report, then run\n"
-    "      --max-failed N|P%     with --connect-first: stop when more than\n"
-    "                            N devices (or P%) failed to connect\n"
-    "  -y, --yes                 go on without asking when some failed\n"
-    "      --concurrency N       sessions at once (default: 10000)\n"
-    "      --connect-timeout S   seconds per connection (default 10)\n"
-    "      --command-timeout S   seconds per command (default 30)\n"
-    "      --login-timeout S     seconds to the first prompt (default 10)\n"
-    "      --on-error stop|continue  after a failing config line: stop\n"
-    "                            (default: nothing more sent, no commit,\n"
-    "                            candidate discarded) or send the rest\n"
-    "      --host-key-policy P   accept-new (default: pin new keys, refuse\n"
-    "                            changed ones), strict (pinned keys only)\n"
-    "                            or off (check nothing); a changed key is\n"
-    "                            trusted only after flexnet hostkeys forget\n"
-    "      --vendor NAME         vendor of hosts the inventory gives none\n"
-    "      --vendors-dir DIR     extra vendor profiles\n"
-    "      --json                one JSON object per event on stdout\n"
-    "  -v, --verbose             print every result with its output\n"
-    "      --db DIR              store directory (default ./.db)\n"
-    "      --config FILE         integrations config ([s3], [vault],\n"
-    "                            [cyberark]; default ./flexnet.conf)\n"
-    "      --credentials-provider P  env, file, vault or cyberark: the\n"
-    "      --credentials-ref REF     password comes from P's REF\n"
+    "\n";
+static const char run_epilogue[] =
     "\n"
     "Exit status: 0 all steps ok; 1 some step failed on some device;\n"
     "2 usage or input error; 3 no device could be reached.\n";
 
-enum {
-    OPT_HOST = 256,
-    OPT_PW_ENV,
-    OPT_PW_PROMPT,
-    OPT_EN_ENV,
-    OPT_EN_PROMPT,
-    OPT_EN_ARG,
-    OPT_CMDS_FILE,
-    OPT_CONFIG_LINE,
-    OPT_INT_CONFIG,
-    OPT_PROVIDER,
-    OPT_REF,
-    OPT_CONFIG_FILE,
-    OPT_BACKUP,
-    OPT_COMMENT,
-    OPT_CHECK,
-    OPT_CONNECT_FIRST,
-    OPT_MAX_FAILED,
-    OPT_CONCURRENCY,
-    OPT_CONNECT_TIMEOUT,
-    OPT_COMMAND_TIMEOUT,
-    OPT_JSON,
-    OPT_DB,
-    OPT_VENDORS_DIR,
-    OPT_VENDOR,
-    OPT_HOSTKEY,
-    OPT_LOGIN_TIMEOUT,
-    OPT_ON_ERROR,
-    OPT_REDACT,
+/* What an option does with its argument. */
+enum run_opt_kind {
+    K_STR,       /* sets a string field to the argument */
+    K_FLAG,      /* sets an int field to 1 */
+    K_LIST,      /* appends to a string array (off) and its count (off_n) */
+    K_PW_ENV,    /* a password source (off: which fn__cli_pw_src_t): $VAR */
+    K_PW_PROMPT, /*  ... the terminal */
+    K_PW_ARG,    /*  ... inline */
+    K_SECONDS,   /* seconds > 0 into an unsigned milliseconds field */
+    K_COUNT,     /* a number 1 .. 1000000 into an unsigned field */
+    K_HOSTKEY,   /* accept-new | strict | off (tofu) into an int field */
+    K_REDACT,    /* reversible | all | none into an int field */
+    K_ON_ERROR,  /* stop | continue into an int field */
+    K_HELP,
 };
 
-static const struct option run_opts[] = {
-    {"inventory", required_argument, NULL, 'i'},
-    {"group", required_argument, NULL, 'g'},
-    {"host", required_argument, NULL, OPT_HOST},
-    {"user", required_argument, NULL, 'u'},
-    {"password-env", required_argument, NULL, OPT_PW_ENV},
-    {"password-prompt", no_argument, NULL, OPT_PW_PROMPT},
-    {"password", required_argument, NULL, 'p'},
-    {"enable-password-env", required_argument, NULL, OPT_EN_ENV},
-    {"enable-password-prompt", no_argument, NULL, OPT_EN_PROMPT},
-    {"enable-password", required_argument, NULL, OPT_EN_ARG},
-    {"command", required_argument, NULL, 'c'},
-    {"commands-file", required_argument, NULL, OPT_CMDS_FILE},
-    {"config-line", required_argument, NULL, OPT_CONFIG_LINE},
-    {"config", required_argument, NULL, OPT_INT_CONFIG},
-    {"credentials-provider", required_argument, NULL, OPT_PROVIDER},
-    {"credentials-ref", required_argument, NULL, OPT_REF},
-    {"config-lines-file", required_argument, NULL, OPT_CONFIG_FILE},
-    {"backup", no_argument, NULL, OPT_BACKUP},
-    {"comment", required_argument, NULL, OPT_COMMENT},
-    {"file", required_argument, NULL, 'f'},
-    {"check", no_argument, NULL, OPT_CHECK},
-    {"name", required_argument, NULL, 'n'},
-    {"connect-first", no_argument, NULL, OPT_CONNECT_FIRST},
-    {"max-failed", required_argument, NULL, OPT_MAX_FAILED},
-    {"yes", no_argument, NULL, 'y'},
-    {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
-    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-    {"command-timeout", required_argument, NULL, OPT_COMMAND_TIMEOUT},
-    {"host-key-policy", required_argument, NULL, OPT_HOSTKEY},
-    {"login-timeout", required_argument, NULL, OPT_LOGIN_TIMEOUT},
-    {"on-error", required_argument, NULL, OPT_ON_ERROR},
-    {"redact", required_argument, NULL, OPT_REDACT},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"verbose", no_argument, NULL, 'v'},
-    {"db", required_argument, NULL, OPT_DB},
-    {"vendors-dir", required_argument, NULL, OPT_VENDORS_DIR},
-    {"vendor", required_argument, NULL, OPT_VENDOR},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+/* One option of `flexnet run`: the only list of them. It generates the
+ * getopt table, the short-option string and the option lines of --help
+ * (in this order), and says which field of fn__cli_run_opts_t it fills. */
+typedef struct run_opt {
+    const char *name; /* long name, without "--" */
+    char letter;      /* short name, or 0 */
+    const char *arg;  /* the argument's name in --help; NULL: none */
+    enum run_opt_kind kind;
+    size_t off, off_n; /* fields filled (off_n: K_LIST's count) */
+    unsigned col;      /* --help column of the text; 0: HELP_COL */
+    /* --help text, '\n' between lines; NULL: not listed; "": listed on
+     * one line with the next listed options, up to one with text */
+    const char *help;
+} run_opt_t;
+
+#define HELP_COL   28
+#define F(field)   offsetof(fn__cli_run_opts_t, field)
+#define LIST(v, n) K_LIST, F(v), F(n)
+
+static const run_opt_t run_opts[] = {
+    {"inventory", 'i', "FILE", K_STR, F(inventory), 0, 0,
+     "INI or YAML inventory"},
+    {"group", 'g', "GROUP", LIST(groups, ngroups), 0,
+     "target a group (repeat; 'all': every host)"},
+    {"host", 0, "NAME", LIST(hosts, nhosts), 0, "target a host (repeat)"},
+    {"user", 'u', "USER", K_STR, F(user), 0, 0,
+     "login name (else the inventory's username=)"},
+    {"password-env", 0, "VAR", K_PW_ENV, F(pw), 0, 0,
+     "read the password from $VAR"},
+    {"password-prompt", 0, NULL, K_PW_PROMPT, F(pw), 0, 0,
+     "ask for it on the terminal (no echo)"},
+    {"password", 'p', "PASS", K_PW_ARG, F(pw), 0, 0,
+     "give it inline (visible in ps: avoid)"},
+    {"enable-password-env", 0, "VAR", K_PW_ENV, F(enable), 0, 0, ""},
+    {"enable-password-prompt", 0, NULL, K_PW_PROMPT, F(enable), 0, 0, ""},
+    {"enable-password", 0, "PASS", K_PW_ARG, F(enable), 0, 32,
+     "the same for enable / super"},
+    {"command", 'c', "CMD", LIST(commands, ncommands), 0,
+     "run CMD (repeat; one step, in order)"},
+    {"commands-file", 0, "F", K_STR, F(commands_file), 0, 0,
+     "commands from F, one a line"},
+    {"config-line", 0, "LINE", LIST(config, nconfig), 0,
+     "a config-mode line (repeat)"},
+    {"config-lines-file", 0, "F", K_STR, F(config_file), 0, 0,
+     "config lines from F, one a line"},
+    {"backup", 0, NULL, K_FLAG, F(backup), 0, 0,
+     "back up the running configuration"},
+    {"comment", 0, "TEXT", K_STR, F(comment), 0, 0,
+     "comment stored with the backup"},
+    {"redact", 0, "MODE", K_REDACT, F(redact), 0, 0,
+     "secrets in backups: reversible (default:\n"
+     "cleartext and type 7 go), all (hashes\n"
+     "too) or none"},
+    {"file", 'f', "MANIFEST", K_STR, F(manifest), 0, 0,
+     "YAML task manifest (see flexnet(1))"},
+    {"check", 0, NULL, K_FLAG, F(check), 0, 0,
+     "validate the manifest and inventory, run nothing"},
+    {"name", 'n', "NAME", K_STR, F(name), 0, 0,
+     "task name shown by `flexnet tasks list`"},
+    {"connect-first", 0, NULL, K_FLAG, F(connect_first), 0, 0,
+     "connect to every target, report, then run"},
+    {"max-failed", 0, "N|P%", K_STR, F(max_failed), 0, 0,
+     "with --connect-first: stop when more than\n"
+     "N devices (or P%) failed to connect"},
+    {"yes", 'y', NULL, K_FLAG, F(yes), 0, 0,
+     "go on without asking when some failed"},
+    {"concurrency", 0, "N", K_COUNT, F(concurrency), 0, 0,
+     "sessions at once (default: 10000)"},
+    {"connect-timeout", 0, "S", K_SECONDS, F(connect_timeout_ms), 0, 0,
+     "seconds per connection (default 10)"},
+    {"command-timeout", 0, "S", K_SECONDS, F(command_timeout_ms), 0, 0,
+     "seconds per command (default 30)"},
+    {"login-timeout", 0, "S", K_SECONDS, F(login_timeout_ms), 0, 0,
+     "seconds to the first prompt (default 10)"},
+    {"on-error", 0, "stop|continue", K_ON_ERROR, F(on_error), 0, 0,
+     "after a failing config line: stop\n"
+     "(default: nothing more sent, no commit,\n"
+     "candidate discarded) or send the rest"},
+    {"host-key-policy", 0, "P", K_HOSTKEY, F(hostkey_policy), 0, 0,
+     "accept-new (default: pin new keys, refuse\n"
+     "changed ones), strict (pinned keys only)\n"
+     "or off (check nothing); a changed key is\n"
+     "trusted only after flexnet hostkeys forget"},
+    {"vendor", 0, "NAME", K_STR, F(vendor), 0, 0,
+     "vendor of hosts the inventory gives none"},
+    {"vendors-dir", 0, "DIR", K_STR, F(vendors_dir), 0, 0,
+     "extra vendor profiles"},
+    {"json", 0, NULL, K_FLAG, F(json), 0, 0,
+     "one JSON object per event on stdout"},
+    {"verbose", 'v', NULL, K_FLAG, F(verbose), 0, 0,
+     "print every result with its output"},
+    {"db", 0, "DIR", K_STR, F(db), 0, 0, "store directory (default ./.db)"},
+    {"config", 0, "FILE", K_STR, F(conf_file), 0, 0,
+     "integrations config ([s3], [vault],\n"
+     "[cyberark]; default ./flexnet.conf)"},
+    {"credentials-provider", 0, "P", K_STR, F(provider), 0, 32,
+     "env, file, vault or cyberark: the"},
+    {"credentials-ref", 0, "REF", K_STR, F(ref), 0, 32,
+     "password comes from P's REF"},
+    {"help", 'h', NULL, K_HELP, 0, 0, 0, NULL},
 };
+
+#undef LIST
+#undef F
+
+#define NOPTS (sizeof(run_opts) / sizeof(run_opts[0]))
+/* getopt's value of a long-only option: its index past the byte range */
+#define OPT_LONG 256
+
+/* Prints "--name ARG" (and the indent or "-x, " before it) at column 0
+ * of a line, or right after the previous option of a joined line. */
+static int usage_left(FILE *f, const run_opt_t *r, int first)
+{
+    int n = 0;
+    if (first)
+        n +=
+            r->letter ? fprintf(f, "  -%c, ", r->letter) : fprintf(f, "      ");
+    n += fprintf(f, "--%s", r->name);
+    if (r->arg)
+        n += fprintf(f, " %s", r->arg);
+    return n;
+}
+
+/* The option lines: "  -x, --name ARG", the text at its column and its
+ * further lines under it. Options with text "" share one line, each with
+ * a comma after it; the option after them carries their text. */
+static void usage_options(FILE *f)
+{
+    int in_line = 0; /* an option with text "" started this line */
+    for (size_t i = 0; i < NOPTS; i++) {
+        const run_opt_t *r = &run_opts[i];
+        if (!r->help)
+            continue;
+        int n = usage_left(f, r, !in_line);
+        if (!*r->help) {
+            in_line =
+                i + 1 < NOPTS && run_opts[i + 1].help && !*run_opts[i + 1].help;
+            fputs(in_line ? ", " : ",\n", f);
+            continue;
+        }
+        int col = r->col ? (int)r->col : HELP_COL;
+        for (const char *t = r->help; *t;) {
+            const char *nl = strchr(t, '\n');
+            int len = nl ? (int)(nl - t) : (int)strlen(t);
+            fprintf(f, "%*s%.*s\n", n < col ? col - n : 1, "", len, t);
+            n = 0;
+            t += len + (nl != NULL);
+        }
+    }
+}
+
+static void usage(FILE *f)
+{
+    fputs(run_synopsis, f);
+    usage_options(f);
+    fputs(run_epilogue, f);
+}
+
+/* getopt_long's tables from run_opts[]: longs (NOPTS + 1 entries) and the
+ * short-option string ("+" keeps getopt from permuting argv). */
+static void args_getopt_tables(struct option *longs, char *shorts)
+{
+    *shorts++ = '+';
+    for (size_t i = 0; i < NOPTS; i++) {
+        const run_opt_t *r = &run_opts[i];
+        longs[i] =
+            (struct option){r->name, r->arg ? required_argument : no_argument,
+                            NULL, r->letter ? r->letter : OPT_LONG + (int)i};
+        if (r->letter) {
+            *shorts++ = r->letter;
+            if (r->arg)
+                *shorts++ = ':';
+        }
+    }
+    longs[NOPTS] = (struct option){NULL, 0, NULL, 0};
+    *shorts = '\0';
+}
+
+/* The row getopt_long's value c stands for, or NULL. */
+static const run_opt_t *args_row(int c)
+{
+    if (c >= OPT_LONG && c < OPT_LONG + (int)NOPTS)
+        return &run_opts[c - OPT_LONG];
+    for (size_t i = 0; c > 0 && c < OPT_LONG && i < NOPTS; i++)
+        if (run_opts[i].letter == c)
+            return &run_opts[i];
+    return NULL;
+}
 
 static int args_push(const char ***v, size_t *n, const char *s)
 {
@@ -183,13 +272,23 @@ static int args_pw(fn__cli_pw_src_t *src, const char *env, int prompt,
     return 0;
 }
 
-static int args_seconds(const char *flag, const char *s, unsigned *ms)
+static int args_seconds(const char *name, const char *s, unsigned *ms)
 {
     if (fn__cli_parse_seconds(s, ms))
         return fn__cli_usage_error("run",
-                                   "%s: expected seconds > 0, got "
+                                   "--%s: expected seconds > 0, got "
                                    "'%s'",
-                                   flag, s);
+                                   name, s);
+    return 0;
+}
+
+static int args_count(const char *name, const char *s, unsigned *n)
+{
+    if (fn__cli_parse_uint(s, 1000000, n) || !*n)
+        return fn__cli_usage_error("run",
+                                   "--%s: expected a "
+                                   "number > 0, got '%s'",
+                                   name, s);
     return 0;
 }
 
@@ -217,153 +316,80 @@ static int args_hostkey(const char *s, int *policy)
                                s);
 }
 
-/* The options that take a number or a choice. */
-static int args_value(fn__cli_run_opts_t *o, int c, char *arg)
-{
-    switch (c) {
-    case OPT_CONCURRENCY:
-        if (fn__cli_parse_uint(arg, 1000000, &o->concurrency) ||
-            !o->concurrency)
-            return fn__cli_usage_error("run",
-                                       "--concurrency: expected a "
-                                       "number > 0, got '%s'",
-                                       arg);
-        return 0;
-    case OPT_CONNECT_TIMEOUT:
-        return args_seconds("--connect-timeout", arg, &o->connect_timeout_ms);
-    case OPT_COMMAND_TIMEOUT:
-        return args_seconds("--command-timeout", arg, &o->command_timeout_ms);
-    case OPT_HOSTKEY:
-        return args_hostkey(arg, &o->hostkey_policy);
-    case OPT_REDACT:
-        o->redact = fn__cli_redact_parse(arg);
-        if (o->redact < 0)
-            return fn__cli_usage_error("run",
-                                       "--redact: reversible, all or "
-                                       "none, not '%s'",
-                                       arg);
-        return 0;
-    case OPT_LOGIN_TIMEOUT:
-        return args_seconds("--login-timeout", arg, &o->login_timeout_ms);
-    case OPT_ON_ERROR:
-        if (fn__cli_parse_on_error(arg, &o->on_error))
-            return fn__cli_usage_error("run",
-                                       "--on-error: stop or continue, "
-                                       "not '%s'",
-                                       arg);
-        return 0;
-    default:
-        return fn__cli_usage_error("run", "internal: option %d", c);
-    }
-}
-
-/* Options that set a string field, or a flag field to 1. */
-typedef struct args_field {
-    int opt;
-    size_t off;
-    int is_flag;
-} args_field_t;
-
-#define ARG_S(opt, f)                                                          \
-    {                                                                          \
-        opt, offsetof(fn__cli_run_opts_t, f), 0                                \
-    }
-#define ARG_F(opt, f)                                                          \
-    {                                                                          \
-        opt, offsetof(fn__cli_run_opts_t, f), 1                                \
-    }
-static const args_field_t args_fields[] = {
-    ARG_S('i', inventory),
-    ARG_S('u', user),
-    ARG_S('f', manifest),
-    ARG_S('n', name),
-    ARG_S(OPT_CMDS_FILE, commands_file),
-    ARG_S(OPT_CONFIG_FILE, config_file),
-    ARG_S(OPT_COMMENT, comment),
-    ARG_S(OPT_MAX_FAILED, max_failed),
-    ARG_S(OPT_DB, db),
-    ARG_S(OPT_VENDORS_DIR, vendors_dir),
-    ARG_S(OPT_VENDOR, vendor),
-    ARG_S(OPT_INT_CONFIG, conf_file),
-    ARG_S(OPT_PROVIDER, provider),
-    ARG_S(OPT_REF, ref),
-    ARG_F(OPT_BACKUP, backup),
-    ARG_F(OPT_CHECK, check),
-    ARG_F(OPT_CONNECT_FIRST, connect_first),
-    ARG_F('y', yes),
-    ARG_F(OPT_JSON, json),
-    ARG_F('v', verbose),
-};
-
-/* Options that add to a list, or name a password source. */
-static int args_list(fn__cli_run_opts_t *o, int c, char *arg)
-{
-    switch (c) {
-    case 'g':
-        return args_push(&o->groups, &o->ngroups, arg);
-    case OPT_HOST:
-        return args_push(&o->hosts, &o->nhosts, arg);
-    case 'c':
-        return args_push(&o->commands, &o->ncommands, arg);
-    case OPT_CONFIG_LINE:
-        return args_push(&o->config, &o->nconfig, arg);
-    case OPT_PW_ENV:
-    case OPT_PW_PROMPT:
-    case 'p':
-        return args_pw(&o->pw, c == OPT_PW_ENV ? arg : NULL, c == OPT_PW_PROMPT,
-                       c == 'p' ? arg : NULL, "password");
-    case OPT_EN_ENV:
-    case OPT_EN_PROMPT:
-    case OPT_EN_ARG:
-        return args_pw(&o->enable, c == OPT_EN_ENV ? arg : NULL,
-                       c == OPT_EN_PROMPT, c == OPT_EN_ARG ? arg : NULL,
-                       "enable password");
-    default:
-        return args_value(o, c, arg);
-    }
-}
-
-/* getopt has said what is wrong; add the option meant, if it looks like
- * a typo of one. */
+/* getopt has found no such option (or no value for one): say which, and
+ * the option meant when it looks like a typo of one. */
 static int args_bad_option(const char *arg)
 {
     char word[64];
     snprintf(word, sizeof(word), "%s", arg + strspn(arg, "-"));
     word[strcspn(word, "=")] = '\0';
-    const char *names[sizeof(run_opts) / sizeof(run_opts[0])];
-    size_t n = 0;
-    for (; run_opts[n].name; n++)
-        names[n] = run_opts[n].name;
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(word, names[i]) && run_opts[i].has_arg)
+    const char *names[NOPTS];
+    for (size_t i = 0; i < NOPTS; i++) {
+        names[i] = run_opts[i].name;
+        if (!strcmp(word, names[i]) && run_opts[i].arg)
             return fn__cli_usage_error("run", "option '%s' needs a value", arg);
-    const char *near =
-        arg[0] == '-' && arg[1] == '-' ? fn_str_closest(word, names, n) : NULL;
+    }
+    const char *near = arg[0] == '-' && arg[1] == '-'
+                           ? fn_str_closest(word, names, NOPTS)
+                           : NULL;
     if (near)
-        return fn__cli_usage_error("run",
-                                   "bad option '%s': did you mean "
-                                   "--%s?",
+        return fn__cli_usage_error("run", "bad option '%s': did you mean --%s?",
                                    arg, near);
     return fn__cli_usage_error("run", "bad option '%s'", arg);
 }
 
+/* Applies one option (getopt_long's value c) to o. Returns 0, -1 after
+ * --help, or an exit status. */
 static int args_one(fn__cli_run_opts_t *o, int c, char *arg)
 {
-    if (c == 'h') {
-        fputs(run_usage, stdout);
+    const run_opt_t *r = args_row(c);
+    if (!r)
+        return fn__cli_usage_error("run", "bad option");
+    char *field = (char *)o + r->off;
+    switch (r->kind) {
+    case K_STR:
+        *(const char **)field = arg;
+        return 0;
+    case K_FLAG:
+        *(int *)field = 1;
+        return 0;
+    case K_LIST:
+        return args_push((const char ***)field,
+                         (size_t *)((char *)o + r->off_n), arg);
+    case K_PW_ENV:
+    case K_PW_PROMPT:
+    case K_PW_ARG:
+        return args_pw(
+            (fn__cli_pw_src_t *)field, r->kind == K_PW_ENV ? arg : NULL,
+            r->kind == K_PW_PROMPT, r->kind == K_PW_ARG ? arg : NULL,
+            r->off == offsetof(fn__cli_run_opts_t, enable) ? "enable password"
+                                                           : "password");
+    case K_SECONDS:
+        return args_seconds(r->name, arg, (unsigned *)field);
+    case K_COUNT:
+        return args_count(r->name, arg, (unsigned *)field);
+    case K_HOSTKEY:
+        return args_hostkey(arg, (int *)field);
+    case K_REDACT:
+        *(int *)field = fn__cli_redact_parse(arg);
+        if (*(int *)field < 0)
+            return fn__cli_usage_error("run",
+                                       "--redact: reversible, all or "
+                                       "none, not '%s'",
+                                       arg);
+        return 0;
+    case K_ON_ERROR:
+        if (fn__cli_parse_on_error(arg, (int *)field))
+            return fn__cli_usage_error("run",
+                                       "--on-error: stop or continue, "
+                                       "not '%s'",
+                                       arg);
+        return 0;
+    case K_HELP:
+        usage(stdout);
         return -1;
     }
-    for (size_t i = 0; i < sizeof(args_fields) / sizeof(args_fields[0]); i++) {
-        const args_field_t *f = &args_fields[i];
-        if (f->opt != c)
-            continue;
-        if (f->is_flag)
-            *(int *)((char *)o + f->off) = 1;
-        else
-            *(const char **)((char *)o + f->off) = arg;
-        return 0;
-    }
-    return args_list(o, c, arg);
+    return fn__cli_usage_error("run", "internal: option %d", c);
 }
 
 /* Appends the non-empty, non-comment lines of path to a step. */
@@ -519,9 +545,8 @@ static int args_check_jobs(const fn__cli_run_opts_t *o,
         const Flexnet__V1__TaskSpec *s = m->jobs[i].spec;
         /* a manifest's subtask is named; the flags' one job is "run",
          * which the message prefix already says */
-        const char *where = o->manifest ? s->name : NULL;
-        const char *sep = where ? ": " : "";
-        where = where ? where : "";
+        const char *where = o->manifest ? s->name : "";
+        const char *sep = o->manifest ? ": " : "";
         if (!*s->inventory_path)
             return fn__cli_usage_error("run", "%s%sno inventory: give -i FILE",
                                        where, sep);
@@ -573,12 +598,14 @@ int fn__cli_run_parse(int argc, char **argv, fn__cli_run_opts_t *o,
                       fn__cli_manifest_t *jobs)
 {
     int c, rc = 0;
+    struct option longs[NOPTS + 1];
+    char shorts[2 * NOPTS + 2];
+    args_getopt_tables(longs, shorts);
     memset(o, 0, sizeof(*o));
     memset(jobs, 0, sizeof(*jobs));
     optind = 0; /* GNU: re-initialise getopt for this argv */
     opterr = 0; /* args_bad_option says what is wrong, once */
-    while (!rc && (c = getopt_long(argc, argv, "+i:g:u:p:c:f:n:yvh", run_opts,
-                                   NULL)) != -1)
+    while (!rc && (c = getopt_long(argc, argv, shorts, longs, NULL)) != -1)
         rc = c == '?' ? args_bad_option(argv[optind - 1])
                       : args_one(o, c, optarg);
     if (!rc && optind < argc)

@@ -277,8 +277,15 @@ int fn__cli_run_sink_init(fn__cli_run_t *r, const fn_host_t *const *hosts,
     qsort(r->by_name, nhosts, sizeof(*r->by_name), dev_cmp);
     r->tty = !r->o->json && isatty(2);
     *hooks = (fn_recorder_hooks_t){
-        sink_on_connection, sink_on_result,  sink_on_backup, NULL,
-        sink_on_progress,   sink_on_summary, sink_decide,    r};
+        .on_connection = sink_on_connection,
+        .on_result = sink_on_result,
+        .on_backup = sink_on_backup,
+        .on_log = NULL, /* the CLI prints no engine log lines */
+        .on_progress = sink_on_progress,
+        .on_summary = sink_on_summary,
+        .decide = sink_decide,
+        .arg = r,
+    };
     return 0;
 }
 

@@ -76,3 +76,15 @@ const char *fn_str_closest(const char *word, const char *const *names, size_t n)
     }
     return best;
 }
+
+const char *fn_str_last_line(const char *text, size_t len, size_t *n)
+{
+    const char *end = text + len;
+    while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+        end--;
+    const char *start = end;
+    while (start > text && start[-1] != '\n')
+        start--;
+    *n = (size_t)(end - start);
+    return start;
+}

@@ -29,4 +29,9 @@ unsigned fn_str_distance(const char *a, const char *b, unsigned cap);
 const char *fn_str_closest(const char *word, const char *const *names,
                            size_t n);
 
+/* The last non-empty line of text (len bytes; a device prints its error
+ * last): where it starts (inside text, borrowed), its length in *n
+ * without the line end. *n is 0 when text holds no such line. */
+const char *fn_str_last_line(const char *text, size_t len, size_t *n);
+
 #endif /* FN_STR_H */

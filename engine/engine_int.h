@@ -129,6 +129,8 @@ struct fn_cmd {
     /* filled by the session */
     int64_t started_wall_us, started_mono_us;
     int64_t duration_us; /* set before done runs */
+    int written;         /* every byte left for the device (a config
+                          * line lost after this may have applied) */
 };
 
 /* One target device, kept for the whole task (its step progress survives
@@ -199,6 +201,7 @@ struct fn_session {
     fn_cmd_t cmd;                /* the request in the slot */
     fn_cmd_answer_t prep_answer; /* PREPARE's enable password answer */
     const char *priv_why;        /* static: why privileged commands will fail */
+    char warning[200]; /* the first setup command the device refused */
     enum fn_slot slot;
     char reason[512];        /* room for a timeout's quoted last bytes */
     fn_dev_t *reap_next;     /* the engine's reap list */
@@ -245,6 +248,8 @@ void fn__session_free_resources(fn_dev_t *dev);      /* reaper: -> DONE */
 int fn__session_submit(fn_dev_t *dev, const fn_cmd_t *req);
 /* The request in flight (sent or pending), or NULL. Borrowed. */
 const fn_cmd_t *fn__session_cmd(const fn_dev_t *dev);
+/* What went wrong in PREPARE but left the session usable ("" if none). */
+const char *fn__session_warning(const fn_dev_t *dev);
 /* Why this session is not privileged (enable failed, or no enable
  * password for a device in user mode), or NULL. Static text. */
 const char *fn__session_priv_why(const fn_dev_t *dev);

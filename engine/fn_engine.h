@@ -187,8 +187,9 @@ typedef struct fn_conn_report {
     int status;     /* enum fn_connect_status */
     unsigned tries; /* connect attempts made: 1 on a first success */
     int64_t duration_us;
-    const char *reason; /* "" when OK */
-    int err;            /* fn_err code of the failure, 0 when OK */
+    const char *reason;  /* "" when OK */
+    int err;             /* fn_err code of the failure, 0 when OK */
+    const char *warning; /* OK with a caveat (a refused setup command) */
 } fn_conn_report_t;
 
 typedef struct fn_cmd_result {

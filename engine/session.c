@@ -19,6 +19,7 @@
 
 #include "fn_err.h"
 #include "fn_log.h"
+#include "fn_str.h"
 #include "fn_time.h"
 
 #include <arpa/inet.h>
@@ -325,6 +326,9 @@ static int sess_flush(fn_dev_t *dev)
             break; /* window full: the next read event retries */
         dev->sess->wq_off += (size_t)n;
     }
+    if (dev->sess->wq_off == dev->sess->wq.len &&
+        dev->sess->slot == FN_SLOT_SENT)
+        dev->sess->cmd.written = 1; /* the queue holds one command at most */
     if (dev->sess->wq_off == dev->sess->wq.len && dev->sess->wq.len) {
         fn_buf_wipe(&dev->sess->wq); /* may have held the enable password */
         dev->sess->wq_off = 0;
@@ -366,6 +370,7 @@ static int sess_send(fn_dev_t *dev)
     cmd->started_wall_us = fn_time_wall_us();
     cmd->started_mono_us = fn_time_mono_us();
     cmd->duration_us = 0;
+    cmd->written = 0;
     dev->sess->slot = FN_SLOT_SENT;
     sess_timer(dev, cmd->timeout_ms);
     return sess_write(dev, cmd->text);
@@ -830,6 +835,17 @@ static int session_on_prompt(fn_dev_t *dev)
 static void sess_on_prepared(fn_dev_t *dev, fn_cmd_t *cmd, int status,
                              const fn_match_result_t *out)
 {
+    fn_session_t *sess = dev->sess;
+    if (cmd->kind == FN_CMD_SETUP && status != FN_EXIT_OK &&
+        !sess->warning[0]) {
+        size_t n = 0;
+        const char *err = fn_str_last_line(out->err, out->err_len, &n);
+        snprintf(sess->warning, sizeof(sess->warning),
+                 "setup command '%.60s' %s%s%.*s%s: output may be paged or cut",
+                 cmd->text, status == FN_EXIT_TIMEOUT ? "timed out" : "failed",
+                 n ? " (" : "", (int)(n > 80 ? 80 : n), err, n ? ")" : "");
+        fn__task_log(dev->task, dev, FN_LOG_WARN, "%s", sess->warning);
+    }
     if (cmd->kind != FN_CMD_ENABLE)
         return;
     int ok = fn_vendor_enable_by_output(dev->vendor)
@@ -1083,11 +1099,13 @@ static void sess_on_timer(evutil_socket_t fd, short what, void *arg)
 /* ------------------------------------------------------------------ */
 /* lifecycle (engine and task call these) */
 
+/* A zeroed record is IDLE: its birth is no transition. */
+_Static_assert(FN_SS_IDLE == 0, "calloc'd device records start IDLE");
+
 void fn__session_init(fn_dev_t *dev, fn_task_t *t, unsigned idx)
 {
     dev->task = t;
     dev->idx = idx;
-    dev->state = FN_SS_IDLE; /* the record's birth, before any log ctx */
 }
 
 void fn__session_attach(fn_dev_t *dev, fn_session_t *sess)
@@ -1149,6 +1167,11 @@ const fn_cmd_t *fn__session_cmd(const fn_dev_t *dev)
     if (!dev->sess || dev->sess->slot == FN_SLOT_EMPTY)
         return NULL;
     return &dev->sess->cmd;
+}
+
+const char *fn__session_warning(const fn_dev_t *dev)
+{
+    return dev->sess ? dev->sess->warning : "";
 }
 
 const char *fn__session_priv_why(const fn_dev_t *dev)

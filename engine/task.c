@@ -443,19 +443,21 @@ static void task_on_progress(evutil_socket_t fd, short what, void *arg)
 
 static void task_report(fn_task_t *t, fn_dev_t *dev, int status)
 {
-    char hp[8];
-    snprintf(hp, sizeof(hp), "%u", fn_host_port(dev->host));
+    int ok = status == FN_CONNECT_OK;
     fn_conn_report_t r = {
-        t->spec.task_id,
-        fn_host_name(dev->host),
-        fn_host_address(dev->host),
-        fn_host_port(dev->host),
-        fn_vendor_name(dev->vendor),
-        status,
-        dev->tries,
-        dev->t_first_us ? fn_time_mono_us() - dev->t_first_us : 0,
-        status == FN_CONNECT_OK ? "" : fn__session_reason(dev),
-        status == FN_CONNECT_FAILED ? dev->last_err : 0};
+        .task_id = t->spec.task_id,
+        .host = fn_host_name(dev->host),
+        .address = fn_host_address(dev->host),
+        .port = fn_host_port(dev->host),
+        .vendor = fn_vendor_name(dev->vendor),
+        .status = status,
+        .tries = dev->tries,
+        .duration_us =
+            dev->t_first_us ? fn_time_mono_us() - dev->t_first_us : 0,
+        .reason = ok ? "" : fn__session_reason(dev),
+        .err = status == FN_CONNECT_FAILED ? dev->last_err : 0,
+        .warning = ok ? fn__session_warning(dev) : "",
+    };
     if (status == FN_CONNECT_SKIPPED && !r.reason[0])
         r.reason = t->error[0] ? t->error : "not attempted";
     sink_connection(t, &r);
@@ -632,7 +634,7 @@ static int task_config_sent(const fn_dev_t *dev)
     if (dev->cfg_phase > FN_CFG_LINES)
         return 1;
     const fn_cmd_t *c = fn__session_cmd(dev);
-    return dev->seq > 0 || (c && c->kind == FN_CMD_USER);
+    return dev->seq > 0 || (c && c->kind == FN_CMD_USER && c->written);
 }
 
 /* Leave config mode only while the prompt says we are in it: EOS's
@@ -1066,10 +1068,16 @@ static void task_config_lost(fn_task_t *t, fn_dev_t *dev, const fn_step_t *st,
 {
     const fn_cmd_t *inflight = fn__session_cmd(dev);
     char r[300];
-    snprintf(r, sizeof(r),
-             "connection lost during a config step (%s): the change "
-             "may have applied; not repeated",
-             why);
+    if (inflight && inflight->written)
+        snprintf(r, sizeof(r),
+                 "connection lost during a config step (%s): the change "
+                 "may have applied; not repeated",
+                 why);
+    else /* its bytes never left: only the lines before it were sent */
+        snprintf(r, sizeof(r),
+                 "connection lost during a config step (%s) before this "
+                 "line was sent; the step is not repeated",
+                 why);
     if (dev->seq < st->ncommands + 1 && dev->state == FN_SS_RUNNING &&
         inflight) {
         task_emit(t, dev, inflight->text, FN_EXIT_CONNECTION, NULL, NULL, r);

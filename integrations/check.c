@@ -34,14 +34,19 @@ typedef struct checker {
     fn_buf_t *report;
 } checker_t;
 
+static int step_done(const void *arg)
+{
+    return ((const step_t *)arg)->done;
+}
+
 static int step_wait(checker_t *k, step_t *s, int rc)
 {
+    if (!rc)
+        rc = fn_http_wait(k->base, step_done, s);
     if (rc) {
         snprintf(s->reason, sizeof(s->reason), "%s", fn_strerror(rc));
         return rc;
     }
-    while (!s->done)
-        event_base_loop(k->base, EVLOOP_ONCE);
     return s->status;
 }
 

@@ -296,26 +296,19 @@ static int ark_logon(fn__cyberark_t *a, char *reason, size_t rlen)
     return rc;
 }
 
+/* The gate's login: the PVWA logon, always under way when it starts. */
+static int ark_gate_logon(void *owner, char *reason, size_t rlen)
+{
+    int rc = ark_logon(owner, reason, rlen);
+    return rc ? rc : FN_EAGAIN;
+}
+
+/* Finds at once with a session, else waits for it at the gate. */
 static int ark_start_pvwa(fn__cyberark_t *a, afetch_t *f)
 {
-    char reason[256] = "";
     if (a->gate.state == FN__GATE_OPEN)
         return ark_send_find(f);
-    if (a->gate.state == FN__GATE_PENDING)
-        return fn__gate_wait(&a->gate, f);
-    if (a->gate.status) {
-        afetch_done(f, a->gate.status, NULL, NULL, a->gate.reason);
-        return 0;
-    }
-    int rc = fn__gate_wait(&a->gate, f);
-    if (rc)
-        return rc;
-    a->gate.state = FN__GATE_PENDING;
-    rc = ark_logon(a, reason, sizeof(reason));
-    if (rc)
-        fn__gate_open(&a->gate, rc, reason[0] ? reason : fn_strerror(rc),
-                      ark_go);
-    return 0;
+    return fn__gate_enter(&a->gate, f, ark_gate_logon, a, ark_go);
 }
 
 /* --- backend API ----------------------------------------------------- */

@@ -97,4 +97,17 @@ struct event_base *fn_http_base(const fn_http_t *h);
 /* Requests started and not yet completed. */
 size_t fn_http_pending(const fn_http_t *h);
 
+/* ---------------------------------------------------------------------
+ * Waiting on the loop (for a caller that owns it) */
+
+/* Nonzero once what the caller waits for has happened (arg borrowed). */
+typedef int fn_http_done_fn(const void *arg);
+
+/* The one async -> sync wait of the project (a command line, a check, a
+ * synchronous S3 call, the recorder's last uploads): runs base one
+ * iteration at a time until done(arg). Never call it from a callback of
+ * base. Returns 0, or FN_EINTERNAL when the loop fails. */
+int fn_http_wait(struct event_base *base, fn_http_done_fn *done,
+                 const void *arg);
+
 #endif /* FN_HTTP_H */

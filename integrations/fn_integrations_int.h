@@ -80,6 +80,17 @@ typedef struct fn__gate {
     size_t n, cap;
 } fn__gate_t;
 enum { FN__GATE_CLOSED = 0, FN__GATE_PENDING, FN__GATE_OPEN };
+/* Starts a backend's login for owner: FN_EAGAIN while it is under way
+ * (its completion calls fn__gate_open), 0 when it succeeded at once, or
+ * an error with reason (may stay "") saying why. */
+typedef int fn__gate_login_fn(void *owner, char *reason, size_t reasonlen);
+/* The login-gate entry of a fetch ctx while the gate is not OPEN (the
+ * caller sends at once when it is): a failed login answers ctx now
+ * through go; a login under way queues it; else ctx is queued and
+ * login(owner, …) starts. Returns 0, or -ENOMEM when ctx could not be
+ * queued (nothing called: the caller still owns ctx). */
+int fn__gate_enter(fn__gate_t *g, void *ctx, fn__gate_login_fn *login,
+                   void *owner, fn__gate_go_fn *go);
 int fn__gate_wait(fn__gate_t *g, void *ctx); /* 0 or -ENOMEM */
 void fn__gate_open(fn__gate_t *g, int status, const char *reason,
                    fn__gate_go_fn *go);

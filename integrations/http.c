@@ -547,6 +547,15 @@ struct event_base *fn_http_base(const fn_http_t *h)
     return h->base;
 }
 
+int fn_http_wait(struct event_base *base, fn_http_done_fn *done,
+                 const void *arg)
+{
+    while (!done(arg))
+        if (event_base_loop(base, EVLOOP_ONCE) < 0)
+            return FN_EINTERNAL;
+    return 0;
+}
+
 void fn_http_free(fn_http_t *h)
 {
     if (!h)

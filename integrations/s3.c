@@ -626,6 +626,11 @@ static void sync_on_done(int status, const fn_s3_result_t *res, void *arg)
         c->status = fn_buf_printf(c->out, "%s\n", res->keys[i]);
 }
 
+static int sync_done(const void *arg)
+{
+    return ((const sync_ctx_t *)arg)->done;
+}
+
 /* Runs one operation on a private loop; op is PUT/GET/DELETE/LIST. */
 static int s3_sync(const fn_s3_conf_t *conf, int type, const char *key,
                    const void *data, size_t len, fn_buf_t *out, char *reason,
@@ -646,8 +651,8 @@ static int s3_sync(const fn_s3_conf_t *conf, int type, const char *key,
         rc = fn_s3_delete(s3, key, sync_on_done, &c);
     else if (!rc)
         rc = fn_s3_list(s3, key, sync_on_done, &c);
-    while (!rc && !c.done)
-        event_base_loop(base, EVLOOP_ONCE);
+    if (!rc)
+        rc = fn_http_wait(base, sync_done, &c);
     fn_s3_free(s3);
     fn_http_free(http);
     if (base)

@@ -100,6 +100,26 @@ int fn__gate_wait(fn__gate_t *g, void *ctx)
     return 0;
 }
 
+int fn__gate_enter(fn__gate_t *g, void *ctx, fn__gate_login_fn *login,
+                   void *owner, fn__gate_go_fn *go)
+{
+    if (g->state == FN__GATE_PENDING)
+        return fn__gate_wait(g, ctx);
+    if (g->status) { /* the login failed before: no second attempt */
+        go(ctx, g->status, g->reason);
+        return 0;
+    }
+    int rc = fn__gate_wait(g, ctx);
+    if (rc)
+        return rc;
+    g->state = FN__GATE_PENDING;
+    char reason[256] = "";
+    rc = login(owner, reason, sizeof(reason));
+    if (rc != FN_EAGAIN)
+        fn__gate_open(g, rc, rc && !reason[0] ? fn_strerror(rc) : reason, go);
+    return 0;
+}
+
 void fn__gate_open(fn__gate_t *g, int status, const char *reason,
                    fn__gate_go_fn *go)
 {

@@ -199,34 +199,24 @@ static int vault_login(fn__vault_t *v, char *reason, size_t rlen)
     return rc;
 }
 
-/* Reads the token on first use, or starts the login; queues f. */
+/* The gate's login: an AppRole login (under way), or the token read
+ * from its env/file at once. */
+static int vault_gate_login(void *owner, char *reason, size_t rlen)
+{
+    fn__vault_t *v = owner;
+    if (!v->conf.role_id)
+        return fn__secret_load(v->conf.token_env, v->conf.token_file, &v->token,
+                               reason, rlen);
+    int rc = vault_login(v, reason, rlen);
+    return rc ? rc : FN_EAGAIN;
+}
+
+/* Reads at once with a token, else waits for it at the gate. */
 static int vault_start(fn__vault_t *v, vfetch_t *f)
 {
-    char reason[256] = "";
     if (v->gate.state == FN__GATE_OPEN)
         return vault_read(f);
-    if (v->gate.state == FN__GATE_PENDING)
-        return fn__gate_wait(&v->gate, f);
-    if (v->gate.status) {
-        vfetch_fail(f, v->gate.status, v->gate.reason);
-        return 0;
-    }
-    int rc = fn__gate_wait(&v->gate, f);
-    if (rc)
-        return rc;
-    v->gate.state = FN__GATE_PENDING;
-    if (v->conf.role_id) {
-        rc = vault_login(v, reason, sizeof(reason));
-        if (!rc)
-            return 0;
-    } else {
-        rc = fn__secret_load(v->conf.token_env, v->conf.token_file, &v->token,
-                             reason, sizeof(reason));
-    }
-    if (rc && !reason[0])
-        snprintf(reason, sizeof(reason), "%s", fn_strerror(rc));
-    fn__gate_open(&v->gate, rc, reason, vault_go);
-    return 0;
+    return fn__gate_enter(&v->gate, f, vault_gate_login, v, vault_go);
 }
 
 /* --- backend API ----------------------------------------------------- */

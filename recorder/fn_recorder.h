@@ -4,6 +4,33 @@
  * messages), copies backups to S3, and hands each record to a front end
  * (the CLI prints it, flexnetd streams it) through thin hooks.
  *
+ * THE CHAIN (one event, left to right, all on the reactor thread):
+ *
+ *   engine/task.c         recorder/rec_task.c       front end
+ *   fn_sink_t             fn_recorder_task_sink()   fn_recorder_hooks_t
+ *   sink.on_result() ---> rec_on_result():      --> hooks.on_result()
+ *                         record -> store batch,    cli/run_sink.c prints,
+ *                         audit line -> task log    rpc/task_sink.c streams
+ *
+ *   Installs: the recorder fills the engine's fn_sink_t (designated
+ *   initialisers in fn_recorder_task_sink); each front end fills a
+ *   fn_recorder_hooks_t (cli/run_sink.c, rpc/task_sink.c). Calls: one
+ *   small function per event on each side (the recorder's are
+ *   rec_emit_<event>), so a search for ".on_result" finds every install
+ *   and every call.
+ *
+ * WHEN A RESULT IS ON DISK: the hook sees the record before it is
+ * committed. Results, connection reports, log lines and progress counters
+ * go to the store's in-memory batch; the recorder's FN_RECORDER_FLUSH_MS
+ * timer commits the batch (one LMDB write transaction, MDB_NOSYNC), and
+ * so does the store by itself once `batch_records` are pending. A backup
+ * save, a host-key pin and the task's finish (the summary) commit at
+ * once, with everything batched before them, so the order is kept; the
+ * finish also syncs. fn_recorder_wait and fn_recorder_free flush what is
+ * left. Readers (GetTask, `flexnet tasks`) see a record once committed;
+ * an OS crash may lose what was committed but not yet synced (at most
+ * the store's sync_interval_ms, see fn_store.h).
+ *
  * WHAT IT OWNS
  *  - The task record's lifecycle in the store: create, RUNNING, counters
  *    on each progress tick, the final status and summary (or a finish

@@ -31,11 +31,50 @@ struct fn_rec_task {
     int store_failed; /* a write failed (said once) */
 };
 
-#define REC_HOOK(rt, member, ...)                                              \
-    do {                                                                       \
-        if ((rt)->hooks.member)                                                \
-            (rt)->hooks.member((rt), __VA_ARGS__, (rt)->hooks.arg);            \
-    } while (0)
+/* The front end's hooks, one emitter per event (every member may be
+ * NULL). The record is borrowed for the call. */
+static inline void rec_emit_connection(fn_rec_task_t *rt,
+                                       const Flexnet__V1__ConnectionReport *m)
+{
+    if (rt->hooks.on_connection)
+        rt->hooks.on_connection(rt, m, rt->hooks.arg);
+}
+
+static inline void rec_emit_result(fn_rec_task_t *rt,
+                                   const Flexnet__V1__CommandResult *m)
+{
+    if (rt->hooks.on_result)
+        rt->hooks.on_result(rt, m, rt->hooks.arg);
+}
+
+static inline void rec_emit_backup(fn_rec_task_t *rt,
+                                   const Flexnet__V1__Backup *m)
+{
+    if (rt->hooks.on_backup)
+        rt->hooks.on_backup(rt, m, rt->hooks.arg);
+}
+
+static inline void rec_emit_log(fn_rec_task_t *rt,
+                                const Flexnet__V1__LogLine *m)
+{
+    if (rt->hooks.on_log)
+        rt->hooks.on_log(rt, m, rt->hooks.arg);
+}
+
+static inline void rec_emit_progress(fn_rec_task_t *rt,
+                                     const Flexnet__V1__Progress *m)
+{
+    if (rt->hooks.on_progress)
+        rt->hooks.on_progress(rt, m, rt->hooks.arg);
+}
+
+static inline void rec_emit_summary(fn_rec_task_t *rt,
+                                    const Flexnet__V1__Summary *m,
+                                    const char *error)
+{
+    if (rt->hooks.on_summary)
+        rt->hooks.on_summary(rt, m, error, rt->hooks.arg);
+}
 
 /* A store write failed: said once per task (a full disk would flood). */
 static void rec_store_check(fn_rec_task_t *rt, int rc, const char *what)
@@ -66,7 +105,7 @@ static void rec_log_put(fn_rec_task_t *rt, Flexnet__V1__LogLine *m, int hook)
     if (seq)
         m->seq = seq;
     if (hook)
-        REC_HOOK(rt, on_log, m);
+        rec_emit_log(rt, m);
 }
 
 static void rec_vlog(fn_rec_task_t *rt, unsigned level, const char *host,
@@ -107,6 +146,7 @@ static void rec_on_conn(fn_task_t *t, const fn_conn_report_t *c, void *arg)
     m.tries = c->tries;
     m.duration_us = c->duration_us;
     m.reason = (char *)rec_str(c->reason);
+    m.warning = (char *)rec_str(c->warning);
     rec_store_check(rt, fn_store_conn_append(rt->rec->o.store, &m),
                     "a connection report");
     if (c->status == FN_CONNECT_OK)
@@ -117,7 +157,7 @@ static void rec_on_conn(fn_task_t *t, const fn_conn_report_t *c, void *arg)
         fn_recorder_task_log(rt, FN_LOG_ERROR, c->host, "%s after %u tries: %s",
                              fn_recorder_connect_status_name(m.status), m.tries,
                              m.reason);
-    REC_HOOK(rt, on_connection, &m);
+    rec_emit_connection(rt, &m);
 }
 
 /* The exact bytes of a device text that is not valid UTF-8 (every
@@ -160,7 +200,7 @@ static void rec_on_result(fn_task_t *t, const fn_cmd_result_t *c, void *arg)
     fn_recorder_task_log(rt, bad ? FN_LOG_ERROR : FN_LOG_INFO, c->host,
                          "step %u: %s -> exit %d%s%.*s", m.step + 1, m.command,
                          m.exit_code, len ? ": " : "", len, line);
-    REC_HOOK(rt, on_result, &m);
+    rec_emit_result(rt, &m);
 }
 
 static void rec_on_backup(fn_task_t *t, const fn_backup_t *b, void *arg)
@@ -186,7 +226,7 @@ static void rec_on_backup(fn_task_t *t, const fn_backup_t *b, void *arg)
                          "backup %s: %llu bytes, sha256 %.12s", saved->id,
                          (unsigned long long)saved->size, saved->sha256);
     fn__rec_s3_upload(rt->rec, rt->id, id, b->host, b->text, b->size);
-    REC_HOOK(rt, on_backup, saved);
+    rec_emit_backup(rt, saved);
     flexnet__v1__backup__free_unpacked(saved, NULL);
 }
 
@@ -223,7 +263,7 @@ static void rec_on_progress(fn_task_t *t, const fn_progress_t *p, void *arg)
     rec_store_check(rt,
                     fn_store_task_set_summary(rt->rec->o.store, rt->id, &sum),
                     "the counters");
-    REC_HOOK(rt, on_progress, &m);
+    rec_emit_progress(rt, &m);
 }
 
 static void rec_summary_fill(Flexnet__V1__Summary *m, const fn_summary_t *s,
@@ -261,7 +301,7 @@ static void rec_on_summary(fn_task_t *t, const fn_summary_t *s, void *arg)
     rec_store_check(
         rt, fn_store_task_finish(rt->rec->o.store, rt->id, m.status, &m, error),
         "the summary");
-    REC_HOOK(rt, on_summary, &m, rec_str(error));
+    rec_emit_summary(rt, &m, rec_str(error));
 }
 
 /* ---------------------------------------------------------------------
@@ -339,17 +379,19 @@ const char *fn_recorder_task_id(const fn_rec_task_t *rt)
 
 void fn_recorder_task_sink(fn_rec_task_t *rt, fn_sink_t *sink)
 {
-    *sink = (fn_sink_t){rec_on_conn,
-                        rec_on_result,
-                        rec_on_backup,
-                        rec_on_log,
-                        rec_on_progress,
-                        rec_on_summary,
-                        rec_hostkey_get,
-                        rec_hostkey_pin,
-                        rt->hooks.decide ? rec_decide : NULL,
-                        rt,
-                        0};
+    *sink = (fn_sink_t){
+        .on_connection = rec_on_conn,
+        .on_result = rec_on_result,
+        .on_backup = rec_on_backup,
+        .on_log = rec_on_log,
+        .on_progress = rec_on_progress,
+        .on_summary = rec_on_summary,
+        .hostkey_get = rec_hostkey_get,
+        .hostkey_pin = rec_hostkey_pin,
+        .decide = rt->hooks.decide ? rec_decide : NULL,
+        .arg = rt,
+        .log_level = 0,
+    };
 }
 
 void fn_recorder_task_running(fn_rec_task_t *rt)

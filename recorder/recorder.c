@@ -20,6 +20,7 @@
 #include "fn_err.h"
 #include "fn_log.h"
 #include "fn_s3.h"
+#include "fn_str.h"
 #include "fn_secrets.h"
 #include "fn_store.h"
 
@@ -139,11 +140,16 @@ int fn_recorder_has_s3(const fn_recorder_t *r)
     return r->s3 != NULL;
 }
 
+static int rec_idle(const void *arg)
+{
+    return ((const fn_recorder_t *)arg)->uploads == 0;
+}
+
 int fn_recorder_wait(fn_recorder_t *r)
 {
-    while (r->uploads)
-        if (event_base_loop(r->o.base, EVLOOP_ONCE) < 0)
-            return FN_EINTERNAL;
+    int rc = fn_http_wait(r->o.base, rec_idle, r);
+    if (rc)
+        return rc;
     return fn_store_flush(r->o.store) < 0 ? FN_ESTORE : 0;
 }
 
@@ -250,13 +256,9 @@ const char *fn_recorder_connect_status_name(int s)
 
 const char *fn_recorder_last_line(const char *text, int *len)
 {
-    const char *end = text + strlen(text);
-    while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
-        end--;
-    const char *start = end;
-    while (start > text && start[-1] != '\n')
-        start--;
-    *len = (int)(end - start);
+    size_t n = 0;
+    const char *start = fn_str_last_line(text, strlen(text), &n);
+    *len = (int)n;
     return start;
 }
 

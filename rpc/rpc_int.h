@@ -13,7 +13,7 @@
  * (request, send, status, close) plus one per holder (the dispatcher
  * during the handler, a task stream, a log reader). The grpc_call is
  * unref'd and the object freed when the count drops to zero, which is
- * after both its status and RECV_CLOSE_ON_SERVER completed (DESIGN.md).
+ * after both its status and RECV_CLOSE_ON_SERVER completed.
  */
 #ifndef FN_RPC_INT_H
 #define FN_RPC_INT_H

@@ -48,19 +48,13 @@ static void sink_emit(fn__rpc_run_t *run, Flexnet__V1__TaskEvent *ev)
         sink_detach(run, rc);
 }
 
-#define SINK_EMIT(run, which, member, msg)                                     \
-    do {                                                                       \
-        Flexnet__V1__TaskEvent ev_ = FLEXNET__V1__TASK_EVENT__INIT;            \
-        ev_.event_case = FLEXNET__V1__TASK_EVENT__EVENT_##which;               \
-        ev_.member = (msg);                                                    \
-        sink_emit((run), &ev_);                                                \
-    } while (0)
-
 static void sink_on_conn(fn_rec_task_t *rt,
                          const Flexnet__V1__ConnectionReport *m, void *arg)
 {
-    SINK_EMIT((fn__rpc_run_t *)arg, CONNECTION, connection,
-              (Flexnet__V1__ConnectionReport *)m);
+    Flexnet__V1__TaskEvent ev = FLEXNET__V1__TASK_EVENT__INIT;
+    ev.event_case = FLEXNET__V1__TASK_EVENT__EVENT_CONNECTION;
+    ev.connection = (Flexnet__V1__ConnectionReport *)m;
+    sink_emit(arg, &ev);
 }
 
 static void sink_on_result(fn_rec_task_t *rt,
@@ -74,27 +68,38 @@ static void sink_on_result(fn_rec_task_t *rt,
         copy.stdout = cut;
         copy.truncated = 1;
     }
-    SINK_EMIT((fn__rpc_run_t *)arg, RESULT, result, &copy);
+    Flexnet__V1__TaskEvent ev = FLEXNET__V1__TASK_EVENT__INIT;
+    ev.event_case = FLEXNET__V1__TASK_EVENT__EVENT_RESULT;
+    ev.result = &copy;
+    sink_emit(arg, &ev);
     free(cut);
 }
 
 static void sink_on_backup(fn_rec_task_t *rt, const Flexnet__V1__Backup *m,
                            void *arg)
 {
-    SINK_EMIT((fn__rpc_run_t *)arg, BACKUP, backup, (Flexnet__V1__Backup *)m);
+    Flexnet__V1__TaskEvent ev = FLEXNET__V1__TASK_EVENT__INIT;
+    ev.event_case = FLEXNET__V1__TASK_EVENT__EVENT_BACKUP;
+    ev.backup = (Flexnet__V1__Backup *)m;
+    sink_emit(arg, &ev);
 }
 
 static void sink_on_log(fn_rec_task_t *rt, const Flexnet__V1__LogLine *m,
                         void *arg)
 {
-    SINK_EMIT((fn__rpc_run_t *)arg, LOG, log, (Flexnet__V1__LogLine *)m);
+    Flexnet__V1__TaskEvent ev = FLEXNET__V1__TASK_EVENT__INIT;
+    ev.event_case = FLEXNET__V1__TASK_EVENT__EVENT_LOG;
+    ev.log = (Flexnet__V1__LogLine *)m;
+    sink_emit(arg, &ev);
 }
 
 static void sink_on_progress(fn_rec_task_t *rt, const Flexnet__V1__Progress *m,
                              void *arg)
 {
-    SINK_EMIT((fn__rpc_run_t *)arg, PROGRESS, progress,
-              (Flexnet__V1__Progress *)m);
+    Flexnet__V1__TaskEvent ev = FLEXNET__V1__TASK_EVENT__INIT;
+    ev.event_case = FLEXNET__V1__TASK_EVENT__EVENT_PROGRESS;
+    ev.progress = (Flexnet__V1__Progress *)m;
+    sink_emit(arg, &ev);
 }
 
 static void sink_on_summary(fn_rec_task_t *rt, const Flexnet__V1__Summary *m,
@@ -105,7 +110,10 @@ static void sink_on_summary(fn_rec_task_t *rt, const Flexnet__V1__Summary *m,
     fn_log(FN_LOG_INFO, &ctx, "task %s: %u ok, %u failed, %u unreachable",
            fn_recorder_task_status_name(m->status), m->ok, m->failed,
            m->failed_connect);
-    SINK_EMIT(run, SUMMARY, summary, (Flexnet__V1__Summary *)m);
+    Flexnet__V1__TaskEvent ev = FLEXNET__V1__TASK_EVENT__INIT;
+    ev.event_case = FLEXNET__V1__TASK_EVENT__EVENT_SUMMARY;
+    ev.summary = (Flexnet__V1__Summary *)m;
+    sink_emit(run, &ev);
     if (run->call) {
         fn_rpc_call_t *c = run->call;
         run->call = NULL;
@@ -119,6 +127,13 @@ static void sink_on_summary(fn_rec_task_t *rt, const Flexnet__V1__Summary *m,
 void fn__rpc_hooks_init(fn_recorder_hooks_t *hooks, fn__rpc_run_t *run)
 {
     *hooks = (fn_recorder_hooks_t){
-        sink_on_conn,     sink_on_result,  sink_on_backup, sink_on_log,
-        sink_on_progress, sink_on_summary, NULL,           run};
+        .on_connection = sink_on_conn,
+        .on_result = sink_on_result,
+        .on_backup = sink_on_backup,
+        .on_log = sink_on_log,
+        .on_progress = sink_on_progress,
+        .on_summary = sink_on_summary,
+        .decide = NULL, /* connect-first: stop exactly when over threshold */
+        .arg = run,
+    };
 }

@@ -164,16 +164,8 @@ static void opt_set(sim_opts_t *o, const opt_spec_t *sp, const char *a)
 static void parse_opts(sim_t *sim, int argc, char **argv)
 {
     sim_opts_t *o = &sim->o;
-    *o = (sim_opts_t){.listen = "127.0.0.1",
-                      .base_port = 10000,
-                      .vendor = "mix",
-                      .user = "admin",
-                      .password = "admin",
-                      .enable_password = "enable",
-                      .data_dir = FN_SIM_DATA_DIR,
-                      .config_lines = 100,
-                      .slowbanner_ms = 3000,
-                      .seed = 1};
+    sim_opts_defaults(o);
+    o->data_dir = FN_SIM_DATA_DIR;
     struct option lopts[NOPTS + 2];
     for (size_t i = 0; i < NOPTS; i++)
         lopts[i] = (struct option){opt_specs[i].name,

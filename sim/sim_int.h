@@ -246,11 +246,11 @@ typedef struct sim_cli {
     int shown;      /* output commands run so far */
     int enable_to;  /* mode to enter once the password is right */
     char user[64];
-    char arg[64];  /* {arg} of a submode prompt */
-    char sess[32]; /* {sess}: the named config session */
+    char arg[64];      /* {arg} of a submode prompt */
+    char sess[32];     /* {sess}: the named config session */
     unsigned sessions; /* config sessions opened without a name */
-    int ask_to;    /* mode to enter once the question is answered */
-    fn_buf_t cand; /* SIM_CAND_SESSION: lines not committed yet */
+    int ask_to;        /* mode to enter once the question is answered */
+    fn_buf_t cand;     /* SIM_CAND_SESSION: lines not committed yet */
     char line[SIM_LINE_MAX];
     size_t linelen;
     fn_buf_t in;   /* type-ahead, capped at SIM_IN_MAX */
@@ -294,6 +294,23 @@ struct sim_opts {
     int legacy_algos, compression;
     sim_faults_t faults;
 };
+
+/* The simulator's defaults, the one copy: main.c starts from them before
+ * parsing the command line, and the engine tests' oracle computes the
+ * transcripts a default flexnet-sim prints. data_dir is left NULL (the
+ * binary's is compiled in). */
+static inline void sim_opts_defaults(sim_opts_t *o)
+{
+    *o = (sim_opts_t){.listen = "127.0.0.1",
+                      .base_port = 10000,
+                      .vendor = "mix",
+                      .user = "admin",
+                      .password = "admin",
+                      .enable_password = "enable",
+                      .config_lines = 100,
+                      .slowbanner_ms = 3000,
+                      .seed = 1};
+}
 
 /* Stats one worker keeps in memory shared with the parent. */
 typedef struct sim_stats {

@@ -105,7 +105,7 @@ void fn__store_id_format(int64_t us, unsigned r, char id[FN_STORE_ID_LEN + 1])
     id[FN_STORE_ID_LEN] = '\0';
 }
 
-static int hexval(char c)
+int fn__store_hexval(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -119,7 +119,7 @@ int fn__store_id_valid(const char *s)
     if (!s || strlen(s) != FN_STORE_ID_LEN)
         return 0;
     for (int i = 0; i < FN_STORE_ID_LEN; i++)
-        if (hexval(s[i]) < 0)
+        if (fn__store_hexval(s[i]) < 0)
             return 0;
     return 1;
 }
@@ -130,7 +130,7 @@ int64_t fn__store_id_time(const char *id)
         return -1;
     uint64_t v = 0;
     for (int i = 0; i < FN_STORE_ID_LEN - 3; i++)
-        v = v << 4 | (uint64_t)hexval(id[i]);
+        v = v << 4 | (uint64_t)fn__store_hexval(id[i]);
     return (int64_t)v;
 }
 
@@ -577,7 +577,7 @@ int fn__store_resolve_txn(fn_store_t *st, MDB_txn *txn, enum store_db db,
         char c = prefix[i];
         if (c >= 'A' && c <= 'F')
             c = (char)(c - 'A' + 'a');
-        if (hexval(c) < 0)
+        if (fn__store_hexval(c) < 0)
             return fn__store_failf(st, FN_EPARSE, "bad id '%.40s'", prefix);
         low[i] = c;
     }

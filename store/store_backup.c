@@ -85,10 +85,11 @@ static int sha_parse(const char *hex, uint8_t *sha)
     if (!hex || strlen(hex) != 2 * SHA_LEN)
         return -1;
     for (int i = 0; i < SHA_LEN; i++) {
-        unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+        int hi = fn__store_hexval(hex[2 * i]);
+        int lo = fn__store_hexval(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
             return -1;
-        sha[i] = (uint8_t)v;
+        sha[i] = (uint8_t)(hi << 4 | lo);
     }
     return 0;
 }

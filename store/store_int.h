@@ -136,6 +136,9 @@ int64_t fn__store_id_time(const char *id);
 void fn__store_id_format(int64_t us, unsigned r, char id[FN_STORE_ID_LEN + 1]);
 /* 1 if s is exactly FN_STORE_ID_LEN lowercase hex digits. */
 int fn__store_id_valid(const char *s);
+/* Value of a lowercase hex digit (the store writes ids and digests in
+ * lowercase only), -1 for anything else. */
+int fn__store_hexval(char c);
 
 /* Resolves a full id or unique prefix among the keys of db (16-char ids)
  * inside txn. 0, FN_ENOTFOUND, FN_EAMBIGUOUS, FN_EPARSE. */

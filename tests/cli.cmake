@@ -11,14 +11,12 @@
 #   test_cli_hostkeys 28800-28839
 fn_check_test(test_cli SOURCES test_cli.c LIBS fn_cli_core TIMEOUT 60)
 
-if(TARGET flexnet AND TARGET flexnet-sim)
-  foreach(t run errors secrets tty integrations trickle redact hostkeys)
-    add_test(NAME test_cli_${t}
-             COMMAND /usr/bin/python3
-                     ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_${t}.py)
-    set_tests_properties(test_cli_${t} PROPERTIES
-      TIMEOUT 120
-      LABELS "cli;e2e"
-      ENVIRONMENT "FN_TEST_SRC=${PROJECT_SOURCE_DIR};FN_TEST_BIN=${PROJECT_BINARY_DIR};FN_CLI=$<TARGET_FILE:flexnet>;FN_SIM=$<TARGET_FILE:flexnet-sim>")
-  endforeach()
-endif()
+foreach(t run errors secrets tty integrations trickle redact hostkeys)
+  add_test(NAME test_cli_${t}
+           COMMAND /usr/bin/python3
+                   ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_${t}.py)
+  set_tests_properties(test_cli_${t} PROPERTIES
+    TIMEOUT 120
+    LABELS "cli;e2e"
+    ENVIRONMENT "FN_TEST_SRC=${PROJECT_SOURCE_DIR};FN_TEST_BIN=${PROJECT_BINARY_DIR};FN_CLI=$<TARGET_FILE:flexnet>;FN_SIM=$<TARGET_FILE:flexnet-sim>")
+endforeach()

@@ -2,27 +2,23 @@
 # core (in process), and end-to-end Python clients (Debian's python3-grpcio
 # under /usr/bin/python3, stubs generated at build time into build/rpc/py)
 # against flexnet-sim. Ports: 30000-31999, one sub-range per test.
-if(TARGET fn_rpc AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/test_rpc.c)
-  fn_check_test(test_rpc SOURCES test_rpc.c LIBS fn_rpc TIMEOUT 60)
-endif()
+fn_check_test(test_rpc SOURCES test_rpc.c LIBS fn_rpc TIMEOUT 60)
 
-if(TARGET flexnetd AND TARGET flexnet-sim AND TARGET fn_rpc_pystubs)
-  set(FN_RPC_TESTS_ENV "FN_TEST_SRC=${PROJECT_SOURCE_DIR}"
-      "FN_TEST_BIN=${PROJECT_BINARY_DIR}")
-  # name, timeout (s), labels
-  foreach(spec "api;120;-" "cancel;120;-" "auth;60;-" "load;180;-"
-               "malformed;120;-" "valgrind;300;no_asan" "utf8;120;-"
-               "redact;120;-")
-    list(GET spec 0 name)
-    list(GET spec 1 timeout)
-    list(GET spec 2 labels)
-    add_test(NAME test_rpc_${name}
-             COMMAND /usr/bin/python3
-                     ${CMAKE_CURRENT_SOURCE_DIR}/test_rpc_${name}.py)
-    set_tests_properties(test_rpc_${name} PROPERTIES TIMEOUT ${timeout}
-                         ENVIRONMENT "${FN_RPC_TESTS_ENV}")
-    if(NOT labels STREQUAL "-")
-      set_tests_properties(test_rpc_${name} PROPERTIES LABELS ${labels})
-    endif()
-  endforeach()
-endif()
+set(FN_RPC_TESTS_ENV "FN_TEST_SRC=${PROJECT_SOURCE_DIR}"
+    "FN_TEST_BIN=${PROJECT_BINARY_DIR}")
+# name, timeout (s), labels
+foreach(spec "api;120;-" "cancel;120;-" "auth;60;-" "load;180;-"
+             "malformed;120;-" "valgrind;300;no_asan" "utf8;120;-"
+             "redact;120;-")
+  list(GET spec 0 name)
+  list(GET spec 1 timeout)
+  list(GET spec 2 labels)
+  add_test(NAME test_rpc_${name}
+           COMMAND /usr/bin/python3
+                   ${CMAKE_CURRENT_SOURCE_DIR}/test_rpc_${name}.py)
+  set_tests_properties(test_rpc_${name} PROPERTIES TIMEOUT ${timeout}
+                       ENVIRONMENT "${FN_RPC_TESTS_ENV}")
+  if(NOT labels STREQUAL "-")
+    set_tests_properties(test_rpc_${name} PROPERTIES LABELS ${labels})
+  endif()
+endforeach()

@@ -7,7 +7,8 @@ simulator) writes its output 1-3 bytes at a time, and `show banner`
 prints a line that reads exactly like its prompt ("r1#"). The engine used
 to take that line for the end of the command: the rest of the banner
 landed in the next command's stdout. Each command's stdout must hold
-exactly its own output.
+exactly its own output. The device also refuses `terminal width 511`:
+the connection row carries that as a warning (it was silent).
 
 Port 28500 (the CLI suites' range).
 """
@@ -37,8 +38,13 @@ def main():
                      os.path.join(work, "db")], env={"FN_T_PW": "admin"})
         check(p.returncode == 0, "exit 0, got %d: %s" % (p.returncode,
                                                          p.stderr[-500:]))
-        res = {r["command"]: r for r in json_lines(p.stdout)
-               if r["type"] == "result"}
+        events = json_lines(p.stdout)
+        res = {r["command"]: r for r in events if r["type"] == "result"}
+        conn = [c for c in events if c["type"] == "connection"]
+        check(len(conn) == 1 and conn[0]["status"] == "ok" and
+              "terminal width 511" in conn[0].get("warning", "") and
+              "Invalid input" in conn[0].get("warning", ""),
+              "a refused setup command is a warning: %r" % conn)
         banner = res.get("show banner", {}).get("stdout", "")
         clock = res.get("show clock", {}).get("stdout", "")
         check(banner == "*** lab router ***\nr1#\nauthorized use only\n",

@@ -54,18 +54,11 @@ oracle_t *oracle_new(const char *data_dir, const char *vendor,
     oracle_t *o = calloc(1, sizeof(*o));
     if (!o)
         return NULL;
-    /* the simulator's defaults (sim/main.c) */
-    o->o = (sim_opts_t){.devices = 1,
-                        .listen = "127.0.0.1",
-                        .base_port = base_port,
-                        .vendor = vendor,
-                        .user = "admin",
-                        .password = "admin",
-                        .enable_password = "enable",
-                        .data_dir = data_dir,
-                        .config_lines = 100,
-                        .slowbanner_ms = 3000,
-                        .seed = 1};
+    sim_opts_defaults(&o->o); /* what the tests' flexnet-sim runs with */
+    o->o.devices = 1;
+    o->o.base_port = base_port;
+    o->o.vendor = vendor;
+    o->o.data_dir = data_dir;
     o->fv = fv;
     o->only = -1;
     for (int i = 0; i < SIM_NVENDORS; i++) {

@@ -371,6 +371,41 @@ START_TEST(creds_failure_reason_has_no_secret)
 }
 END_TEST
 
+typedef struct ticks {
+    struct event *ev;
+    int n; /* timer runs so far */
+} ticks_t;
+
+static void tick(evutil_socket_t fd, short what, void *arg)
+{
+    ticks_t *t = arg;
+    struct timeval tv = {0, 1000};
+    if (++t->n < 3)
+        evtimer_add(t->ev, &tv);
+}
+
+static int ticked_thrice(const void *arg)
+{
+    return ((const ticks_t *)arg)->n >= 3;
+}
+
+START_TEST(http_wait_runs_the_loop_until_done)
+{
+    struct event_base *base = event_base_new();
+    ticks_t t = {0};
+    t.ev = evtimer_new(base, tick, &t);
+    struct timeval tv = {0, 1000};
+    evtimer_add(t.ev, &tv);
+    ck_assert_int_eq(fn_http_wait(base, ticked_thrice, &t), 0);
+    ck_assert_int_eq(t.n, 3);
+    /* already done: returns without running the loop */
+    ck_assert_int_eq(fn_http_wait(base, ticked_thrice, &t), 0);
+    ck_assert_int_eq(t.n, 3);
+    event_free(t.ev);
+    event_base_free(base);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("integrations");
@@ -385,6 +420,7 @@ static Suite *suite(void)
     tcase_add_test(tc, secret_load_env_and_file);
     tcase_add_test(tc, creds_local_cached_once_per_task);
     tcase_add_test(tc, creds_failure_reason_has_no_secret);
+    tcase_add_test(tc, http_wait_runs_the_loop_until_done);
     suite_add_tcase(s, tc);
     return s;
 }

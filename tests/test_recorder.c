@@ -101,7 +101,15 @@ static void h_warn(const char *task_id, int what, const char *msg, void *arg)
 }
 
 static const fn_recorder_hooks_t hooks = {
-    h_conn, h_result, h_backup, h_log, h_progress, h_summary, h_decide, NULL};
+    .on_connection = h_conn,
+    .on_result = h_result,
+    .on_backup = h_backup,
+    .on_log = h_log,
+    .on_progress = h_progress,
+    .on_summary = h_summary,
+    .decide = h_decide,
+    .arg = NULL, /* task_new sets it */
+};
 
 typedef struct env {
     const char *dir;
@@ -125,8 +133,12 @@ static void env_open(env_t *e, const char *config)
         ck_assert_int_eq(fn_config_parse(&e->cfg, config, strlen(config),
                                          "test", err, sizeof(err)),
                          0);
-    fn_recorder_opts_t o = {e->base, e->st, e->http, e->cfg,
-                            h_warn,  NULL,  &e->seen};
+    fn_recorder_opts_t o = {.base = e->base,
+                            .store = e->st,
+                            .http = e->http,
+                            .config = e->cfg,
+                            .on_warning = h_warn,
+                            .arg = &e->seen};
     ck_assert_int_eq(fn_recorder_new(&e->rec, &o, err, sizeof(err)), 0);
 }
 
@@ -168,8 +180,9 @@ static Flexnet__V1__GetTaskResponse *task_get(env_t *e, fn_rec_task_t *rt)
 /* Feeds a one-device task: connection, a result, a log line, progress. */
 static void feed_device(fn_sink_t *k)
 {
-    fn_conn_report_t c = {"engine-id",   "r1", "127.0.0.1", 22, "cisco_ios",
-                          FN_CONNECT_OK, 1,    1500,        "", 0};
+    fn_conn_report_t c = {
+        "engine-id", "r1", "127.0.0.1", 22, "cisco_ios", FN_CONNECT_OK,
+        1,           1500, "",          0,  ""};
     fn_cmd_result_t r = {"engine-id", "r1",         0,  0,  "show version",
                          0,           "IOS 15.2\n", 9,  "", 0,
                          0,           250,          "", "", 0};

@@ -174,7 +174,8 @@ START_TEST(test_fn_matcher_feed_split_everywhere)
 }
 END_TEST
 
-/* DESIGN.md's keywords are in the built-in tables, verbatim. */
+/* The error keywords the devices print are in the built-in tables,
+ * verbatim. */
 START_TEST(test_fn_vendor_builtin_keywords)
 {
     static const struct {

@@ -2,7 +2,7 @@
  * test_vendors_samples.c — device transcripts (as the devices print them:
  * "\r\n", echo, pagers and their erase sequences, ANSI colours) and the
  * cleaned result flexnet must produce. Error lines use the exact strings
- * of DESIGN.md's vendor table.
+ * the devices print.
  *
  * Does not: run anything; data only.
  */

@@ -7,8 +7,8 @@
  * lists. Defaults every profile starts from: pager_answer " ",
  * password_prompt "*assword:", clean echo + caret.
  *
- * Sources: the vendor table of DESIGN.md (keywords as the devices print
- * them, as collected by public automation tools).
+ * Sources: the keywords as the devices print them, as collected by
+ * public automation tools.
  *
  * Does not: hold code; a vendor is a table row.
  * Thread: any; read-only.

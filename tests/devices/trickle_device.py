@@ -3,7 +3,8 @@
 server that is not ours (paramiko's), for end-to-end tests of the engine.
 
 It logs in admin/admin, opens a pty shell with the prompt "r1#" and
-answers a few commands. Every byte of output goes out in writes of 1 to 3
+answers a few commands; any other ("terminal width 511" too) gets IOS's
+"% Invalid input". Every byte of output goes out in writes of 1 to 3
 bytes with a pause after each, so the client sees chunk boundaries
 anywhere -- in particular right after an output line that reads exactly
 like the prompt ("r1#"), which `show banner` prints.
@@ -20,7 +21,7 @@ import paramiko
 PROMPT = b"r1#"
 OUTPUTS = {
     b"terminal length 0": b"",
-    b"terminal width 511": b"",
+    # no "terminal width 511": this device refuses it (a setup warning)
     # a banner whose second line is the prompt itself
     b"show banner": b"*** lab router ***\r\nr1#\r\nauthorized use only\r\n",
     b"show clock": b"*10:00:00.000 UTC Sun Dec 6 2026\r\n",
