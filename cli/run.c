@@ -27,6 +27,7 @@
 
 #include "fn_config.h"
 #include "fn_http.h"
+#include "fn_log.h"
 
 /* What every job of one `flexnet run` shares. */
 typedef struct run_ctx {
@@ -36,12 +37,13 @@ typedef struct run_ctx {
     char *inv_path;      /* owned: which file inv is */
     fn_store_t *st;
     fn_engine_t *engine;
-    fn_config_t *cfg;    /* integrations config (may have no section) */
-    fn_http_t *http;     /* on the engine's loop: S3, providers */
-    fn_recorder_t *rec;  /* the store sink */
-    fn__cli_run_t *cur;  /* the job running, for warnings */
-    int store_failed;    /* a store write failed (not all was kept) */
-    fn_buf_t pw, enable; /* secrets given by flags (wiped at end) */
+    fn_config_t *cfg;      /* integrations config (may have no section) */
+    fn_http_t *http;       /* on the engine's loop: S3, providers */
+    fn_recorder_t *rec;    /* the store sink */
+    fn__cli_run_t *cur;    /* the job running, for warnings */
+    fn_metrics_t *metrics; /* with --metrics-file, else NULL */
+    int store_failed;      /* a store write failed (not all was kept) */
+    fn_buf_t pw, enable;   /* secrets given by flags (wiped at end) */
     int has_pw, has_enable;
 } run_ctx_t;
 
@@ -335,6 +337,17 @@ static void run_free_events(fn__cli_run_t *r)
     }
 }
 
+/* --metrics-file: every record also counts (flexnetd's /metrics names). */
+static void run_tap(run_ctx_t *c, fn__cli_run_t *r, fn_recorder_hooks_t *hooks)
+{
+    fn_metrics_tap_t *t = &r->tap;
+    t->m = c->metrics;
+    t->inv = c->inv;
+    t->default_vendor = r->job->spec->default_vendor;
+    t->s3 = fn_recorder_has_s3(c->rec);
+    fn_metrics_tap(t, hooks);
+}
+
 static int run_job_task(run_ctx_t *c, fn__cli_run_t *r, const fn_host_t **hosts,
                         size_t n, const char *user, const char *pw,
                         const char *enable)
@@ -344,6 +357,8 @@ static int run_job_task(run_ctx_t *c, fn__cli_run_t *r, const fn_host_t **hosts,
     int rc = fn_recorder_spec(r->job->spec, &ts) ? FN_CLI_EXIT_FAILED : 0;
     if (!rc && fn__cli_run_sink_init(r, hosts, n, &hooks))
         rc = FN_CLI_EXIT_FAILED;
+    if (!rc && c->metrics)
+        run_tap(c, r, &hooks);
     if (!rc)
         rc = run_create_task(c, r, &hooks);
     if (!rc) {
@@ -439,8 +454,14 @@ static void run_on_warning(const char *task_id, int what, const char *msg,
     run_ctx_t *c = arg;
     if (c->cur)
         fn__cli_progress_clear(&c->cur->progress_shown);
-    fprintf(stderr, "flexnet run: %s%s\n",
-            what == FN_RECORDER_WARN_S3 ? "warning: " : "", msg);
+    if (c->o->log_format &&
+        fn_log_format_parse(c->o->log_format) == FN_LOG_JSON) {
+        fn_log_ctx_t ctx = {*task_id ? task_id : NULL, NULL, FN_LOGC_CORE};
+        fn_log(FN_LOG_WARN, &ctx, "%s", msg); /* for the log shipper */
+    } else {
+        fprintf(stderr, "flexnet run: %s%s\n",
+                what == FN_RECORDER_WARN_S3 ? "warning: " : "", msg);
+    }
     c->store_failed |= what == FN_RECORDER_WARN_STORE;
 }
 
@@ -608,6 +629,22 @@ static int run_job(run_ctx_t *c, const fn__cli_job_t *job, int last)
     return rc ? rc : status;
 }
 
+/* The run's counters plus the engine's and the store's gauges, written
+ * atomically for node_exporter's textfile collector. Returns 0 or -1
+ * having said why. */
+static int run_write_metrics(run_ctx_t *c)
+{
+    fn_engine_stats_t es;
+    fn_store_stats_t ss;
+    fn_metrics_gauges_t g;
+    fn_metrics_gauges_read(&g, &es, &ss, c->engine, c->st, c->rec);
+    int rc = fn_metrics_write_file(c->metrics, &g, c->o->metrics_file);
+    if (rc)
+        fprintf(stderr, "flexnet run: --metrics-file %s: %s\n",
+                c->o->metrics_file, fn_strerror(rc));
+    return rc ? -1 : 0;
+}
+
 static int run_jobs(run_ctx_t *c, const fn__cli_manifest_t *jobs)
 {
     fn_engine_opts_t eo;
@@ -628,6 +665,8 @@ static int run_jobs(run_ctx_t *c, const fn__cli_manifest_t *jobs)
     }
     if (!rc)
         rc = run_recorder(c);
+    if (!rc && o->metrics_file && fn_metrics_new(&c->metrics))
+        rc = FN_CLI_EXIT_FAILED;
     int status = rc;
     for (size_t i = 0; !rc && i < jobs->n; i++) {
         int jrc = run_job(c, &jobs->jobs[i], i + 1 == jobs->n);
@@ -635,11 +674,14 @@ static int run_jobs(run_ctx_t *c, const fn__cli_manifest_t *jobs)
             return jrc;
         status = run_combine(status, jrc, i == 0);
     }
+    if (!rc && c->metrics && run_write_metrics(c) && !status)
+        status = FN_CLI_EXIT_FAILED;
     return status;
 }
 
 static void run_ctx_cleanup(run_ctx_t *c)
 {
+    fn_metrics_free(c->metrics);
     fn_recorder_free(c->rec);
     fn_http_free(c->http);
     fn_engine_free(c->engine);
@@ -664,6 +706,8 @@ int fn__cli_cmd_run(int argc, char **argv)
     fn_buf_init(&c.enable, 1024);
     c.o = &o;
     int rc = fn__cli_run_parse(argc, argv, &o, &jobs);
+    if (!rc && o.log_format)
+        fn_log_set_format(fn_log_format_parse(o.log_format));
     if (rc == -1)
         rc = FN_CLI_EXIT_OK; /* --help */
     else if (!rc)

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fn_log.h"
+
 /* The synopsis and what follows the options in --help; the option lines
  * between them come from run_opts[]. */
 static const char run_synopsis[] =
@@ -31,6 +33,7 @@ static const char run_synopsis[] =
     "         [-n NAME] [--connect-first [--max-failed N|P%] [--yes]]\n"
     "         [--concurrency N] [--connect-timeout S] [--command-timeout S]\n"
     "         [--login-timeout S] [--on-error stop|continue]\n"
+    "         [--metrics-file F] [--log-format text|json]\n"
     "         [--json] [-v] [--db DIR] [--vendors-dir D] [--vendor NAME]\n"
     "         [--config FILE] [--credentials-provider P --credentials-ref R]\n"
     "         [--host-key-policy accept-new|strict|off]\n"
@@ -160,6 +163,12 @@ static const run_opt_t run_opts[] = {
      "env, file, vault or cyberark: the"},
     {"credentials-ref", 0, "REF", K_STR, F(ref), 0, 32,
      "password comes from P's REF"},
+    {"metrics-file", 0, "F", K_STR, F(metrics_file), 0, 0,
+     "write Prometheus metrics of the run to F\n"
+     "at the end (node_exporter textfile format)"},
+    {"log-format", 0, "FMT", K_STR, F(log_format), 0, 0,
+     "text (default) or json: one object a line\n"
+     "for the log lines on stderr"},
     {"help", 'h', NULL, K_HELP, 0, 0, 0, NULL},
 };
 
@@ -611,6 +620,9 @@ int fn__cli_run_parse(int argc, char **argv, fn__cli_run_opts_t *o,
     if (!rc && optind < argc)
         rc = fn__cli_usage_error("run", "unexpected argument '%s'",
                                  argv[optind]);
+    if (!rc && o->log_format && fn_log_format_parse(o->log_format) < 0)
+        rc = fn__cli_usage_error("run", "--log-format: text or json, not '%s'",
+                                 o->log_format);
     if (!rc)
         rc = args_jobs(o, jobs);
     return rc;

@@ -14,6 +14,7 @@
 
 #include "cli_cmd.h"
 #include "fn_engine.h"
+#include "fn_metrics.h"
 #include "fn_recorder.h"
 
 /* Without -v, only the first failed results print as they come. */
@@ -48,11 +49,13 @@ typedef struct fn__cli_run_opts {
     int on_error; /* Flexnet__V1__OnError for config steps; 0: as given */
     int json, verbose;
     const char *db, *vendors_dir, *vendor;
-    int hostkey_policy;    /* enum fn_hostkey_policy; 0: default */
-    int redact;            /* Flexnet__V1__RedactMode; 0: not given */
-    const char *conf_file; /* --config FILE (NULL: ./flexnet.conf) */
-    const char *provider;  /* --credentials-provider */
-    const char *ref;       /* --credentials-ref */
+    int hostkey_policy;       /* enum fn_hostkey_policy; 0: default */
+    int redact;               /* Flexnet__V1__RedactMode; 0: not given */
+    const char *conf_file;    /* --config FILE (NULL: ./flexnet.conf) */
+    const char *provider;     /* --credentials-provider */
+    const char *ref;          /* --credentials-ref */
+    const char *metrics_file; /* --metrics-file: Prometheus text at end */
+    const char *log_format;   /* --log-format text|json (stderr log) */
 } fn__cli_run_opts_t;
 
 /* Per-device state for the results table. */
@@ -85,6 +88,7 @@ typedef struct fn__cli_run {
     fn_buf_t *wipe[4];       /* borrowed secrets to wipe once the engine
                                 has copied them (NULL: none) */
     int exit;                /* exit status, set by the summary */
+    fn_metrics_tap_t tap;    /* with --metrics-file: counts the records */
 } fn__cli_run_t;
 
 /* run_args.c: parses argv into o and jobs (from -f or from the flags).

@@ -45,7 +45,18 @@ typedef struct fn_log_ctx {
 typedef void fn_log_hook_fn(int level, const fn_log_ctx_t *ctx,
                             const char *line, void *arg);
 
+/* How lines look: text ("12:00:00.000 warn  TASK host: msg") or one JSON
+ * object a line ({"time","level","task","host","msg"}; task and host
+ * only when known), for log shippers. */
+enum fn_log_format {
+    FN_LOG_TEXT = 0,
+    FN_LOG_JSON = 1,
+};
+
 void fn_log_configure(int level, unsigned debug_mask, FILE *out);
+void fn_log_set_format(int format); /* enum fn_log_format */
+/* "text" or "json" to its enum value; -1 for anything else. */
+int fn_log_format_parse(const char *name);
 void fn_log_set_hook(fn_log_hook_fn *hook, void *arg);
 int fn_log_enabled(int level, unsigned cat);
 const char *fn_log_level_name(int level);

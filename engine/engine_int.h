@@ -166,6 +166,17 @@ struct fn_dev {
 /* Bytes of the device's latest output a timeout's reason quotes. */
 #define FN_SESS_TAIL 200
 
+/* AUTH's own steps, in OpenSSH's order: ask the server's methods
+ * ("none"), then publickey (key file), password, keyboard-interactive,
+ * each tried when offered and when there is something to offer. */
+enum fn_auth_step {
+    FN_AUTH_QUERY,
+    FN_AUTH_KEY,
+    FN_AUTH_PASSWORD,
+    FN_AUTH_KBDINT,
+    FN_AUTH_EXHAUSTED,
+};
+
 /* Where the session's request slot is. */
 enum fn_slot {
     FN_SLOT_EMPTY,
@@ -195,7 +206,11 @@ struct fn_session {
     unsigned backoff_ms; /* BACKOFF's timer, armed on enter */
     fn_buf_t wq;         /* pending channel bytes */
     size_t wq_off;
-    char *password;          /* owned copy for env-resolved passwords */
+    char *password; /* owned copy for env-resolved passwords */
+    enum fn_auth_step auth_step;
+    int auth_offered;        /* SSH_AUTH_METHOD_* the server lists */
+    int auth_tried;          /* SSH_AUTH_METHOD_* tried and refused */
+    char auth_note[120];     /* why the last method did not do */
     char tail[FN_SESS_TAIL]; /* the last bytes received, for timeouts */
     unsigned tail_len;
     fn_cmd_t cmd;                /* the request in the slot */

@@ -520,10 +520,11 @@ int fn__inv_parse_ini(fn_inventory_t *inv, const char *text, size_t len,
         if (!line)
             return -ENOMEM;
         p += n + 1;
+        size_t real = strlen(line); /* before trimming cuts it */
         char *s = fn_str_trim(line);
         if (!*s || *s == '#' || *s == ';')
             continue;
-        if (strlen(line) != n)
+        if (real != n)
             rc = fn__inv_error(inv, no, err, errlen, "NUL byte");
         else if (*s == '[' && strchr(s, ']') && s[strlen(s) - 1] == ']' &&
                  !strchr(s, '='))

@@ -589,38 +589,165 @@ static int sess_auth_key(fn_dev_t *dev, const char *path)
     return rc;
 }
 
-static int session_on_auth(fn_dev_t *dev)
+/* keyboard-interactive: every question whose text holds "assword" gets
+ * the password; any other question (a token, a menu) cannot be answered
+ * and ends the method with its text as the reason. */
+static int sess_auth_kbdint(fn_dev_t *dev, const char *pw)
 {
-    const char *key = fn_host_key_file(dev->host);
-    if (!key)
-        key = fn__task_spec(dev->task)->creds.key_file;
-    int rc;
-    if (key) {
-        rc = sess_auth_key(dev, key);
-        if (rc == FN_ECREDS)
+    ssh_session ssh = dev->sess->ssh;
+    for (int round = 0; round < 8; round++) {
+        int rc = ssh_userauth_kbdint(ssh, NULL, NULL);
+        if (rc != SSH_AUTH_INFO)
             return rc;
-    } else {
-        const char *pw = sess_password(dev);
-        if (!pw) {
-            sess_reason(dev, "no password and no key file for this host");
-            return FN_ECREDS;
+        int n = ssh_userauth_kbdint_getnprompts(ssh);
+        for (int i = 0; i < n; i++) {
+            char echo = 0;
+            const char *q =
+                ssh_userauth_kbdint_getprompt(ssh, (unsigned)i, &echo);
+            if (!q || !strstr(q, "assword")) {
+                snprintf(dev->sess->auth_note, sizeof(dev->sess->auth_note),
+                         "keyboard-interactive asks \"%.60s\", not a "
+                         "password",
+                         q ? q : "?");
+                return SSH_AUTH_DENIED;
+            }
+            if (ssh_userauth_kbdint_setanswer(ssh, (unsigned)i, pw) < 0)
+                return SSH_AUTH_ERROR;
         }
-        rc = ssh_userauth_password(dev->sess->ssh, NULL, pw);
     }
+    return SSH_AUTH_DENIED; /* a server that never stops asking */
+}
+
+/* "publickey, password" for a SSH_AUTH_METHOD_* mask. */
+static void sess_auth_names(int mask, char *out, size_t len)
+{
+    static const struct {
+        int bit;
+        const char *name;
+    } m[] = {{SSH_AUTH_METHOD_PUBLICKEY, "publickey"},
+             {SSH_AUTH_METHOD_PASSWORD, "password"},
+             {SSH_AUTH_METHOD_INTERACTIVE, "keyboard-interactive"},
+             {SSH_AUTH_METHOD_HOSTBASED, "hostbased"},
+             {SSH_AUTH_METHOD_GSSAPI_MIC, "gssapi-with-mic"}};
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]) && o < len; i++)
+        if (mask & m[i].bit)
+            o += (size_t)snprintf(out + o, len - o, "%s%s", o ? ", " : "",
+                                  m[i].name);
+    if (!out[0])
+        snprintf(out, len, "nothing");
+}
+
+/* Every method is spent: say what the server offered, what was tried
+ * and why it did not do, so the user knows what to change. */
+static int sess_auth_failed(fn_dev_t *dev)
+{
+    fn_session_t *sess = dev->sess;
+    char offered[96], tried[96];
+    sess_auth_names(sess->auth_offered, offered, sizeof(offered));
+    sess_auth_names(sess->auth_tried, tried, sizeof(tried));
+    if (!sess->auth_tried) {
+        sess_reason(dev, "authentication impossible: server offers %s; %s",
+                    offered,
+                    sess->auth_note[0] ? sess->auth_note
+                                       : "no credentials for those methods "
+                                         "(a key file or a password)");
+        return FN_ECREDS;
+    }
+    sess_reason(dev, "authentication failed: server offers %s; tried %s: %s",
+                offered, tried,
+                sess->auth_note[0] ? sess->auth_note : "not accepted");
+    return FN_EAUTH;
+}
+
+/* One method's answer: FN_EAGAIN waits, 0 means logged in, 1 means go
+ * on with the next step. */
+static int sess_auth_result(fn_dev_t *dev, int rc, int method,
+                            enum fn_auth_step next)
+{
+    fn_session_t *sess = dev->sess;
     if (rc == SSH_AUTH_AGAIN)
         return FN_EAGAIN;
-    sess_wipe_password(dev);
     if (rc == SSH_AUTH_SUCCESS) {
+        sess_wipe_password(dev);
         session_set_state(dev, FN_SS_CHANNEL);
         return 0;
     }
     if (rc == SSH_AUTH_ERROR)
         return sess_ssh_error(dev, "authentication");
-    if (key)
-        sess_reason(dev, "authentication failed: key %s rejected", key);
-    else
-        sess_reason(dev, "authentication failed: password rejected");
-    return FN_EAUTH;
+    sess->auth_tried |= method;
+    int now = ssh_userauth_list(sess->ssh, NULL); /* may narrow (partial) */
+    if (now)
+        sess->auth_offered = now;
+    sess->auth_step = next;
+    return 1;
+}
+
+/* Runs the current step, skipping a method the server does not offer or
+ * that has nothing to offer: 1 to go on, FN_EAGAIN, 0 or an error. */
+static int sess_auth_step(fn_dev_t *dev, const char *key, const char *pw)
+{
+    fn_session_t *sess = dev->sess;
+    int off = sess->auth_offered;
+    int rc;
+    switch (sess->auth_step) {
+    case FN_AUTH_QUERY:
+        rc = ssh_userauth_none(sess->ssh, NULL);
+        if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL) {
+            sess->auth_offered = ssh_userauth_list(sess->ssh, NULL);
+            sess->auth_step = FN_AUTH_KEY;
+            return 1;
+        }
+        return sess_auth_result(dev, rc, 0, FN_AUTH_KEY);
+    case FN_AUTH_KEY:
+        if (!key || !(off & SSH_AUTH_METHOD_PUBLICKEY))
+            break;
+        rc = sess_auth_key(dev, key);
+        if (rc == FN_ECREDS)
+            return rc;
+        snprintf(sess->auth_note, sizeof(sess->auth_note),
+                 "key %.80s not accepted", key);
+        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PUBLICKEY,
+                                FN_AUTH_PASSWORD);
+    case FN_AUTH_PASSWORD:
+        if (!pw || !(off & SSH_AUTH_METHOD_PASSWORD))
+            break;
+        snprintf(sess->auth_note, sizeof(sess->auth_note),
+                 "password not accepted");
+        rc = ssh_userauth_password(sess->ssh, NULL, pw);
+        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PASSWORD,
+                                FN_AUTH_KBDINT);
+    case FN_AUTH_KBDINT:
+        if (!pw || !(off & SSH_AUTH_METHOD_INTERACTIVE))
+            break;
+        snprintf(sess->auth_note, sizeof(sess->auth_note),
+                 "password not accepted");
+        rc = sess_auth_kbdint(dev, pw);
+        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_INTERACTIVE,
+                                FN_AUTH_EXHAUSTED);
+    case FN_AUTH_EXHAUSTED:
+        return sess_auth_failed(dev);
+    }
+    sess->auth_step++; /* this method cannot run: the next one */
+    return 1;
+}
+
+/* AUTH: OpenSSH's order (see enum fn_auth_step), non-blocking: a libssh
+ * call that would block returns SSH_AUTH_AGAIN and is made again on the
+ * next readable event. */
+static int session_on_auth(fn_dev_t *dev)
+{
+    const char *key = fn_host_key_file(dev->host);
+    if (!key)
+        key = fn__task_spec(dev->task)->creds.key_file;
+    const char *pw = sess_password(dev);
+    int rc;
+    while ((rc = sess_auth_step(dev, key, pw)) == 1)
+        ;
+    if (rc < 0 && rc != FN_EAGAIN)
+        sess_wipe_password(dev);
+    return rc;
 }
 
 /* The channel phases share one shape: libssh's SSH_AGAIN waits, an

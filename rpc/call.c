@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "fn_err.h"
+#include "fn_metrics.h"
 
 #define CALL_QUEUE_MIN 8 /* first ring size; doubles up to the cap */
 
@@ -66,6 +67,7 @@ fn_rpc_call_t *fn__rpc_call_new(struct fn_rpc *s, const fn__rpc_method_t *m)
     call_op_init(c, &c->op_send, FN__RPC_OP_SEND);
     call_op_init(c, &c->op_status, FN__RPC_OP_STATUS);
     call_op_init(c, &c->op_close, FN__RPC_OP_CLOSE);
+    call_op_init(c, &c->op_recv, FN__RPC_OP_RECV);
     c->refs = 1; /* the posted request */
     call_link(c);
     return c;
@@ -91,6 +93,8 @@ static void call_free(fn_rpc_call_t *c)
         grpc_byte_buffer_destroy(c->inflight);
     if (c->payload)
         grpc_byte_buffer_destroy(c->payload);
+    if (c->recv_buf)
+        grpc_byte_buffer_destroy(c->recv_buf);
     grpc_metadata_array_destroy(&c->md);
     grpc_call_details_destroy(&c->details);
     free(c->detail);
@@ -148,9 +152,25 @@ static size_t call_add_md(fn_rpc_call_t *c, grpc_op *ops, size_t n)
     return n + 1;
 }
 
+const char *fn__rpc_call_method_name(const fn_rpc_call_t *c)
+{
+    return c->method ? c->method->path + 1 : "unknown";
+}
+
+/* Each accepted call's end is counted once, with the code the client
+ * sees: ours, or CANCELLED when it went away first. */
+static void call_count(fn_rpc_call_t *c, grpc_status_code code)
+{
+    if (c->counted || !c->srv->metrics)
+        return;
+    c->counted = 1;
+    fn_metrics_on_rpc(c->srv->metrics, fn__rpc_call_method_name(c), code);
+}
+
 static size_t call_add_status(fn_rpc_call_t *c, grpc_op *ops, size_t n,
                               grpc_slice *detail)
 {
+    call_count(c, c->code);
     memset(&ops[n], 0, sizeof(ops[n]));
     ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
     ops[n].data.send_status_from_server.status = c->code;
@@ -285,6 +305,7 @@ void fn__rpc_call_abort(fn_rpc_call_t *c, grpc_status_code code,
     if (c->closed || c->aborted || c->status_sent)
         return;
     c->aborted = 1;
+    call_count(c, code);
     c->on_drain = NULL;
     c->on_cancel = NULL;
     call_drop_queue(c);
@@ -318,6 +339,7 @@ static void call_on_send(fn_rpc_call_t *c, int ok)
 static void call_on_close(fn_rpc_call_t *c)
 {
     c->closed = 1;
+    call_count(c, GRPC_STATUS_CANCELLED);
     call_drop_queue(c);
     /* Hooks are still set only while a holder streams: the call ended
      * under it (client cancel, deadline, broken transport). */
@@ -326,6 +348,50 @@ static void call_on_close(fn_rpc_call_t *c)
     c->on_cancel = NULL;
     if (cb)
         cb(c, c->cb_arg);
+}
+
+int fn__rpc_call_recv(fn_rpc_call_t *c, fn__rpc_recv_fn *cb, void *arg)
+{
+    if (c->on_recv)
+        return FN_ESTATE;
+    grpc_op op;
+    memset(&op, 0, sizeof(op));
+    op.op = GRPC_OP_RECV_MESSAGE;
+    op.data.recv_message.recv_message = &c->recv_buf;
+    c->on_recv = cb;
+    c->recv_arg = arg;
+    int rc = call_batch(c, &op, 1, &c->op_recv);
+    if (rc < 0)
+        c->on_recv = NULL;
+    return rc;
+}
+
+/* A received message is decoded and checked like an initial request;
+ * one that fails ends the call. A failed batch reads as a half-close:
+ * the close completion tells the holder the rest. */
+static void call_on_recv(fn_rpc_call_t *c, int ok)
+{
+    fn__rpc_recv_fn *cb = c->on_recv;
+    void *arg = c->recv_arg;
+    grpc_byte_buffer *bb = ok ? c->recv_buf : NULL;
+    c->on_recv = NULL;
+    c->recv_buf = NULL;
+    if (!cb || fn__rpc_call_done(c)) {
+        if (bb)
+            grpc_byte_buffer_destroy(bb);
+        return;
+    }
+    char why[160];
+    ProtobufCMessage *req = NULL;
+    int rc =
+        bb ? fn__rpc_decode(c->method->req, bb, &req, why, sizeof(why)) : 0;
+    if (bb)
+        grpc_byte_buffer_destroy(bb);
+    if (rc < 0) /* the holder still hears of it, below, as an end */
+        fn__rpc_call_finish(c, GRPC_STATUS_INVALID_ARGUMENT, why);
+    cb(c, req, arg);
+    if (req)
+        protobuf_c_message_free_unpacked(req, NULL);
 }
 
 void fn__rpc_call_complete(fn_rpc_call_t *c, fn__rpc_op_t *op)
@@ -337,6 +403,9 @@ void fn__rpc_call_complete(fn_rpc_call_t *c, fn__rpc_op_t *op)
         break;
     case FN__RPC_OP_CLOSE:
         call_on_close(c);
+        break;
+    case FN__RPC_OP_RECV:
+        call_on_recv(c, op->ok);
         break;
     default: /* FN__RPC_OP_STATUS: nothing to do but release */
         break;

@@ -6,8 +6,10 @@
  *
  * A method is a row of fn__rpc_methods: its path, request type, handler.
  * server.c registers each row with GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER
- * so the request arrives with the call; anything else lands on the
- * catch-all request and gets UNIMPLEMENTED.
+ * so the request arrives with the call (client-streaming rows, flag
+ * FN__RPC_CLIENT_STREAM, with no payload: their handler reads each
+ * request, decoded here too); anything else lands on the catch-all
+ * request and gets UNIMPLEMENTED.
  *
  * Thread: reactor. Owns: the decoded request during the handler.
  * Does not: send anything but error statuses (handlers answer).
@@ -25,12 +27,13 @@
 #include "fn_err.h"
 #include "fn_log.h"
 #include "flexnet/v1/flexnet.pb-c.h"
+#include "grpc/reflection/v1/reflection.pb-c.h"
 #include "health.pb-c.h"
 
 #define FLEXNET "/flexnet.v1.Flexnet/"
 #define M(name, type, fn)                                                      \
     {                                                                          \
-        FLEXNET name, &flexnet__v1__##type##__descriptor, fn                   \
+        FLEXNET name, &flexnet__v1__##type##__descriptor, fn, 0                \
     }
 
 const fn__rpc_method_t fn__rpc_methods[] = {
@@ -46,7 +49,17 @@ const fn__rpc_method_t fn__rpc_methods[] = {
     M("DeleteBackup", delete_backup_request, fn__rpc_delete_backup),
     M("ListVendors", list_vendors_request, fn__rpc_list_vendors),
     {"/grpc.health.v1.Health/Check",
-     &grpc__health__v1__health_check_request__descriptor, fn__rpc_health_check},
+     &grpc__health__v1__health_check_request__descriptor, fn__rpc_health_check,
+     0},
+    {"/grpc.health.v1.Health/Watch",
+     &grpc__health__v1__health_check_request__descriptor, fn__rpc_health_watch,
+     0},
+    {"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+     &grpc__reflection__v1__server_reflection_request__descriptor,
+     fn__rpc_reflection, FN__RPC_CLIENT_STREAM},
+    {"/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+     &grpc__reflection__v1__server_reflection_request__descriptor,
+     fn__rpc_reflection, FN__RPC_CLIENT_STREAM},
 };
 const size_t fn__rpc_nmethods =
     sizeof(fn__rpc_methods) / sizeof(fn__rpc_methods[0]);
@@ -129,38 +142,55 @@ static int dispatch_authorized(const fn_rpc_call_t *c)
 }
 
 /* The request bytes, decompressed and flattened by gRPC's reader. */
-static ProtobufCMessage *dispatch_decode(const fn_rpc_call_t *c)
+static ProtobufCMessage *dispatch_unpack(const ProtobufCMessageDescriptor *d,
+                                         grpc_byte_buffer *bb)
 {
     grpc_byte_buffer_reader r;
-    if (!grpc_byte_buffer_reader_init(&r, c->payload))
+    if (!grpc_byte_buffer_reader_init(&r, bb))
         return NULL;
     grpc_slice all = grpc_byte_buffer_reader_readall(&r);
     grpc_byte_buffer_reader_destroy(&r);
-    ProtobufCMessage *m =
-        protobuf_c_message_unpack(c->method->req, NULL, GRPC_SLICE_LENGTH(all),
-                                  GRPC_SLICE_START_PTR(all));
+    ProtobufCMessage *m = protobuf_c_message_unpack(
+        d, NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
     grpc_slice_unref(all);
     return m;
+}
+
+int fn__rpc_decode(const ProtobufCMessageDescriptor *d, grpc_byte_buffer *bb,
+                   ProtobufCMessage **out, char *why, size_t whylen)
+{
+    *out = dispatch_unpack(d, bb);
+    if (!*out) {
+        snprintf(why, whylen, "request does not parse as a protobuf message");
+        return FN_EPARSE;
+    }
+    if (fn__rpc_validate(*out, why, whylen) < 0) {
+        protobuf_c_message_free_unpacked(*out, NULL);
+        *out = NULL;
+        return FN_EPARSE;
+    }
+    return 0;
 }
 
 static void dispatch_method(fn_rpc_call_t *c)
 {
     char why[160];
+    if (c->method->flags & FN__RPC_CLIENT_STREAM) {
+        c->method->handler(c, NULL);
+        return;
+    }
     if (!c->payload) {
         fn__rpc_call_finish(c, GRPC_STATUS_INVALID_ARGUMENT,
                             "missing request message");
         return;
     }
-    ProtobufCMessage *req = dispatch_decode(c);
-    if (!req) {
-        fn__rpc_call_finish(c, GRPC_STATUS_INVALID_ARGUMENT,
-                            "request does not parse as a protobuf message");
+    ProtobufCMessage *req;
+    if (fn__rpc_decode(c->method->req, c->payload, &req, why, sizeof(why)) <
+        0) {
+        fn__rpc_call_finish(c, GRPC_STATUS_INVALID_ARGUMENT, why);
         return;
     }
-    if (fn__rpc_validate(req, why, sizeof(why)) < 0)
-        fn__rpc_call_finish(c, GRPC_STATUS_INVALID_ARGUMENT, why);
-    else
-        c->method->handler(c, req);
+    c->method->handler(c, req);
     protobuf_c_message_free_unpacked(req, NULL);
 }
 

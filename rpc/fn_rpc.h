@@ -1,7 +1,10 @@
 /*
  * fn_rpc.h — flexnetd's gRPC server: service flexnet.v1.Flexnet (see
- * proto/flexnet/v1/flexnet.proto) and grpc.health.v1.Health/Check, on the
- * gRPC core C API with protobuf-c messages.
+ * proto/flexnet/v1/flexnet.proto), grpc.health.v1.Health (Check, Watch)
+ * and server reflection (grpc.reflection.v1 and v1alpha, answering from
+ * the FileDescriptorSet protoc built with the binary), on the gRPC core C
+ * API with protobuf-c messages; optionally a Prometheus /metrics endpoint
+ * (libevent's evhttp on the same reactor, fn_metrics.h).
  *
  * GOALS
  *  - One reactor: every grpc_call_start_batch / request_call runs on the
@@ -65,6 +68,9 @@ typedef struct fn_rpc_opts {
     size_t stream_queue;            /* messages queued per stream; 0: 65536 */
     size_t stream_bytes;            /* bytes queued per stream; 0: 32 MiB */
     unsigned drain_ms;              /* grace for running tasks; 0: 10000 */
+    const char *metrics_listen;     /* host:port of the Prometheus
+                                       endpoint (GET /metrics, plain HTTP
+                                       on the reactor); NULL: none */
 } fn_rpc_opts_t;
 
 /* Called once when fn_rpc_drain has finished: every call ended, the
@@ -75,7 +81,8 @@ void fn_rpc_opts_init(fn_rpc_opts_t *o);
 
 /* Creates the server on base (kept), binds opts->listen and starts
  * serving on the next loop iteration. engine, store, vendors are kept.
- * Returns 0, -EADDRINUSE (bind failed: taken or bad address), FN_EPARSE
+ * Returns 0, -EADDRINUSE (bind failed, gRPC or metrics: taken or bad
+ * address), FN_EPARSE
  * (TLS cert without key, or the reverse, or unusable PEM), FN_EINTERNAL
  * (libcurl or the event loop failed) or -ENOMEM; err (borrowed, may be
  * NULL) says what. *out is owned: fn_rpc_free. */
@@ -86,6 +93,8 @@ int fn_rpc_new(fn_rpc_t **out, struct event_base *base,
 
 /* The bound TCP port. */
 int fn_rpc_port(const fn_rpc_t *s);
+/* The bound port of the metrics endpoint, or 0 when there is none. */
+int fn_rpc_metrics_port(const fn_rpc_t *s);
 
 /* Starts the graceful stop described above; cb (may be NULL) runs on the
  * reactor when done. Returns 0, or FN_ESTATE when already draining

@@ -5,12 +5,18 @@
  *
  *   flexnetd [--listen 127.0.0.1:50051] [--db DIR] [--inventory FILE]
  *            [--vendors-dir D] [--token-file F] [--tls-cert F --tls-key F]
- *            [--config F] [--stream-queue N] [--drain-ms MS] [--verbose]
+ *            [--config F] [--stream-queue N] [--drain-ms MS]
+ *            [--metrics-listen 127.0.0.1:9464] [--log-format text|json]
+ *            [--verbose] [--options FILE]
  *
+ * --options: a file of "name = value" lines, one per long option above
+ * (the packaged unit's /etc/flexnet/flexnetd.conf); what the command line
+ * sets wins.
  * --config: the integrations file ([vault], [cyberark] for credential
  * providers, [s3] for backup copies made by the recorder; default
  * ./flexnet.conf when it exists).
- * Prints "flexnetd: listening on ADDR:PORT" on stdout once it serves.
+ * Prints "flexnetd: metrics on ADDR:PORT" (with --metrics-listen), then
+ * "flexnetd: listening on ADDR:PORT" on stdout once it serves.
  * Thread: main = the reactor. Owns every module handle it opens. The token
  * and the TLS key are wiped from memory once handed over.
  */
@@ -32,6 +38,7 @@
 #include "fn_log.h"
 #include "fn_rpc.h"
 #include "fn_store.h"
+#include "fn_str.h"
 #include "fn_vendor.h"
 
 #define MAIN_FILE_MAX (1024 * 1024) /* token, cert and key files */
@@ -39,6 +46,7 @@
 typedef struct main_args {
     const char *listen, *db, *inventory, *vendors_dir;
     const char *token_file, *tls_cert, *tls_key, *config;
+    const char *metrics_listen, *log_format, *options;
     unsigned long stream_queue, drain_ms;
     int verbose;
 } main_args_t;
@@ -61,7 +69,11 @@ static void main_usage(FILE *f)
                "                [--vendors-dir D] [--token-file F] "
                "[--tls-cert F --tls-key F]\n"
                "                [--config F] [--stream-queue N] "
-               "[--drain-ms MS] [--verbose]\n");
+               "[--drain-ms MS]\n"
+               "                [--metrics-listen 127.0.0.1:9464] "
+               "[--log-format text|json] [--verbose]\n"
+               "                [--options FILE]   (name = value lines; "
+               "flags win)\n");
 }
 
 static int main_number(const char *s, unsigned long *out)
@@ -92,6 +104,9 @@ static const struct main_opt {
     {"config", MAIN_STR, offsetof(main_args_t, config)},
     {"stream-queue", MAIN_NUM, offsetof(main_args_t, stream_queue)},
     {"drain-ms", MAIN_NUM, offsetof(main_args_t, drain_ms)},
+    {"metrics-listen", MAIN_STR, offsetof(main_args_t, metrics_listen)},
+    {"log-format", MAIN_STR, offsetof(main_args_t, log_format)},
+    {"options", MAIN_STR, offsetof(main_args_t, options)},
     {"verbose", MAIN_FLAG, offsetof(main_args_t, verbose)},
 };
 #define MAIN_NOPTS (sizeof(main_opts) / sizeof(main_opts[0]))
@@ -121,7 +136,6 @@ static int main_parse(int argc, char **argv, main_args_t *a)
     lo[MAIN_NOPTS].name = "help";
     lo[MAIN_NOPTS].val = 'h';
     memset(a, 0, sizeof(*a));
-    a->listen = "127.0.0.1:50051";
     int ch;
     while ((ch = getopt_long(argc, argv, "vh", lo, NULL)) != -1) {
         if (ch == 'h') {
@@ -133,7 +147,82 @@ static int main_parse(int argc, char **argv, main_args_t *a)
         if (ch < 256 || main_set(a, &main_opts[ch - 256], optarg) < 0)
             return -1;
     }
-    return optind == argc && !a->tls_cert == !a->tls_key ? 0 : -1;
+    return optind == argc ? 0 : -1;
+}
+
+/* Checks what no single option can: pairs and choices. */
+static int main_check(main_args_t *a)
+{
+    if (!a->listen)
+        a->listen = "127.0.0.1:50051";
+    if (a->log_format && fn_log_format_parse(a->log_format) < 0)
+        return -1;
+    return !a->tls_cert == !a->tls_key ? 0 : -1;
+}
+
+static int main_read(const char *path, fn_buf_t *b);
+
+/* One "name = value" line of an options file (value may be absent for
+ * a flag, or true/false). Returns 0 or -1 with why said. */
+static int main_option_line(char *line, main_args_t *f, const char *path,
+                            int lineno)
+{
+    char *eq = strchr(line, '=');
+    char *val = eq ? fn_str_trim(eq + 1) : (char *)"";
+    if (eq)
+        *eq = '\0';
+    char *name = fn_str_trim(line);
+    for (size_t i = 0; i < MAIN_NOPTS; i++) {
+        const struct main_opt *o = &main_opts[i];
+        if (strcmp(o->name, name) != 0 || !strcmp(name, "options"))
+            continue;
+        if (o->kind == MAIN_FLAG &&
+            (!strcmp(val, "false") || !strcmp(val, "no") || !strcmp(val, "0")))
+            return 0;
+        if ((o->kind != MAIN_FLAG && !*val) || main_set(f, o, val) < 0)
+            break;
+        return 0;
+    }
+    fprintf(stderr, "flexnetd: %s:%d: bad option line \"%s\"\n", path, lineno,
+            name);
+    return -1;
+}
+
+/* --options FILE: every long option as "name = value", '#' comments.
+ * What the command line set wins; the file fills the rest. text keeps
+ * the file's strings alive (owned by the caller). */
+static int main_options(main_args_t *a, fn_buf_t *text)
+{
+    fn_buf_init(text, MAIN_FILE_MAX);
+    int rc = main_read(a->options, text);
+    if (rc < 0 || fn_buf_append(text, "", 0) < 0) {
+        fprintf(stderr, "flexnetd: %s: %s\n", a->options, fn_strerror(rc));
+        return -1;
+    }
+    main_args_t f;
+    memset(&f, 0, sizeof(f));
+    int lineno = 0;
+    for (char *line = text->data, *next; line && rc == 0; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        if (*fn_str_trim(line))
+            rc = main_option_line(line, &f, a->options, lineno);
+    }
+    for (size_t i = 0; rc == 0 && i < MAIN_NOPTS; i++) {
+        size_t off = main_opts[i].off,
+               n = main_opts[i].kind == MAIN_STR   ? sizeof(const char *)
+                   : main_opts[i].kind == MAIN_NUM ? sizeof(unsigned long)
+                                                   : sizeof(int);
+        static const char zero[sizeof(unsigned long) + sizeof(void *)];
+        if (!memcmp((char *)a + off, zero, n))
+            memcpy((char *)a + off, (char *)&f + off, n);
+    }
+    return rc;
 }
 
 /* Reads a whole small file into b (capped). Returns 0 or -errno/FN_EFULL. */
@@ -175,6 +264,14 @@ static int main_secrets(const main_args_t *a, main_ctx_t *m)
     return 0;
 }
 
+/* "flexnetd: WHAT HOST:PORT" with the port bound (the one asked may be 0). */
+static void main_announce(const char *what, const char *addr, int port)
+{
+    const char *colon = strrchr(addr, ':');
+    printf("flexnetd: %s %.*s:%d\n", what, colon ? (int)(colon - addr) : 0,
+           addr, port);
+}
+
 static void main_on_drained(fn_rpc_t *s, void *arg)
 {
     main_ctx_t *m = arg;
@@ -184,7 +281,7 @@ static void main_on_drained(fn_rpc_t *s, void *arg)
 static void main_on_signal(evutil_socket_t sig, short what, void *arg)
 {
     main_ctx_t *m = arg;
-    fprintf(stderr, "flexnetd: signal %d: draining\n", (int)sig);
+    fn_log(FN_LOG_WARN, NULL, "flexnetd: signal %d: draining", (int)sig);
     if (fn_rpc_drain(m->rpc, main_on_drained, m) < 0)
         event_base_loopexit(m->base, NULL); /* second signal: leave now */
 }
@@ -218,6 +315,7 @@ static int main_open(const main_args_t *a, main_ctx_t *m, char *err,
     ro.config = m->config;
     ro.stream_queue = a->stream_queue;
     ro.drain_ms = a->drain_ms;
+    ro.metrics_listen = a->metrics_listen;
     return fn_rpc_new(&m->rpc, m->base, m->engine, m->store, m->vendors, &ro,
                       err, errlen);
 }
@@ -259,12 +357,18 @@ int main(int argc, char **argv)
     if (fn_proc_protect_secrets() < 0)
         fprintf(stderr, "flexnetd: warning: core dumps stay enabled\n");
     main_args_t a;
-    if (main_parse(argc, argv, &a) < 0) {
+    fn_buf_t options;
+    fn_buf_init(&options, 0);
+    if (main_parse(argc, argv, &a) < 0 ||
+        (a.options && main_options(&a, &options) < 0) || main_check(&a) < 0) {
+        fn_buf_cleanup(&options);
         main_usage(stderr);
         return 2;
     }
     fn_log_configure(a.verbose ? FN_LOG_DEBUG : FN_LOG_WARN,
                      a.verbose ? FN_LOGC_RPC : 0, NULL);
+    if (a.log_format)
+        fn_log_set_format(fn_log_format_parse(a.log_format));
     main_ctx_t m;
     memset(&m, 0, sizeof(m));
     char err[512] = "";
@@ -273,19 +377,21 @@ int main(int argc, char **argv)
         (evthread_use_pthreads() < 0 || !(m.base = event_base_new())))
         rc = FN_EINTERNAL; /* one priority: see fn_rpc.h */
     if (rc == 0 && (rc = main_open(&a, &m, err, sizeof(err))) < 0)
-        fprintf(stderr, "flexnetd: %s\n", err[0] ? err : fn_strerror(rc));
+        fn_log(FN_LOG_ERROR, NULL, "flexnetd: %s",
+               err[0] ? err : fn_strerror(rc));
     fn_buf_wipe(&m.token); /* the server keeps its own copy */
     fn_buf_wipe(&m.key);
     if (rc == 0)
         rc = main_signals(&m);
     if (rc == 0) {
-        const char *colon = strrchr(a.listen, ':');
-        printf("flexnetd: listening on %.*s:%d\n",
-               colon ? (int)(colon - a.listen) : 0, a.listen,
-               fn_rpc_port(m.rpc));
+        if (a.metrics_listen)
+            main_announce("metrics on", a.metrics_listen,
+                          fn_rpc_metrics_port(m.rpc));
+        main_announce("listening on", a.listen, fn_rpc_port(m.rpc));
         fflush(stdout);
         event_base_dispatch(m.base);
     }
     main_close(&m);
+    fn_buf_cleanup(&options); /* a's strings from --options point here */
     return rc < 0 ? 1 : 0;
 }

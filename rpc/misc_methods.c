@@ -1,7 +1,7 @@
 /*
  * misc_methods.c — the small unary methods that touch neither tasks nor
- * backups: ListVendors (the server's effective vendor profiles) and
- * grpc.health.v1.Health/Check.
+ * backups: ListVendors (the server's effective vendor profiles). Health
+ * is health.c's.
  *
  * Thread: reactor. Owns: the response messages while they are packed.
  */
@@ -12,7 +12,6 @@
 
 #include "fn_vendor.h"
 #include "flexnet/v1/flexnet.pb-c.h"
-#include "health.pb-c.h"
 
 /* Accessor-driven string lists: (count, at) of a profile. The strings stay
  * borrowed from the registry, which outlives the reply. */
@@ -77,22 +76,4 @@ void fn__rpc_list_vendors(fn_rpc_call_t *c, const ProtobufCMessage *req)
     }
     free(items);
     free(ptrs);
-}
-
-void fn__rpc_health_check(fn_rpc_call_t *c, const ProtobufCMessage *req)
-{
-    const Grpc__Health__V1__HealthCheckRequest *r =
-        (const Grpc__Health__V1__HealthCheckRequest *)req;
-    if (r->service[0] && strcmp(r->service, "flexnet.v1.Flexnet") != 0) {
-        fn__rpc_call_finish(c, GRPC_STATUS_NOT_FOUND, "unknown service");
-        return;
-    }
-    Grpc__Health__V1__HealthCheckResponse resp;
-    grpc__health__v1__health_check_response__init(&resp);
-#define MISC_SERVING(x)                                                        \
-    GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__##x
-    resp.status =
-        c->srv->draining ? MISC_SERVING(NOT_SERVING) : MISC_SERVING(SERVING);
-#undef MISC_SERVING
-    fn__rpc_call_reply(c, &resp.base);
 }

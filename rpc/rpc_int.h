@@ -26,6 +26,7 @@
 
 #include "flexnet/v1/flexnet.pb-c.h"
 #include "fn_engine.h"
+#include "fn_metrics.h"
 #include "fn_rpc.h"
 #include "fn_recorder.h"
 
@@ -39,6 +40,7 @@ enum fn__rpc_op_kind {
     FN__RPC_OP_SEND,    /* SEND_MESSAGE (+ initial md, + status) done */
     FN__RPC_OP_STATUS,  /* SEND_STATUS_FROM_SERVER done */
     FN__RPC_OP_CLOSE,   /* RECV_CLOSE_ON_SERVER done */
+    FN__RPC_OP_RECV,    /* RECV_MESSAGE done (client-streaming methods) */
     FN__RPC_OP_SHUTDOWN /* grpc_server_shutdown_and_notify done */
 };
 
@@ -57,6 +59,12 @@ typedef void fn__rpc_handler_fn(fn_rpc_call_t *c, const ProtobufCMessage *req);
 /* Called when room frees up in a stream's queue (pull streams: logs,
  * backup chunks). */
 typedef void fn__rpc_drain_fn(fn_rpc_call_t *c, void *arg);
+/* A client-streaming call's next request (decoded and validated,
+ * borrowed for the call), or NULL once the client half-closed or sent a
+ * request that does not parse or validate (the call then already ends
+ * with INVALID_ARGUMENT). */
+typedef void fn__rpc_recv_fn(fn_rpc_call_t *c, const ProtobufCMessage *req,
+                             void *arg);
 /* Called once when the call ended under a streaming holder (client
  * cancel, deadline, transport gone) — never after the holder called
  * fn__rpc_call_finish or _abort, which clear both hooks. */
@@ -66,7 +74,12 @@ struct fn__rpc_method {
     const char *path;                      /* "/flexnet.v1.Flexnet/GetTask" */
     const ProtobufCMessageDescriptor *req; /* request message type */
     fn__rpc_handler_fn *handler;
+    unsigned flags; /* FN__RPC_CLIENT_STREAM */
 };
+
+/* The client streams its requests: no initial payload; the handler gets
+ * req == NULL and reads with fn__rpc_call_recv (reflection). */
+#define FN__RPC_CLIENT_STREAM 1u
 
 struct fn_rpc_call {
     struct fn_rpc *srv;
@@ -76,7 +89,10 @@ struct fn_rpc_call {
     grpc_metadata_array md;    /* request metadata */
     grpc_call_details details; /* unregistered calls only */
     grpc_byte_buffer *payload; /* the request message, or NULL */
-    fn__rpc_op_t op_request, op_send, op_status, op_close;
+    fn__rpc_op_t op_request, op_send, op_status, op_close, op_recv;
+    grpc_byte_buffer *recv_buf; /* RECV_MESSAGE's out value */
+    fn__rpc_recv_fn *on_recv;   /* set while a receive is posted */
+    void *recv_arg;
     int refs;
     int cancelled;              /* RECV_CLOSE_ON_SERVER's out value */
     unsigned md_sent : 1;       /* initial metadata went out */
@@ -86,6 +102,7 @@ struct fn_rpc_call {
     unsigned closed : 1;        /* RECV_CLOSE_ON_SERVER completed */
     unsigned aborted : 1;       /* we cancelled it with a status */
     unsigned broken : 1;        /* a batch failed: the stream is gone */
+    unsigned counted : 1;       /* its end went into the metrics */
     grpc_status_code code;      /* status to send when finishing */
     char *detail;               /* its message, owned, may be NULL */
     grpc_byte_buffer **queue;   /* ring of packed messages, owned */
@@ -131,7 +148,12 @@ struct fn_rpc {
     size_t stream_queue; /* per-stream caps: messages, */
     size_t stream_bytes; /* and bytes */
     unsigned drain_ms;
-    struct fn__rpc_tasks *tasks; /* task_methods.c's registry of runs */
+    struct fn__rpc_tasks *tasks;       /* task_methods.c's registry of runs */
+    struct fn_metrics *metrics;        /* owned: counters for /metrics */
+    struct fn__rpc_http *http_metrics; /* metrics_http.c, or NULL */
+    struct fn__rpc_watch *watch;       /* health.c's Watch streams */
+    struct fn__rpc_follow *follow;     /* task_log.c's followers */
+    struct fn__rpc_refl *refl;         /* reflection.c's index, lazy */
 };
 
 /* ---- server.c */
@@ -170,12 +192,26 @@ void fn__rpc_call_set_hooks(fn_rpc_call_t *c, fn__rpc_drain_fn *on_drain,
                             fn__rpc_cancel_fn *on_cancel, void *arg);
 /* 1 once the call can send nothing more (closed, aborted, finishing). */
 int fn__rpc_call_done(const fn_rpc_call_t *c);
+/* Client-streaming methods: posts one RECV_MESSAGE; cb runs once with the
+ * next request (or NULL at half-close), then post again for more. arg
+ * kept. Returns 0, FN_ESTATE (a receive is already posted) or
+ * FN_EINTERNAL. */
+int fn__rpc_call_recv(fn_rpc_call_t *c, fn__rpc_recv_fn *cb, void *arg);
+/* The method label of c for metrics ("flexnet.v1.Flexnet/GetTask";
+ * "unknown" for unregistered methods): static. */
+const char *fn__rpc_call_method_name(const fn_rpc_call_t *c);
 
 /* ---- dispatch.c */
 extern const fn__rpc_method_t fn__rpc_methods[];
 extern const size_t fn__rpc_nmethods;
 /* Runs an accepted call: auth, decode, validate, handler. */
 void fn__rpc_dispatch(fn_rpc_call_t *c);
+
+/* Decodes bb as a message of type d and validates it; *out owned
+ * (protobuf_c_message_free_unpacked). Returns 0 or FN_EPARSE with why
+ * filled. */
+int fn__rpc_decode(const ProtobufCMessageDescriptor *d, grpc_byte_buffer *bb,
+                   ProtobufCMessage **out, char *why, size_t whylen);
 
 /* ---- validate.c */
 /* Checks a decoded message against the API's limits: known enum values,
@@ -187,7 +223,32 @@ int fn__rpc_validate(const ProtobufCMessage *m, char *why, size_t whylen);
 fn__rpc_handler_fn fn__rpc_run_task, fn__rpc_cancel_task, fn__rpc_get_task,
     fn__rpc_list_tasks, fn__rpc_get_task_log, fn__rpc_delete_task,
     fn__rpc_list_backups, fn__rpc_get_backup, fn__rpc_diff_backups,
-    fn__rpc_delete_backup, fn__rpc_list_vendors, fn__rpc_health_check;
+    fn__rpc_delete_backup, fn__rpc_list_vendors, fn__rpc_health_check,
+    fn__rpc_health_watch, fn__rpc_reflection;
+
+/* ---- health.c: Watch streams */
+int fn__rpc_watch_new(struct fn_rpc *s);
+void fn__rpc_watch_free(struct fn_rpc *s);
+/* The serving status changed (a drain began): tell every watcher. */
+void fn__rpc_watch_notify(struct fn_rpc *s);
+/* During a drain: ends the Watch streams (OK) when they are the only
+ * calls left (gRPC's shutdown waits for every call). */
+void fn__rpc_watch_end(struct fn_rpc *s);
+
+/* ---- reflection.c: frees the descriptor index (NULL: none built) */
+void fn__rpc_refl_free(struct fn_rpc *s);
+
+/* ---- task_log.c: GetTaskLog, with follow */
+int fn__rpc_follow_new(struct fn_rpc *s);
+void fn__rpc_follow_free(struct fn_rpc *s);
+/* A run of ours wrote something (its records reach the store within a
+ * group commit): wake the followers of task_id soon. */
+void fn__rpc_follow_kick(struct fn_rpc *s, const char *task_id);
+
+/* ---- metrics_http.c: /metrics on evhttp */
+int fn__rpc_http_new(struct fn_rpc *s, const char *listen, char *err,
+                     size_t errlen);
+void fn__rpc_http_free(struct fn_rpc *s);
 
 /* ---- task_run.c, task_registry.c, task_sink.c: tasks we started */
 /* One RunTask: lives from the request until its summary (then reaped on
@@ -206,6 +267,7 @@ typedef struct fn__rpc_run {
     const fn_host_t **hosts; /* owned array; hosts borrowed from inv */
     int stopping;            /* cancel asked (client, drain) */
     int interrupted;         /* stopped by a drain */
+    fn_metrics_tap_t tap;    /* counts records, then task_sink.c's hooks */
     struct fn__rpc_run *prev, *next;
 } fn__rpc_run_t;
 

@@ -28,6 +28,7 @@
 #include "fn_err.h"
 #include "fn_http.h"
 #include "fn_log.h"
+#include "fn_metrics.h"
 
 #define RPC_DEFAULT_LISTEN      "127.0.0.1:50051"
 #define RPC_DEFAULT_QUEUE       65536
@@ -148,7 +149,8 @@ int fn__rpc_request(struct fn_rpc *s, size_t i)
     if (m) {
         e = grpc_server_request_registered_call(
             s->server, s->registered[i], &c->call, &c->deadline, &c->md,
-            &c->payload, s->cq, s->cq, &c->op_request);
+            m->flags & FN__RPC_CLIENT_STREAM ? NULL : &c->payload, s->cq, s->cq,
+            &c->op_request);
     } else {
         e = grpc_server_request_call(s->server, &c->call, &c->details, &c->md,
                                      s->cq, s->cq, &c->op_request);
@@ -231,7 +233,10 @@ static int rpc_create_server(struct fn_rpc *s)
     for (size_t i = 0; i < fn__rpc_nmethods; i++) {
         s->registered[i] = grpc_server_register_method(
             s->server, fn__rpc_methods[i].path, NULL,
-            GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+            fn__rpc_methods[i].flags & FN__RPC_CLIENT_STREAM
+                ? GRPC_SRM_PAYLOAD_NONE
+                : GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+            0);
         if (!s->registered[i])
             return FN_EINTERNAL;
     }
@@ -291,6 +296,9 @@ void fn_rpc_opts_init(fn_rpc_opts_t *o)
 static void rpc_on_rec_warning(const char *task_id, int what, const char *msg,
                                void *arg)
 {
+    struct fn_rpc *s = arg;
+    if (what == FN_RECORDER_WARN_S3 && s->metrics)
+        fn_metrics_on_s3_failure(s->metrics);
     fn_log_ctx_t ctx = {*task_id ? task_id : NULL, NULL, FN_LOGC_RPC};
     fn_log(FN_LOG_WARN, &ctx, "%s", msg);
 }
@@ -357,6 +365,14 @@ int fn_rpc_new(fn_rpc_t **out, struct event_base *base,
     if (rc == 0)
         rc = fn__rpc_tasks_new(s);
     if (rc == 0)
+        rc = fn_metrics_new(&s->metrics);
+    if (rc == 0)
+        rc = fn__rpc_watch_new(s);
+    if (rc == 0)
+        rc = fn__rpc_follow_new(s);
+    if (rc == 0 && o->metrics_listen)
+        rc = fn__rpc_http_new(s, o->metrics_listen, err, errlen);
+    if (rc == 0)
         rc = rpc_start(s, o, err, errlen);
     if (rc < 0) {
         if (rc == -ENOMEM)
@@ -418,9 +434,14 @@ static void rpc_finish_drain(struct fn_rpc *s)
 
 static void rpc_check_drained(struct fn_rpc *s)
 {
-    if (!s->draining || s->drained || !s->shutdown_done || s->ncalls)
+    if (!s->draining || s->drained)
         return;
     if (fn__rpc_tasks_running(s) || (s->rec && fn_recorder_uploads(s->rec)))
+        return;
+    /* Health watchers saw NOT_SERVING when the drain began; they end
+     * last, once nothing else is left (gRPC's shutdown waits for them). */
+    fn__rpc_watch_end(s);
+    if (!s->shutdown_done || s->ncalls)
         return;
     rpc_finish_drain(s);
 }
@@ -440,6 +461,7 @@ int fn_rpc_drain(fn_rpc_t *s, fn_rpc_drained_fn *cb, void *arg)
     fn_log(FN_LOG_INFO, &rpc_log, "draining: %zu call(s), %zu task(s)",
            s->ncalls, fn__rpc_tasks_running(s));
     grpc_server_shutdown_and_notify(s->server, s->cq, &s->op_shutdown);
+    fn__rpc_watch_notify(s);
     s->drain_timer = evtimer_new(s->base, rpc_on_drain_timer, s);
     if (s->drain_timer) {
         struct timeval tv = {s->drain_ms / 1000, (s->drain_ms % 1000) * 1000};
@@ -480,7 +502,12 @@ void fn_rpc_free(fn_rpc_t *s)
             grpc_completion_queue_shutdown(s->cq);
         grpc_completion_queue_destroy(s->cq);
     }
+    fn__rpc_http_free(s);
+    fn__rpc_follow_free(s);
+    fn__rpc_watch_free(s);
+    fn__rpc_refl_free(s);
     fn__rpc_tasks_free(s);
+    fn_metrics_free(s->metrics);
     fn_recorder_free(s->rec); /* after the runs: they write through it */
     fn_http_free(s->http);    /* after the runs: their fetches use it */
     if (s->wake)

@@ -1,12 +1,12 @@
 /*
- * task_methods.c — the task methods other than RunTask: CancelTask,
- * GetTask, ListTasks, GetTaskLog (a pull stream), DeleteTask. Adapters
+ * task_methods.c — the task methods other than RunTask and GetTaskLog
+ * (task_log.c): CancelTask, GetTask, ListTasks, DeleteTask. Adapters
  * from requests to store/ reads and to the run registry (task_run.c).
  *
  * Unary answers stay under gRPC's 4 MiB message limit: GetTask cuts its
  * results (results_truncated), ListTasks leaves out inline inventories.
  *
- * Thread: reactor. Owns: a GetTaskLog stream's cursor until it ends.
+ * Thread: reactor. Owns: the responses while they are packed.
  */
 #include "rpc_int.h"
 
@@ -17,8 +17,7 @@
 #include "fn_err.h"
 #include "fn_store.h"
 
-#define TASK_REPLY_MAX  (4 * 1024 * 1024 - 64 * 1024)
-#define TASK_LOG_QUEUED 64 /* log lines queued per GetTaskLog stream */
+#define TASK_REPLY_MAX (4 * 1024 * 1024 - 64 * 1024)
 
 /* A task id or unique prefix to the full id; on failure the call ends
  * with the matching status. */
@@ -114,76 +113,6 @@ void fn__rpc_list_tasks(fn_rpc_call_t *c, const ProtobufCMessage *req)
     else
         fn__rpc_call_reply(c, &resp->base);
     flexnet__v1__list_tasks_response__free_unpacked(resp, NULL);
-}
-
-/* ---------------------------------------------------------------------
- * GetTaskLog: reads committed lines from `next` on, a queue's worth per
- * wakeup, each batch in its own short read transaction. */
-
-typedef struct log_stream {
-    fn_rpc_call_t *call;
-    char id[FN_STORE_ID_LEN + 1];
-    uint64_t next;
-} log_stream_t;
-
-static void log_end(fn_rpc_call_t *c, log_stream_t *ls)
-{
-    free(ls);
-    fn__rpc_call_release(c);
-}
-
-static void log_on_cancel(fn_rpc_call_t *c, void *arg)
-{
-    log_end(c, arg);
-}
-
-static int log_emit(const Flexnet__V1__LogLine *line, void *arg)
-{
-    log_stream_t *ls = arg;
-    int rc = fn__rpc_call_send(ls->call, &line->base);
-    if (rc < 0)
-        return rc;
-    ls->next = line->seq + 1;
-    size_t limit = ls->call->srv->stream_queue / 2 + 1;
-    if (limit > TASK_LOG_QUEUED)
-        limit = TASK_LOG_QUEUED;
-    return fn__rpc_call_queued(ls->call) >= limit ? 1 : 0;
-}
-
-static void log_fill(fn_rpc_call_t *c, void *arg)
-{
-    log_stream_t *ls = arg;
-    int rc =
-        fn_store_log_foreach(c->srv->store, ls->id, ls->next, log_emit, ls);
-    if (rc == 1)
-        return; /* queue full: the next send completion calls again */
-    if (rc < 0)
-        fn__rpc_fail(c, rc, NULL);
-    else
-        fn__rpc_call_finish(c, GRPC_STATUS_OK, NULL);
-    log_end(c, ls);
-}
-
-void fn__rpc_get_task_log(fn_rpc_call_t *c, const ProtobufCMessage *req)
-{
-    const Flexnet__V1__GetTaskLogRequest *r =
-        (const Flexnet__V1__GetTaskLogRequest *)req;
-    struct fn_store *st = c->srv->store;
-    log_stream_t *ls = calloc(1, sizeof(*ls));
-    if (!ls) {
-        fn__rpc_fail(c, -ENOMEM, NULL);
-        return;
-    }
-    if (task_resolve(c, r->task_id, ls->id) < 0) {
-        free(ls);
-        return;
-    }
-    fn_store_flush(st);
-    ls->call = c;
-    ls->next = r->from_seq;
-    fn__rpc_call_hold(c);
-    fn__rpc_call_set_hooks(c, log_fill, log_on_cancel, ls);
-    log_fill(c, ls);
 }
 
 void fn__rpc_delete_task(fn_rpc_call_t *c, const ProtobufCMessage *req)

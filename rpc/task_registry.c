@@ -118,5 +118,6 @@ void fn__rpc_run_retire(fn__rpc_run_t *run)
     run->next = ts->dead;
     ts->dead = run;
     event_active(ts->reap, EV_TIMEOUT, 0);
+    fn__rpc_follow_kick(run->srv, run->id); /* its followers end */
     fn__rpc_check_drained(run->srv);
 }

@@ -142,6 +142,26 @@ static int run_prepare(fn__rpc_run_t *run, char *err, size_t errlen)
     return rc;
 }
 
+/* Each record also wakes the task's log followers (task_log.c). */
+static void run_on_record(void *arg)
+{
+    fn__rpc_run_t *run = arg;
+    fn__rpc_follow_kick(run->srv, run->id);
+}
+
+/* Every record counts in the server's metrics before it is streamed. */
+static void run_tap(fn__rpc_run_t *run, fn_recorder_hooks_t *hooks)
+{
+    fn_metrics_tap_t *t = &run->tap;
+    t->m = run->srv->metrics;
+    t->inv = run->inv;
+    t->default_vendor = run->spec->default_vendor;
+    t->s3 = fn_recorder_has_s3(run->srv->rec);
+    t->on_record = run_on_record;
+    t->record_arg = run;
+    fn_metrics_tap(t, hooks);
+}
+
 static int run_create_record(fn__rpc_run_t *run)
 {
     Flexnet__V1__Task tmpl;
@@ -152,6 +172,7 @@ static int run_create_record(fn__rpc_run_t *run)
     tmpl.status = FLEXNET__V1__TASK_STATUS__TASK_STATUS_PENDING;
     fn_recorder_hooks_t hooks;
     fn__rpc_hooks_init(&hooks, run);
+    run_tap(run, &hooks);
     int rc = fn_recorder_task_new(&run->rt, run->srv->rec, &tmpl, &hooks);
     if (rc == 0)
         snprintf(run->id, sizeof(run->id), "%s", fn_recorder_task_id(run->rt));

@@ -125,6 +125,9 @@ typedef struct fn_store_stats {
     uint64_t map_size;  /* current map bytes */
     uint64_t used_size; /* bytes in use (last page number × page size) */
     uint32_t pending;   /* records waiting in this handle's batch */
+    /* this handle's write transactions since open: how many, their
+     * total and longest time (begin to commit, microseconds) */
+    uint64_t commits, commit_us, commit_us_max;
 } fn_store_stats_t;
 
 /* ---- lifecycle --------------------------------------------------------- */

@@ -460,6 +460,15 @@ static int write_once(fn_store_t *st, store_write_fn *fn, void *arg, int *fnrc)
     return rc;
 }
 
+/* Commit latency for fn_store_stats (the caller holds wlock). */
+static void store_count_commit(fn_store_t *st, int64_t us)
+{
+    st->commits++;
+    st->commit_us += (uint64_t)us;
+    if ((uint64_t)us > st->commit_us_max)
+        st->commit_us_max = (uint64_t)us;
+}
+
 int fn__store_write_locked(fn_store_t *st, store_write_fn *fn, void *arg)
 {
     if (st->flags & FN_STORE_RDONLY)
@@ -468,7 +477,10 @@ int fn__store_write_locked(fn_store_t *st, store_write_fn *fn, void *arg)
         return 0;
     for (;;) {
         int fnrc = 0;
+        int64_t t0 = fn_time_mono_us();
         int rc = write_once(st, fn, arg, &fnrc);
+        if (rc == 0)
+            store_count_commit(st, fn_time_mono_us() - t0);
         if (rc == MDB_MAP_FULL) {
             rc = store_grow(st);
             if (rc)
@@ -852,6 +864,11 @@ int fn_store_stats(fn_store_t *st, fn_store_stats_t *out)
         out->used_size = (uint64_t)(info.me_last_pgno + 1) * es.ms_psize;
     }
     fn__store_read_end(st, txn);
+    pthread_mutex_lock(&st->wlock);
     out->pending = st->batch_count;
+    out->commits = st->commits;
+    out->commit_us = st->commit_us;
+    out->commit_us_max = st->commit_us_max;
+    pthread_mutex_unlock(&st->wlock);
     return fn__store_fail(st, rc, "stats");
 }

@@ -70,7 +70,10 @@ struct fn_store {
     unsigned flags;
     uint64_t map_size, map_max;
     uint32_t batch_records, sync_interval_ms;
-    int64_t last_sync_us;  /* monotonic */
+    int64_t last_sync_us; /* monotonic */
+    uint64_t commits;     /* write transactions committed (under wlock) */
+    uint64_t commit_us;   /* their total time, microseconds */
+    uint64_t commit_us_max;
     uint64_t trim_pgno;    /* the map's last page at its last trim */
     unsigned trim_commits; /* commits since (store_trim_map) */
     void *map_addr;        /* where the map was found (store_map_find) */

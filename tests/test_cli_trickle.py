@@ -10,7 +10,7 @@ landed in the next command's stdout. Each command's stdout must hold
 exactly its own output. The device also refuses `terminal width 511`:
 the connection row carries that as a warning (it was silent).
 
-Port 28500 (the CLI suites' range).
+Port 28650 (the CLI suites' range).
 """
 import os
 import subprocess
@@ -19,7 +19,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_cli_util import check, finish, flexnet, json_lines, tempdir, write
 
-PORT = 28500
+PORT = 28650
 
 
 def main():

@@ -1,5 +1,5 @@
 /*
- * test_common.c — promises of fn_err.h, fn_buf.h and fn_time.h.
+ * test_common.c — promises of fn_err.h, fn_buf.h, fn_log.h and fn_time.h.
  */
 #include <check.h>
 #include <errno.h>
@@ -8,6 +8,7 @@
 
 #include "fn_buf.h"
 #include "fn_err.h"
+#include "fn_log.h"
 #include "fn_proc.h"
 #include "fn_str.h"
 #include "fn_time.h"
@@ -205,6 +206,56 @@ START_TEST(test_fn_str_closest_suggests_typos_only)
 }
 END_TEST
 
+/* One line of fn_log in the given format, read back. */
+static void log_line(int format, const fn_log_ctx_t *ctx, const char *msg,
+                     char *out, size_t outlen)
+{
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    fn_log_configure(FN_LOG_INFO, 0, f);
+    fn_log_set_format(format);
+    fn_log(FN_LOG_WARN, ctx, "%s", msg);
+    fn_log_set_format(FN_LOG_TEXT);
+    fn_log_configure(FN_LOG_WARN, 0, NULL);
+    rewind(f);
+    ck_assert_ptr_nonnull(fgets(out, (int)outlen, f));
+    ck_assert_int_eq(fgetc(f), EOF); /* exactly one line */
+    fclose(f);
+}
+
+START_TEST(test_fn_log_json_one_object_a_line)
+{
+    char line[8192];
+    fn_log_ctx_t ctx = {"0123456789abcdef", "r1", FN_LOGC_CORE};
+    log_line(FN_LOG_JSON, &ctx, "say \"hi\"\\ \n\tbye", line, sizeof(line));
+    ck_assert_msg(strncmp(line, "{\"time\":\"", 9) == 0, "%s", line);
+    ck_assert_ptr_nonnull(strstr(line, "Z\",\"level\":\"warn\","));
+    ck_assert_ptr_nonnull(strstr(line, ",\"task\":\"0123456789abcdef\""));
+    ck_assert_ptr_nonnull(strstr(line, ",\"host\":\"r1\""));
+    ck_assert_ptr_nonnull(
+        strstr(line, ",\"msg\":\"say \\\"hi\\\"\\\\ \\u000a\\u0009bye\"}\n"));
+    /* device bytes that are not UTF-8: U+FFFD, the line stays valid */
+    log_line(FN_LOG_JSON, &ctx, "caf\xe9 \xc3\xa9", line, sizeof(line));
+    ck_assert_ptr_nonnull(
+        strstr(line, "\"msg\":\"caf\xef\xbf\xbd \xc3\xa9\"}"));
+    ck_assert(fn_utf8_valid(line, strlen(line)));
+    /* no context: no task or host keys */
+    log_line(FN_LOG_JSON, NULL, "plain", line, sizeof(line));
+    ck_assert_ptr_null(strstr(line, "\"task\""));
+    ck_assert_ptr_null(strstr(line, "\"host\""));
+    /* a message at fn_log's cap, all escapes: still one closed object */
+    char big[1100];
+    memset(big, '"', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    log_line(FN_LOG_JSON, &ctx, big, line, sizeof(line));
+    size_t n = strlen(line);
+    ck_assert(n > 2 && strcmp(line + n - 3, "\"}\n") == 0);
+    ck_assert_int_eq(fn_log_format_parse("json"), FN_LOG_JSON);
+    ck_assert_int_eq(fn_log_format_parse("text"), FN_LOG_TEXT);
+    ck_assert_int_eq(fn_log_format_parse("xml"), -1);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("common");
@@ -218,6 +269,7 @@ int main(void)
     tcase_add_test(tc, test_fn_utf8_sanitize_replaces_each_bad_byte);
     tcase_add_test(tc, test_fn_utf8_base64);
     tcase_add_test(tc, test_fn_str_closest_suggests_typos_only);
+    tcase_add_test(tc, test_fn_log_json_one_object_a_line);
     suite_add_tcase(s, tc);
     return fn_check_run(s);
 }

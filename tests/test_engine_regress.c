@@ -311,7 +311,7 @@ START_TEST(test_key_file_auth)
     }
     ck_assert_uint_eq(rec.nres, 2);
     tu_rec_free(&rec);
-    run_creds(&v, &rec, "admin", bad); /* another key: refused, clearly */
+    run_creds(&v, &rec, NULL, bad); /* another key: refused, clearly */
     ck_assert_uint_eq(rec.sum.failed_connect, 2);
     for (size_t i = 0; i < rec.nconns; i++) {
         const tu_conn_t *c = &rec.conns[i];
@@ -327,6 +327,10 @@ START_TEST(test_key_file_auth)
     run_creds(&v, &rec, "admin", NULL); /* the password still works */
     ck_assert_uint_eq(rec.sum.connected, 2);
     ck_assert_uint_eq(rec.sum.ok, 2);
+    tu_rec_free(&rec);
+    /* OpenSSH's order: a refused key, then the password */
+    run_creds(&v, &rec, "admin", bad);
+    ck_assert_uint_eq(rec.sum.connected, 2);
     tu_rec_free(&rec);
     inv_free(&v);
     tu_sim_stop(pid);

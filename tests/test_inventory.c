@@ -55,7 +55,7 @@ START_TEST(test_ini_hosts_groups_names)
         "; another\n"
         "10.0.0.9 vendor=linux\n"
         "[core]\n"
-        "127.0.0.1:22001 vendor=cisco_ios\n"
+        "127.0.0.1:22001 vendor=cisco_ios  \n" /* trailing blanks: no error */
         "  10.0.0.2  vendor=arista_eos name=r2 username=ops port=2222 "
         "legacy_algos=yes site=par\n"
         "[edge]\n"

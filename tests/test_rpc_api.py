@@ -211,7 +211,7 @@ def t_delete_task():
 def t_unimplemented():
     ch = env.channel()
     for path in ("/flexnet.v1.Flexnet/NoSuchMethod", "/other.Svc/Call",
-                 "/grpc.health.v1.Health/Watch"):
+                 "/grpc.health.v1.Health/NoSuchMethod"):
         call = ch.unary_unary(path, request_serializer=lambda b: b,
                               response_deserializer=lambda b: b)
         c = code_of(lambda: call(b"", timeout=10))

@@ -228,6 +228,27 @@ START_TEST(test_store_task_final_status_ends_ownership)
 }
 END_TEST
 
+/* fn_store_stats counts this handle's commits and their time; an empty
+ * flush commits nothing. */
+START_TEST(test_store_stats_counts_commits)
+{
+    const char *dir = tst_tmpdir(0);
+    fn_store_t *st = tst_open(dir, 0, 0, 0);
+    fn_store_stats_t a, b;
+    ck_assert_int_eq(fn_store_stats(st, &a), 0);
+    char id[FN_STORE_ID_LEN + 1];
+    tst_task(st, "counted", RUNNING, id);    /* commits at once */
+    ck_assert_int_eq(fn_store_flush(st), 0); /* nothing pending */
+    ck_assert_int_eq(fn_store_stats(st, &b), 0);
+    ck_assert_uint_eq(b.commits, a.commits + 1);
+    ck_assert_uint_ge(b.commit_us, a.commit_us);
+    ck_assert_uint_ge(b.commit_us_max, b.commit_us / b.commits);
+    ck_assert_uint_le(b.commit_us_max, b.commit_us);
+    fn_store_close(st);
+    tst_rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_store_task_resolve_prefix)
 {
     const char *dir = tst_tmpdir(0);
@@ -1087,6 +1108,7 @@ static Suite *store_suite(void)
     tcase_add_test(tc, test_store_task_create_get_update_finish);
     tcase_add_test(tc, test_store_task_final_status_ends_ownership);
     tcase_add_test(tc, test_store_task_resolve_prefix);
+    tcase_add_test(tc, test_store_stats_counts_commits);
     tcase_add_test(tc, test_store_task_list_newest_first_paged_filtered);
     tcase_add_test(tc, test_store_results_conns_logs_roundtrip);
     tcase_add_test(tc, test_store_log_foreach_from_seq_and_auto_flush);

@@ -50,7 +50,9 @@ static void run_free(run_t *r)
 
 /* Feeds (s, n) in chunks: whole (step 0), step bytes each, or two chunks
  * split at `split` (step SIZE_MAX). Returns the OR of events; *last gets
- * the events of the last call. */
+ * the events of the last call. A prompt with bytes still to come was a
+ * line of output cut by the chunking: resume, as the engine does when
+ * more arrives within its settle time. */
 static int feed(fn_matcher_t *m, const char *s, size_t n, size_t step,
                 size_t split, int *last)
 {
@@ -66,6 +68,8 @@ static int feed(fn_matcher_t *m, const char *s, size_t n, size_t step,
         *last = fn_matcher_feed(m, s + i, k);
         all |= *last;
         i += k;
+        if ((*last & FN_MATCH_PROMPT) && i < n)
+            fn_matcher_resume(m);
         if (n == 0)
             break;
     }

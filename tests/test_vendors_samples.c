@@ -109,6 +109,12 @@ const vendor_sample_t vendor_samples[] = {
      "<router1>\r\n[router1]\r\nrouter1 > x\r\nrouter1#",
      0, NULL, "! router2#\n#\nrouter1 #\n<router1>\n[router1]\nrouter1 > x\n",
      "", P},
+    /* output without its last newline: the prompt ends the same line */
+    {"ios_output_without_newline", "cisco_ios", IOS_PRIV_LOGIN, "router1",
+     "show nonl", "show nonl\r\nno newline at the endrouter1#", 0, NULL,
+     "no newline at the end\n", "", P},
+    {"linux_printf_without_newline", "linux", "u@h1:~$ ", "u@h1", "printf foo",
+     "printf foo\r\nfoou@h1:~$ ", 0, NULL, "foo\n", "", FN_VENDOR_MODE_USER},
     {"ios_enable_password", "cisco_ios", IOS_LOGIN, "router1", "enable",
      "enable\r\nPassword: \r\nrouter1#", 0, NULL, "", "", P},
     {"ios_config_enter", "cisco_ios", IOS_PRIV_LOGIN, "router1",

@@ -102,10 +102,14 @@ void fn_matcher_free(fn_matcher_t *m);
 int fn_matcher_begin(fn_matcher_t *m, const char *command);
 
 /* Consumes len bytes (borrowed). Returns a mask of enum fn_match_event for
- * what this chunk completed. After FN_MATCH_PROMPT the command is done;
- * bytes fed after it start a new (unexpected) output and are ignored until
- * the next fn_matcher_begin (only blanks right after the prompt are
- * counted, for the next stderr echo line). */
+ * what this chunk completed. FN_MATCH_PROMPT: the trailing partial line
+ * is a prompt, whole or at the end of output that lacks its last newline
+ * ("outputr1#"). That is the command's end only if nothing follows: a
+ * caller that gets more bytes calls fn_matcher_resume first (the engine
+ * waits prompt_settle_ms). Bytes fed after it without a resume start a
+ * new (unexpected) output and are ignored until the next fn_matcher_begin
+ * (only blanks right after the prompt are counted, for the next stderr
+ * echo line). */
 int fn_matcher_feed(fn_matcher_t *m, const char *buf, size_t len);
 
 /* The prompt FN_MATCH_PROMPT reported was not the end: more output came

@@ -75,6 +75,8 @@ struct fn_matcher {
     uint8_t err_started; /* the echo line is in err */
     uint8_t mode;        /* enum fn_vendor_mode of the last prompt */
     uint8_t mode_prev;   /* before it: fn_matcher_resume restores it */
+    uint16_t cut;        /* done: the prompt starts here in line[] (the
+                          * output's last line lacked its newline) */
     uint8_t gap_open;    /* counting the blanks right after that prompt */
     uint16_t prompt_len; /* the last prompt, trailing blanks cut */
     uint16_t gap;        /* blanks after it, whatever chunk they came in */
@@ -600,6 +602,30 @@ static void gap_count(fn_matcher_t *m, const unsigned char *p, size_t len)
     }
 }
 
+/* Output that ends without a newline puts the prompt at the end of its
+ * last line ("no newline herer1#"): where such a prompt starts, or 0.
+ * Only once the base prompt is known, and only where the line holds it:
+ * a prompt pattern may put text before the base ("RP/0/RSP0/CPU0:"), so
+ * starts up to FN_MATCHER_PROMPT_MAX bytes before it are tried. */
+static size_t prompt_suffix(fn_matcher_t *m, const char *s, size_t n)
+{
+    size_t blen = strlen(m->base);
+    if (m->login || !blen || n <= blen)
+        return 0;
+    for (const char *b = memmem(s + 1, n - 1, m->base, blen); b;
+         b = b + 1 < s + n
+                 ? memmem(b + 1, (size_t)(s + n - b - 1), m->base, blen)
+                 : NULL) {
+        size_t at = (size_t)(b - s);
+        size_t lo = at > FN_MATCHER_PROMPT_MAX ? at - FN_MATCHER_PROMPT_MAX : 1;
+        for (size_t st = at + 1; st-- > lo;)
+            if (n - st <= FN_MATCHER_PROMPT_MAX &&
+                prompt_check(m, s + st, n - st))
+                return st;
+    }
+    return 0;
+}
+
 static int tail_check(fn_matcher_t *m)
 {
     if (m->partial || m->len == 0 || m->esc != ESC_NONE)
@@ -607,16 +633,22 @@ static int tail_check(fn_matcher_t *m)
     char tmp[FN_MATCHER_LINE_MAX];
     const char *s;
     size_t n = line_view(m, tmp, &s);
-    if (n == 0 || n > FN_MATCHER_PROMPT_MAX)
+    if (n == 0)
         return 0;
     uint8_t prev = m->mode;
-    if (prompt_check(m, s, n)) {
+    size_t cut = 0;
+    int whole = n <= FN_MATCHER_PROMPT_MAX && prompt_check(m, s, n);
+    if (whole || (cut = prompt_suffix(m, s, n)) > 0) {
+        /* the line stays: fn_matcher_resume continues it, and finish
+         * commits the output before a cut */
         m->mode_prev = prev;
-        prompt_keep(m, s, n);
+        m->cut = (uint16_t)cut;
+        prompt_keep(m, s + cut, n - cut);
         m->done = 1;
-        line_reset(m);
         return FN_MATCH_PROMPT;
     }
+    if (n > FN_MATCHER_PROMPT_MAX)
+        return 0;
     if (!m->pager_fired && line_is(m->v, FN__LINE_PAGER, s, n)) {
         m->pager_fired = 1;
         return FN_MATCH_PAGER;
@@ -699,6 +731,7 @@ int fn_matcher_begin(fn_matcher_t *m, const char *command)
     m->esc = ESC_NONE;
     m->login = command == NULL;
     m->done = m->error = m->err_started = 0;
+    m->cut = 0;
     m->events = 0;
     m->gap_open = 0;
     m->echo_pad = 0;
@@ -781,13 +814,10 @@ int fn_matcher_resume(fn_matcher_t *m)
 {
     if (!m->done)
         return 0;
-    m->done = 0;
+    m->done = 0; /* the line, prompt and all, is still in line[] */
+    m->cut = 0;
     m->gap_open = 0;
     m->mode = m->mode_prev;
-    line_reset(m);
-    put_text(m, m->prompt, m->prompt_len);
-    for (uint16_t i = 0; i < m->gap; i++)
-        put_text(m, " ", 1);
     return 0;
 }
 
@@ -800,6 +830,15 @@ int fn_matcher_finish(fn_matcher_t *m, fn_match_result_t *r)
 {
     if (!m->done && m->len > 0)
         line_overflow(m);
+    if (m->done && m->cut) { /* output before a prompt on the same line */
+        char tmp[FN_MATCHER_LINE_MAX + FN__AC_PAD];
+        const char *s;
+        (void)line_view(m, tmp, &s);
+        route_text(m, s, m->cut, 1);
+        m->lines++;
+        m->cut = 0;
+        line_reset(m);
+    }
     r->exit_code = m->error ? 1 : 0;
     r->out = m->out.data ? m->out.data : "";
     r->out_len = m->out.len;
