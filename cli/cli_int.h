@@ -72,6 +72,10 @@ int fn__cli_parse_seconds(const char *s, unsigned *ms);
 /* "stop" or "continue" (a config step after a failing line) into *out
  * (Flexnet__V1__OnError). Returns 0 or FN_EPARSE. */
 int fn__cli_parse_on_error(const char *s, int *out);
+/* "QUESTION => ANSWER" (the answer may be empty: Enter) added to step's
+ * expect list. Returns 0, FN_EPARSE (no "=>", or no question) or
+ * -ENOMEM. */
+int fn__cli_add_expect(Flexnet__V1__Step *step, const char *s);
 /* "N" or "P%" into spec->max_failed / max_failed_percent. */
 int fn__cli_parse_max_failed(const char *s, Flexnet__V1__TaskSpec *spec);
 /* Backup redaction names (--redact, manifest `redact:`, output):

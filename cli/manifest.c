@@ -24,6 +24,9 @@
  *               exit_on_fail: true
  *             - config: [ntp server 10.0.0.1]
  *               on_error: stop     # default; continue sends every line
+ *             - command: copy running-config startup-config
+ *               expect: ["Destination filename* => "]   # QUESTION => ANSWER
+ *             - save: true         # the vendor's save, its questions answered
  *               only_on: [r1]
  *               skip: [r2]
  *               when: {tag: ver, exit_code: 0}  # operator: is | is_not
@@ -263,15 +266,38 @@ static int mf_k_commands(mf_t *m, yaml_node_t *v, void *obj, const char *key)
     return mf_strings(m, v, key, &s->step->commands, &s->step->n_commands);
 }
 
+/* backup: true / save: true: a step of that kind. */
 static int mf_k_backup(mf_t *m, yaml_node_t *v, void *obj, const char *key)
 {
     mf_step_t *s = obj;
     int on = 0;
-    if (mf_step_kind(m, v, s, FLEXNET__V1__STEP_KIND__STEP_KIND_BACKUP, key))
+    Flexnet__V1__StepKind kind = !strcmp(key, "save")
+                                     ? FLEXNET__V1__STEP_KIND__STEP_KIND_SAVE
+                                     : FLEXNET__V1__STEP_KIND__STEP_KIND_BACKUP;
+    if (mf_step_kind(m, v, s, kind, key))
         return FN_EPARSE;
-    if (mf_bool(m, v, "backup", &on))
+    if (mf_bool(m, v, key, &on))
         return FN_EPARSE;
-    return on ? 0 : mf_fail(m, v, "backup: false is an empty step");
+    return on ? 0 : mf_fail(m, v, "%s: false is an empty step", key);
+}
+
+/* expect: ["QUESTION => ANSWER", ...] */
+static int mf_k_expect(mf_t *m, yaml_node_t *v, void *obj, const char *key)
+{
+    Flexnet__V1__Step *st = ((mf_step_t *)obj)->step;
+    char **items = NULL;
+    size_t n = 0;
+    int rc = mf_strings(m, v, key, &items, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (fn__cli_add_expect(st, items[i]))
+            rc = mf_fail(m, v,
+                         "%s: expected \"QUESTION => ANSWER\", got "
+                         "'%s'",
+                         key, items[i]);
+    for (size_t i = 0; i < n; i++)
+        free(items[i]);
+    free(items);
+    return rc;
 }
 
 static int mf_k_step_str(mf_t *m, yaml_node_t *v, void *obj, const char *key)
@@ -446,6 +472,8 @@ static const mf_key_t mf_step_keys[] = {
     {"when", mf_k_when},
     {"timeout", mf_k_timeout},
     {"on_error", mf_k_on_error},
+    {"save", mf_k_backup},
+    {"expect", mf_k_expect},
     {NULL, NULL},
 };
 
@@ -513,6 +541,14 @@ static int mf_k_cred(mf_t *m, yaml_node_t *v, void *obj, const char *key)
         return mf_string(m, v, key, &c->provider);
     if (!strcmp(key, "ref"))
         return mf_string(m, v, key, &c->ref);
+    if (!strcmp(key, "key_file"))
+        return mf_string(m, v, key, &c->key_file);
+    if (!strcmp(key, "ssh_agent")) {
+        int on = 0;
+        int rc = mf_bool(m, v, key, &on);
+        c->ssh_agent = on;
+        return rc;
+    }
     /* username_env: the name is no secret; read it now. */
     const char *var = mf_scalar(m, v, key);
     const char *val = var ? getenv(var) : NULL;
@@ -536,6 +572,8 @@ static const mf_key_t mf_cred_keys[] = {
     {"enable_password_env", mf_k_cred},
     {"provider", mf_k_cred},
     {"ref", mf_k_cred},
+    {"key_file", mf_k_cred},
+    {"ssh_agent", mf_k_cred},
     {"password", mf_k_secret},
     {"enable_password", mf_k_secret},
     {NULL, NULL},

@@ -519,7 +519,7 @@ static int run_part(run_ctx_t *c, const fn__cli_job_t *job,
     if (!rc)
         rc = run_job_secret(c, cr->enable_password_env, &c->enable,
                             c->has_enable, &en_env, &enable);
-    if (!rc)
+    if (!rc && !*cr->key_file && !cr->ssh_agent) /* a key may do instead */
         rc = run_check_passwords(hosts, n, pw);
     /* The engine copies the secrets when the task starts: from then on
      * ours are wiped (the flags' only after the last job needs them). */

@@ -25,6 +25,7 @@
 static const char run_synopsis[] =
     "usage: flexnet run -i INVENTORY (-g GROUP ... | --host H ...) -u USER\n"
     "         [--password-env VAR | --password-prompt | -p PASS]\n"
+    "         [--key-file F] [--ssh-agent]\n"
     "         [--enable-password-env VAR | --enable-password-prompt |\n"
     "          --enable-password PASS]\n"
     "         [-c CMD ...] [--commands-file F] [--config-line LINE ...]\n"
@@ -97,6 +98,10 @@ static const run_opt_t run_opts[] = {
      "ask for it on the terminal (no echo)"},
     {"password", 'p', "PASS", K_PW_ARG, F(pw), 0, 0,
      "give it inline (visible in ps: avoid)"},
+    {"key-file", 0, "F", K_STR, F(key_file), 0, 0,
+     "log in with this private key first"},
+    {"ssh-agent", 0, NULL, K_FLAG, F(ssh_agent), 0, 0,
+     "then the keys of the agent at $SSH_AUTH_SOCK"},
     {"enable-password-env", 0, "VAR", K_PW_ENV, F(enable), 0, 0, ""},
     {"enable-password-prompt", 0, NULL, K_PW_PROMPT, F(enable), 0, 0, ""},
     {"enable-password", 0, "PASS", K_PW_ARG, F(enable), 0, 32,
@@ -109,6 +114,11 @@ static const run_opt_t run_opts[] = {
      "a config-mode line (repeat)"},
     {"config-lines-file", 0, "F", K_STR, F(config_file), 0, 0,
      "config lines from F, one a line"},
+    {"expect", 0, "'Q => A'", LIST(expects, nexpects), 0,
+     "answer question Q of a -c command with A\n"
+     "('*' wildcards; A empty: Enter; repeat)"},
+    {"save", 0, NULL, K_FLAG, F(save), 0, 0,
+     "save the configuration (copy run start, ...)"},
     {"backup", 0, NULL, K_FLAG, F(backup), 0, 0,
      "back up the running configuration"},
     {"comment", 0, "TEXT", K_STR, F(comment), 0, 0,
@@ -457,9 +467,21 @@ static int args_flag_job(const fn__cli_run_opts_t *o, fn__cli_manifest_t *m)
     m->n = 1;
     int rc = args_step(spec, FLEXNET__V1__STEP_KIND__STEP_KIND_COMMANDS,
                        o->commands, o->ncommands, o->commands_file);
+    for (size_t i = 0; !rc && i < o->nexpects; i++) {
+        if (!spec->n_steps)
+            return fn__cli_usage_error("run", "--expect goes with -c");
+        if (fn__cli_add_expect(spec->steps[0], o->expects[i]))
+            return fn__cli_usage_error("run",
+                                       "--expect: \"QUESTION => ANSWER\", "
+                                       "not '%s'",
+                                       o->expects[i]);
+    }
     if (!rc)
         rc = args_step(spec, FLEXNET__V1__STEP_KIND__STEP_KIND_CONFIG,
                        o->config, o->nconfig, o->config_file);
+    if (!rc && o->save &&
+        !fn__cli_spec_add_step(spec, FLEXNET__V1__STEP_KIND__STEP_KIND_SAVE))
+        rc = FN_CLI_EXIT_FAILED;
     if (!rc && o->backup) {
         Flexnet__V1__Step *b = fn__cli_spec_add_step(
             spec, FLEXNET__V1__STEP_KIND__STEP_KIND_BACKUP);
@@ -467,8 +489,8 @@ static int args_flag_job(const fn__cli_run_opts_t *o, fn__cli_manifest_t *m)
     }
     if (!rc && !spec->n_steps)
         return fn__cli_usage_error("run", "nothing to run: give -c CMD, "
-                                          "--config-line LINE, --backup or "
-                                          "-f MANIFEST");
+                                          "--config-line LINE, --save, "
+                                          "--backup or -f MANIFEST");
     if (!rc)
         rc = fn__cli_str_set(&spec->name, o->name ? o->name : "run")
                  ? FN_CLI_EXIT_FAILED
@@ -509,6 +531,10 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
         rc |= fn__cli_str_set(&c->password_env, o->pw.env);
     if (o->enable.env || o->enable.prompt || o->enable.arg)
         rc |= fn__cli_str_set(&c->enable_password_env, o->enable.env);
+    if (o->key_file)
+        rc |= fn__cli_str_set(&c->key_file, o->key_file);
+    if (o->ssh_agent)
+        c->ssh_agent = 1;
     if (o->provider)
         rc |= fn__cli_str_set(&c->provider, o->provider);
     if (o->ref)
@@ -582,10 +608,12 @@ static int args_jobs(const fn__cli_run_opts_t *o, fn__cli_manifest_t *m)
 {
     char err[512];
     int rc;
-    if (o->manifest && (o->ncommands || o->nconfig || o->commands_file ||
-                        o->config_file || o->backup || o->name))
+    if (o->manifest &&
+        (o->ncommands || o->nconfig || o->commands_file || o->config_file ||
+         o->backup || o->save || o->nexpects || o->name))
         return fn__cli_usage_error("run", "-f cannot be combined with -c, "
-                                          "--config, --backup or -n");
+                                          "--config-line, --expect, --save, "
+                                          "--backup or -n");
     if (!o->manifest && o->check)
         return fn__cli_usage_error("run", "--check needs -f MANIFEST");
     if (o->manifest) {
@@ -634,5 +662,6 @@ void fn__cli_run_opts_cleanup(fn__cli_run_opts_t *o)
     free(o->hosts);
     free(o->commands);
     free(o->config);
+    free(o->expects);
     memset(o, 0, sizeof(*o));
 }

@@ -47,6 +47,11 @@ typedef struct fn__cli_run_opts {
     unsigned concurrency, connect_timeout_ms, command_timeout_ms;
     unsigned login_timeout_ms;
     int on_error; /* Flexnet__V1__OnError for config steps; 0: as given */
+    int save;     /* --save: a SAVE step after the config lines */
+    const char *key_file; /* --key-file: publickey login first */
+    int ssh_agent;        /* --ssh-agent: the agent's keys after it */
+    const char **expects; /* --expect "Q => A" for the -c step (argv's) */
+    size_t nexpects;
     int json, verbose;
     const char *db, *vendors_dir, *vendor;
     int hostkey_policy;       /* enum fn_hostkey_policy; 0: default */

@@ -163,3 +163,29 @@ int fn__cli_parse_on_error(const char *s, int *out)
         return FN_EPARSE;
     return 0;
 }
+
+int fn__cli_add_expect(Flexnet__V1__Step *step, const char *s)
+{
+    const char *arrow = s ? strstr(s, "=>") : NULL;
+    if (!arrow)
+        return FN_EPARSE;
+    size_t qn = (size_t)(arrow - s);
+    while (qn > 0 && s[qn - 1] == ' ')
+        qn--;
+    if (!qn)
+        return FN_EPARSE;
+    const char *ans = arrow + 2 + (arrow[2] == ' ');
+    Flexnet__V1__Expect **grown =
+        realloc(step->expect, (step->n_expect + 1) * sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    step->expect = grown;
+    Flexnet__V1__Expect *e = malloc(sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    flexnet__v1__expect__init(e);
+    e->question = strndup(s, qn);
+    e->answer = strdup(ans);
+    grown[step->n_expect++] = e;
+    return e->question && e->answer ? 0 : -ENOMEM;
+}

@@ -105,11 +105,12 @@ typedef void fn_cmd_done_fn(fn_dev_t *dev, fn_cmd_t *cmd, int status,
 /* An answer the session types when the device asks while the command
  * runs (the enable password; room for "[confirm]"-style questions). */
 typedef struct fn_cmd_answer {
-    int on;           /* enum fn_match_event that asks, e.g. PASSWORD */
-    const char *text; /* borrowed until the request completes; secret */
-    int same_prompt;  /* 1: the prompt stays, errors after the answer
-                       * count (VRP super); 0: learn the prompt anew
-                       * (sudo's root prompt), errors are not judged */
+    const char *question; /* a pattern over the waiting line, or NULL: */
+    int on;               /* enum fn_match_event that asks, e.g. PASSWORD */
+    const char *text;     /* borrowed until the request completes; secret */
+    int same_prompt;      /* 1: the prompt stays, errors after the answer
+                           * count (VRP super); 0: learn the prompt anew
+                           * (sudo's root prompt), errors are not judged */
 } fn_cmd_answer_t;
 
 /* One command request (libuv's uv_write_t): it carries its own
@@ -163,15 +164,26 @@ struct fn_dev {
     int any_fail;        /* some result 1 / -1 / -3 */
 };
 
+/* What a quiet device means once the settle time passed. */
+enum fn_settle {
+    FN_SETTLE_NONE,
+    FN_SETTLE_PROMPT,   /* the prompt was the end (prompt_settle_ms) */
+    FN_SETTLE_QUESTION, /* it asks something nobody answers */
+    FN_SETTLE_RELEARN,  /* quiet on a prompt-like line: a new host name? */
+};
+
 /* Bytes of the device's latest output a timeout's reason quotes. */
 #define FN_SESS_TAIL 200
 
-/* AUTH's own steps, in OpenSSH's order: ask the server's methods
- * ("none"), then publickey (key file), password, keyboard-interactive,
- * each tried when offered and when there is something to offer. */
+/* AUTH's own steps, in OpenSSH's order: publickey (key file, then the
+ * agent), password, keyboard-interactive, each tried while the server
+ * may take it (all, until the first refusal lists its methods) and when
+ * there is something to offer; with nothing to offer, "none" asks the
+ * methods only to say what was missing. */
 enum fn_auth_step {
     FN_AUTH_QUERY,
     FN_AUTH_KEY,
+    FN_AUTH_AGENT,
     FN_AUTH_PASSWORD,
     FN_AUTH_KBDINT,
     FN_AUTH_EXHAUSTED,
@@ -197,14 +209,16 @@ struct fn_session {
     int evs_added;              /* rev/wev assigned to fd */
     int tev_set;                /* tev, mev assigned (zeroed ones are not) */
     int wev_on;
-    int in_handshake;    /* counted in engine->handshakes */
-    int counted;         /* counted in engine->sessions */
-    int in_dispatch;     /* inside sess_dispatch: it sends what is submitted */
-    int settling;        /* a prompt came: the end? (prompt_settle_ms) */
-    unsigned reads_left; /* this wakeup's read budget */
-    unsigned prep_i;     /* PREPARE: 0 enable, then setup command i - 1 */
-    unsigned backoff_ms; /* BACKOFF's timer, armed on enter */
-    fn_buf_t wq;         /* pending channel bytes */
+    int in_handshake; /* counted in engine->handshakes */
+    int counted;      /* counted in engine->sessions */
+    int in_dispatch;  /* inside sess_dispatch: it sends what is submitted */
+    enum fn_settle settle; /* waiting to see if the device says more */
+    unsigned answered;     /* questions answered in this command */
+    uint64_t answered_at;  /* hash of the waiting line answered last */
+    unsigned reads_left;   /* this wakeup's read budget */
+    unsigned prep_i;       /* PREPARE: 0 enable, then setup command i - 1 */
+    unsigned backoff_ms;   /* BACKOFF's timer, armed on enter */
+    fn_buf_t wq;           /* pending channel bytes */
     size_t wq_off;
     char *password; /* owned copy for env-resolved passwords */
     enum fn_auth_step auth_step;

@@ -68,7 +68,18 @@ enum fn_step_kind {
     FN_STEP_COMMANDS = 1, /* run each command, collect its output */
     FN_STEP_CONFIG = 2,   /* config mode, lines, leave (or commit) */
     FN_STEP_BACKUP = 3,   /* backup command, cleaned text -> on_backup */
+    FN_STEP_SAVE = 4,     /* the vendor's save (copy run start, save) */
 };
+
+/* A question a command may ask and what to answer. question: a pattern
+ * over the line the device leaves waiting ('*' any run of bytes, '\'
+ * quotes; "Destination filename*"); answer: sent followed by Enter ("":
+ * Enter alone). A question nobody expected ends the command after a
+ * short wait: exit -3, the question as the reason. */
+typedef struct fn_expect {
+    const char *question;
+    const char *answer;
+} fn_expect_t;
 
 /* What a CONFIG step does after a line fails (values of the proto's
  * OnError). STOP: no further line, no commit, the candidate discarded
@@ -119,6 +130,9 @@ enum fn_task_status {
  * are not reported unless entering fails; BACKUP one (seq 0).
  * A step skipped by only_on / skip / when / an earlier exit_on_fail
  * still reports each of its commands, with exit code -2 and a reason.
+ * SAVE: one result (seq 0) of the profile's save command, its questions
+ * answered from the profile; exit 0 with a reason when the OS has none
+ * (what is committed is saved).
  * Drops: a COMMANDS or BACKUP command cut by a drop is re-run after the
  * reconnect; a CONFIG line that was sent is reported -1 ("may have
  * applied") and the rest of that step -2, never repeated.
@@ -138,9 +152,11 @@ typedef struct fn_step {
     const char *when_tag;  /* run only if that tagged step's */
     const int *when_codes; /* exit_code on this host is in here */
     size_t nwhen_codes;
-    const char *comment; /* BACKUP: stored with the backup */
-    unsigned timeout_ms; /* per command; 0: task default */
-    int on_error;        /* CONFIG: enum fn_on_error; 0: STOP */
+    const char *comment;       /* BACKUP: stored with the backup */
+    unsigned timeout_ms;       /* per command; 0: task default */
+    int on_error;              /* CONFIG: enum fn_on_error; 0: STOP */
+    const fn_expect_t *expect; /* questions its commands may ask */
+    size_t nexpect;
 } fn_step_t;
 
 /* Task-wide credentials; a host's inventory settings override them.
@@ -150,6 +166,7 @@ typedef struct fn_creds {
     const char *password;        /* NULL: none */
     const char *enable_password; /* NULL: none (no enable) */
     const char *key_file;        /* private key path, or NULL */
+    int use_agent;               /* offer the agent's keys (SSH_AUTH_SOCK) */
 } fn_creds_t;
 
 typedef struct fn_task_spec {

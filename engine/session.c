@@ -38,6 +38,9 @@
 #define SESS_MAX_STEPS_PER_EVENT 16 /* state advances per wakeup */
 #define SESS_PTY_COLS            511
 #define SESS_PTY_ROWS            24
+/* A question nobody answers ends the command after this much silence:
+ * long enough for a slow line, far shorter than a command timeout. */
+#define FN_SESS_QUESTION_MS 1000
 
 static const char *const state_names[] = {
 #define FN__ST_NAME(name) #name,
@@ -154,7 +157,7 @@ static void session_set_state(fn_dev_t *dev, enum fn_session_state st)
     dev->state = st; /* the one write: scripts/lint checks */
     if (!dev->sess)
         return;
-    dev->sess->settling = 0; /* a settle wait belongs to the state left */
+    dev->sess->settle = FN_SETTLE_NONE; /* it belongs to the state left */
     const fn_task_spec_t *sp = fn__task_spec(dev->task);
     switch (on_enter[st].timer) {
     case ENTER_CONNECT:
@@ -371,6 +374,8 @@ static int sess_send(fn_dev_t *dev)
     cmd->started_mono_us = fn_time_mono_us();
     cmd->duration_us = 0;
     cmd->written = 0;
+    dev->sess->answered = 0;
+    dev->sess->answered_at = 0;
     dev->sess->slot = FN_SLOT_SENT;
     sess_timer(dev, cmd->timeout_ms);
     return sess_write(dev, cmd->text);
@@ -383,12 +388,63 @@ static int sess_answer(fn_dev_t *dev, int ev)
 {
     const fn_cmd_t *cmd = &dev->sess->cmd;
     for (size_t i = 0; i < cmd->nanswers; i++)
-        if (ev & cmd->answers[i].on) {
+        if (!cmd->answers[i].question && (ev & cmd->answers[i].on)) {
             /* "": the device prints only the newline for the answer */
             fn_matcher_begin(dev->sess->m,
                              cmd->answers[i].same_prompt ? "" : NULL);
             return sess_write(dev, cmd->answers[i].text);
         }
+    return 0;
+}
+
+/* A line the device leaves waiting that reads like a question: "...?",
+ * "[confirm]", "(yes/no)", "[Y/N]:". */
+static int sess_is_question(const char *s, size_t n)
+{
+    while (n > 0 && s[n - 1] == ' ')
+        n--;
+    if (!n)
+        return 0;
+    char last = s[n - 1];
+    if (last == ':' && n > 1)
+        last = s[--n - 1]; /* "[Y/N]:" */
+    if (last == '?')
+        return 1;
+    size_t from = n > 24 ? n - 24 : 0;
+    return (last == ']' && memchr(s + from, '[', n - from)) ||
+           (last == ')' && memchr(s + from, '/', n - from));
+}
+
+/* The waiting line after a read: a question the request answers gets its
+ * answer (once per line, at most 8 a command); another question waits
+ * FN_SESS_QUESTION_MS for more bytes, then ends the command. */
+static int sess_question(fn_dev_t *dev)
+{
+    fn_session_t *sess = dev->sess;
+    char tail[160];
+    size_t n = fn_matcher_tail(sess->m, tail, sizeof(tail));
+    if (!n || sess->settle != FN_SETTLE_NONE)
+        return 0;
+    const fn_cmd_t *cmd = &sess->cmd;
+    for (size_t i = 0; i < cmd->nanswers; i++) {
+        const fn_cmd_answer_t *a = &cmd->answers[i];
+        if (!a->question || !fn_vendor_glob(a->question, tail, n))
+            continue;
+        uint64_t at = fn_str_hash(tail) ^ (uint64_t)n;
+        if (at == sess->answered_at || sess->answered >= 8)
+            return 0;
+        sess->answered++;
+        sess->answered_at = at;
+        return sess_write(dev, a->text);
+    }
+    char last = tail[n - 1] == ' ' && n > 1 ? tail[n - 2] : tail[n - 1];
+    if (sess_is_question(tail, n)) {
+        sess->settle = FN_SETTLE_QUESTION;
+        sess_timer(dev, FN_SESS_QUESTION_MS);
+    } else if (strchr("#>]$", last)) { /* a prompt of another name? */
+        sess->settle = FN_SETTLE_RELEARN;
+        sess_timer(dev, FN_SESS_QUESTION_MS);
+    }
     return 0;
 }
 
@@ -676,10 +732,13 @@ static int sess_auth_result(fn_dev_t *dev, int rc, int method,
     }
     if (rc == SSH_AUTH_ERROR)
         return sess_ssh_error(dev, "authentication");
-    sess->auth_tried |= method;
     int now = ssh_userauth_list(sess->ssh, NULL); /* may narrow (partial) */
     if (now)
         sess->auth_offered = now;
+    if (now & method) /* offered and refused; else it was never a chance */
+        sess->auth_tried |= method;
+    else if (sess->auth_note[0] && !sess->auth_tried)
+        sess->auth_note[0] = '\0'; /* its refusal says nothing */
     sess->auth_step = next;
     return 1;
 }
@@ -693,7 +752,14 @@ static int sess_auth_step(fn_dev_t *dev, const char *key, const char *pw)
     int rc;
     switch (sess->auth_step) {
     case FN_AUTH_QUERY:
-        rc = ssh_userauth_none(sess->ssh, NULL);
+        if (key || pw || fn__task_spec(dev->task)->creds.use_agent) {
+            /* something to offer: the first refusal lists the methods
+             * (a "none" round trip saved per login) */
+            sess->auth_offered = ~0;
+            sess->auth_step = FN_AUTH_KEY;
+            return 1;
+        }
+        rc = ssh_userauth_none(sess->ssh, NULL); /* to say what was offered */
         if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL) {
             sess->auth_offered = ssh_userauth_list(sess->ssh, NULL);
             sess->auth_step = FN_AUTH_KEY;
@@ -708,6 +774,15 @@ static int sess_auth_step(fn_dev_t *dev, const char *key, const char *pw)
             return rc;
         snprintf(sess->auth_note, sizeof(sess->auth_note),
                  "key %.80s not accepted", key);
+        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PUBLICKEY,
+                                FN_AUTH_AGENT);
+    case FN_AUTH_AGENT:
+        if (!fn__task_spec(dev->task)->creds.use_agent ||
+            !getenv("SSH_AUTH_SOCK") || !(off & SSH_AUTH_METHOD_PUBLICKEY))
+            break;
+        snprintf(sess->auth_note, sizeof(sess->auth_note),
+                 "no key of the SSH agent accepted");
+        rc = ssh_userauth_agent(sess->ssh, NULL);
         return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PUBLICKEY,
                                 FN_AUTH_PASSWORD);
     case FN_AUTH_PASSWORD:
@@ -845,8 +920,16 @@ static void sess_timeout_reason(fn_dev_t *dev, const char *what)
 static void sess_wait_timer(fn_dev_t *dev)
 {
     const fn_task_spec_t *sp = fn__task_spec(dev->task);
-    sess_timer(dev, dev->state == FN_SS_PROMPT ? sp->login_timeout_ms
-                                               : dev->sess->cmd.timeout_ms);
+    if (dev->state == FN_SS_PROMPT) {
+        sess_timer(dev, sp->login_timeout_ms);
+        return;
+    }
+    /* what is left of the command's time, not a fresh start */
+    const fn_cmd_t *cmd = &dev->sess->cmd;
+    int64_t used = (fn_time_mono_us() - cmd->started_mono_us) / 1000;
+    sess_timer(dev, used >= (int64_t)cmd->timeout_ms
+                        ? 1
+                        : cmd->timeout_ms - (unsigned)used);
 }
 
 /* A prompt came. It ends the command (or the login banner) only if
@@ -865,17 +948,20 @@ static int sess_settle(fn_dev_t *dev)
     }
     /* the command's time ends at its prompt, not after the wait */
     sess->cmd.duration_us = fn_time_mono_us() - sess->cmd.started_mono_us;
-    sess->settling = 1;
+    sess->settle = FN_SETTLE_PROMPT;
     sess_timer(dev, ms);
     return 1;
 }
 
-/* Bytes came while settling: the prompt was output. */
+/* Bytes came while settling: the prompt was output, the question was
+ * not the last word. */
 static void sess_unsettle(fn_dev_t *dev)
 {
-    dev->sess->settling = 0;
-    dev->sess->cmd.duration_us = 0;
-    fn_matcher_resume(dev->sess->m);
+    if (dev->sess->settle == FN_SETTLE_PROMPT) {
+        dev->sess->cmd.duration_us = 0;
+        fn_matcher_resume(dev->sess->m);
+    }
+    dev->sess->settle = FN_SETTLE_NONE;
     sess_wait_timer(dev);
 }
 
@@ -897,8 +983,8 @@ static int sess_read(fn_dev_t *dev, int *ev)
                                          (uint32_t)e->scratch_len, 0);
     int closed = n == SSH_EOF || (n == 0 && (ssh_channel_is_eof(sess->ch) ||
                                              ssh_channel_is_closed(sess->ch)));
-    if ((closed || n < 0) && sess->settling) {
-        sess->settling = 0; /* the prompt was the last thing it said */
+    if ((closed || n < 0) && sess->settle == FN_SETTLE_PROMPT) {
+        sess->settle = FN_SETTLE_NONE; /* the prompt was its last word */
         sess_complete(dev, 0);
     }
     if (closed) {
@@ -910,7 +996,7 @@ static int sess_read(fn_dev_t *dev, int *ev)
     if (n == 0)
         return FN_EAGAIN;
     sess_keep_tail(sess, e->scratch, (size_t)n);
-    if (sess->settling)
+    if (sess->settle != FN_SETTLE_NONE)
         sess_unsettle(dev);
     *ev = fn_matcher_feed(sess->m, e->scratch, (size_t)n);
     if ((*ev & FN_MATCH_PAGER) && dev->state != FN_SS_READY) {
@@ -931,6 +1017,8 @@ static int sess_cmd_io(fn_dev_t *dev)
         int rc = sess_read(dev, &ev);
         if (rc == 0)
             rc = sess_answer(dev, ev);
+        if (rc == 0 && !(ev & FN_MATCH_PROMPT))
+            rc = sess_question(dev);
         if (rc < 0)
             return rc;
         if ((ev & FN_MATCH_PROMPT) && !sess_settle(dev)) {
@@ -997,7 +1085,10 @@ static int sess_prepare_submit(fn_dev_t *dev, const char *text,
         .done = sess_on_prepared,
     };
     sess->prep_answer = (fn_cmd_answer_t){
-        FN_MATCH_PASSWORD, answer, fn_vendor_enable_by_output(dev->vendor)};
+        .on = FN_MATCH_PASSWORD,
+        .text = answer,
+        .same_prompt = fn_vendor_enable_by_output(dev->vendor),
+    };
     if (answer) {
         sess->cmd.answers = &sess->prep_answer;
         sess->cmd.nanswers = 1;
@@ -1168,10 +1259,41 @@ static void sess_timeout_connect(fn_dev_t *dev)
     sess_fail(dev, FN_ETIMEOUT);
 }
 
+/* The device asks a question nobody answers and says nothing more: the
+ * command ends (exit -3; the session is closed by the task) or, in
+ * PREPARE, the login fails. */
+static void sess_unanswered(fn_dev_t *dev)
+{
+    char q[160];
+    fn_matcher_tail(dev->sess->m, q, sizeof(q));
+    sess_reason(dev,
+                "the device asks \"%.120s\" and no answer was given (give "
+                "one with expect/answer)",
+                fn_str_trim(q));
+    if (dev->state == FN_SS_RUNNING)
+        sess_complete(dev, 1);
+    else
+        sess_fail(dev, FN_ETIMEOUT);
+}
+
 /* Nothing followed the prompt: it was the end. */
 static void sess_settled(fn_dev_t *dev)
 {
-    dev->sess->settling = 0;
+    enum fn_settle was = dev->sess->settle;
+    dev->sess->settle = FN_SETTLE_NONE;
+    if (was == FN_SETTLE_QUESTION) {
+        sess_unanswered(dev);
+        return;
+    }
+    if (was == FN_SETTLE_RELEARN) {
+        if (!fn_matcher_relearn(dev->sess->m)) {
+            sess_wait_timer(dev); /* output that paused: wait on */
+            return;
+        }
+        fn__task_log(dev->task, dev, FN_LOG_INFO,
+                     "the prompt changed: the device is now '%s'",
+                     fn_matcher_base_prompt(dev->sess->m));
+    }
     if (dev->state == FN_SS_PROMPT)
         session_set_state(dev, FN_SS_PREPARE);
     else
@@ -1184,7 +1306,7 @@ static void sess_settled(fn_dev_t *dev)
 static void sess_on_timer(evutil_socket_t fd, short what, void *arg)
 {
     fn_dev_t *dev = arg;
-    if (dev->sess && dev->sess->settling) {
+    if (dev->sess && dev->sess->settle != FN_SETTLE_NONE) {
         sess_settled(dev);
         return;
     }

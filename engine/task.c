@@ -39,9 +39,11 @@
 struct fn_task {
     fn_engine_t *e;
     fn_task_t *next;
-    fn_task_spec_t spec; /* deep copy; strings in allocs */
-    fn_step_t *steps;    /* owned */
-    int *when_step;      /* per step: index of the when_tag step or -1 */
+    fn_task_spec_t spec;       /* deep copy; strings in allocs */
+    fn_step_t *steps;          /* owned */
+    fn_cmd_answer_t **answers; /* per step: its expect as answers, or NULL */
+    struct task_save *saves;   /* per vendor: its save questions */
+    int *when_step;            /* per step: index of the when_tag step or -1 */
     unsigned char *
         *sel; /* per step: per device TASK_SEL_ONLY|TASK_SEL_SKIP, or NULL */
     void **allocs; /* every string/array of the copy */
@@ -63,6 +65,15 @@ struct fn_task {
     int64_t t0_mono, t0_wall;
     uint64_t log_seq;
     struct event *progress_ev;
+};
+
+/* A vendor's save questions as answers, built once per task and vendor
+ * (a request borrows them until it completes). */
+struct task_save {
+    const fn_vendor_t *vendor;
+    fn_cmd_answer_t a[8];
+    size_t n;
+    struct task_save *next;
 };
 
 /* ------------------------------------------------------------------ */
@@ -116,7 +127,8 @@ static int task_copy_steps(fn_task_t *t, const fn_task_spec_t *sp)
     int bad = 0;
     t->steps = calloc(sp->nsteps + 1, sizeof(*t->steps));
     t->when_step = calloc(sp->nsteps + 1, sizeof(int));
-    if (!t->steps || !t->when_step)
+    t->answers = calloc(sp->nsteps + 1, sizeof(*t->answers));
+    if (!t->steps || !t->when_step || !t->answers)
         return -ENOMEM;
     for (size_t i = 0; i < sp->nsteps; i++) {
         const fn_step_t *in = &sp->steps[i];
@@ -128,6 +140,19 @@ static int task_copy_steps(fn_task_t *t, const fn_task_spec_t *sp)
         o->tag = task_str(t, in->tag ? in->tag : "", &bad);
         o->when_tag = task_str(t, in->when_tag, &bad);
         o->comment = task_str(t, in->comment ? in->comment : "", &bad);
+        o->expect = NULL;
+        t->answers[i] =
+            in->nexpect
+                ? task_keep(t, calloc(in->nexpect, sizeof(**t->answers)))
+                : NULL;
+        if (in->nexpect && !t->answers[i])
+            bad = 1;
+        for (size_t k = 0; t->answers[i] && k < in->nexpect; k++)
+            t->answers[i][k] = (fn_cmd_answer_t){
+                .question = task_str(t, in->expect[k].question, &bad),
+                .text = task_str(
+                    t, in->expect[k].answer ? in->expect[k].answer : "", &bad),
+            };
         if (in->nwhen_codes) {
             int *c = task_keep(t, malloc(in->nwhen_codes * sizeof(int)));
             if (c)
@@ -180,10 +205,11 @@ static int task_validate(fn_task_t *t, char *err, size_t errlen)
     for (size_t i = 0; i < t->spec.nsteps; i++) {
         const fn_step_t *st = &t->steps[i];
         t->when_step[i] = -1;
-        if (st->kind < FN_STEP_COMMANDS || st->kind > FN_STEP_BACKUP)
+        if (st->kind < FN_STEP_COMMANDS || st->kind > FN_STEP_SAVE)
             return task_errf(err, errlen, FN_EPARSE, "step %zu: bad kind %d", i,
                              st->kind);
-        if (st->kind != FN_STEP_BACKUP && !st->ncommands)
+        if (st->kind != FN_STEP_BACKUP && st->kind != FN_STEP_SAVE &&
+            !st->ncommands)
             return task_errf(err, errlen, FN_EPARSE, "step %zu: no commands",
                              i);
         if (!st->when_tag || !st->when_tag[0])
@@ -527,15 +553,24 @@ static const char *task_backup_cmd(const fn_task_t *t, const fn_dev_t *dev,
 static size_t task_step_len(const fn_task_t *t, const fn_dev_t *dev, unsigned i)
 {
     const fn_step_t *st = &t->steps[i];
-    if (st->kind == FN_STEP_BACKUP)
+    if (st->kind == FN_STEP_BACKUP || st->kind == FN_STEP_SAVE)
         return 1;
     return st->ncommands;
+}
+
+/* The save command, or what a result names when the OS has none. */
+static const char *task_save_cmd(const fn_dev_t *dev)
+{
+    const char *c = fn_vendor_save_command(dev->vendor);
+    return c ? c : "(save)";
 }
 
 static const char *task_step_cmd(const fn_task_t *t, const fn_dev_t *dev,
                                  unsigned i, size_t k)
 {
     const fn_step_t *st = &t->steps[i];
+    if (st->kind == FN_STEP_SAVE)
+        return task_save_cmd(dev);
     return st->kind == FN_STEP_BACKUP ? task_backup_cmd(t, dev, st)
                                       : st->commands[k];
 }
@@ -607,18 +642,45 @@ static void task_on_cmd_done(fn_dev_t *dev, fn_cmd_t *cmd, int status,
                              const fn_match_result_t *out);
 
 /* Hands the session the next command of the current step. */
+/* The vendor's save questions as answers (built once per vendor). */
+static const struct task_save *task_save_answers(fn_task_t *t,
+                                                 const fn_vendor_t *v)
+{
+    struct task_save *s = t->saves;
+    while (s && s->vendor != v)
+        s = s->next;
+    if (s || !(s = calloc(1, sizeof(*s))))
+        return s;
+    s->vendor = v;
+    size_t n = fn_vendor_save_expect_count(v);
+    for (s->n = 0; s->n < n && s->n < 8; s->n++)
+        fn_vendor_save_expect_at(v, s->n, &s->a[s->n].question,
+                                 &s->a[s->n].text);
+    s->next = t->saves;
+    t->saves = s;
+    return s;
+}
+
 static void task_submit(fn_task_t *t, fn_dev_t *dev, const char *text,
                         enum fn_cmd_kind kind)
 {
-    unsigned step_ms = t->steps[dev->step].timeout_ms;
+    const fn_step_t *st = &t->steps[dev->step];
     fn_cmd_t req = {
         .text = text,
         .kind = kind,
-        .timeout_ms = kind == FN_CMD_USER && step_ms
-                          ? step_ms
+        .timeout_ms = kind == FN_CMD_USER && st->timeout_ms
+                          ? st->timeout_ms
                           : t->spec.command_timeout_ms,
         .done = task_on_cmd_done,
     };
+    if (kind == FN_CMD_USER && st->kind == FN_STEP_SAVE) {
+        const struct task_save *s = task_save_answers(t, dev->vendor);
+        req.answers = s ? s->a : NULL;
+        req.nanswers = s ? s->n : 0;
+    } else if (kind == FN_CMD_USER) {
+        req.answers = t->answers[dev->step];
+        req.nanswers = st->nexpect;
+    }
     if (fn__session_submit(dev, &req) < 0) { /* a bug: say it, go on */
         fn__task_log(t, dev, FN_LOG_ERROR, "internal: submit in state %s",
                      fn__session_state_name(dev->state));
@@ -748,6 +810,12 @@ static void task_run_next(fn_task_t *t, fn_dev_t *dev)
         int sent = 0;
         if (st->kind == FN_STEP_CONFIG) {
             sent = task_run_config(t, dev, st);
+        } else if (st->kind == FN_STEP_SAVE && dev->seq == 0 &&
+                   !fn_vendor_save_command(dev->vendor)) {
+            task_emit(t, dev, task_save_cmd(dev), FN_EXIT_OK, NULL, NULL,
+                      "nothing to save: this OS keeps what is committed");
+            dev->seq++;
+            continue;
         } else if (dev->seq < task_step_len(t, dev, dev->step)) {
             task_submit(t, dev, task_step_cmd(t, dev, dev->step, dev->seq),
                         FN_CMD_USER);
@@ -1306,6 +1374,7 @@ static int task_secrets(fn_task_t *t, const fn_creds_t *c)
     int bad = 0;
     t->spec.creds.username = task_str(t, c->username, &bad);
     t->spec.creds.key_file = task_str(t, c->key_file, &bad);
+    t->spec.creds.use_agent = c->use_agent;
     t->spec.creds.password = NULL;
     t->spec.creds.enable_password = NULL;
     if (c->password && !(t->password = strdup(c->password)))
@@ -1353,6 +1422,12 @@ void fn__task_free(fn_task_t *t)
     free(t->sel);
     free(t->steps);
     free(t->when_step);
+    free(t->answers);
+    while (t->saves) {
+        struct task_save *s = t->saves;
+        t->saves = s->next;
+        free(s);
+    }
     free(t);
 }
 

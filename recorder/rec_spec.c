@@ -16,13 +16,30 @@
 #include <string.h>
 
 _Static_assert(sizeof(int) == sizeof(int32_t), "when codes are passed as-is");
+_Static_assert((int)FN_STEP_SAVE == (int)FLEXNET__V1__STEP_KIND__STEP_KIND_SAVE,
+               "step kinds are passed as-is");
 _Static_assert((int)FN_ON_ERROR_STOP ==
                        (int)FLEXNET__V1__ON_ERROR__ON_ERROR_STOP &&
                    (int)FN_ON_ERROR_CONTINUE ==
                        (int)FLEXNET__V1__ON_ERROR__ON_ERROR_CONTINUE,
                "on_error values are passed as-is");
 
-static void spec_step(const Flexnet__V1__Step *p, fn_step_t *st)
+/* The step's expect pairs (an owned array of views into p). */
+static int spec_expect(const Flexnet__V1__Step *p, fn_step_t *st)
+{
+    if (!p->n_expect)
+        return 0;
+    fn_expect_t *e = calloc(p->n_expect, sizeof(*e));
+    if (!e)
+        return -ENOMEM;
+    for (size_t i = 0; i < p->n_expect; i++)
+        e[i] = (fn_expect_t){p->expect[i]->question, p->expect[i]->answer};
+    st->expect = e;
+    st->nexpect = p->n_expect;
+    return 0;
+}
+
+static int spec_step(const Flexnet__V1__Step *p, fn_step_t *st)
 {
     st->kind = (int)p->kind;
     st->commands = (const char *const *)p->commands;
@@ -41,6 +58,7 @@ static void spec_step(const Flexnet__V1__Step *p, fn_step_t *st)
     st->comment = *p->comment ? p->comment : NULL;
     st->timeout_ms = p->timeout_ms;
     st->on_error = (int)p->on_error; /* same values as enum fn_on_error */
+    return spec_expect(p, st);
 }
 
 int fn_recorder_spec(const Flexnet__V1__TaskSpec *s, fn_task_spec_t *es)
@@ -49,12 +67,19 @@ int fn_recorder_spec(const Flexnet__V1__TaskSpec *s, fn_task_spec_t *es)
     fn_step_t *steps = calloc(s->n_steps ? s->n_steps : 1, sizeof(*steps));
     if (!steps)
         return -ENOMEM;
-    for (size_t i = 0; i < s->n_steps; i++)
-        spec_step(s->steps[i], &steps[i]);
     es->steps = steps;
     es->nsteps = s->n_steps;
+    for (size_t i = 0; i < s->n_steps; i++)
+        if (spec_step(s->steps[i], &steps[i]) < 0) {
+            fn_recorder_spec_cleanup(es);
+            return -ENOMEM;
+        }
     if (s->credentials && *s->credentials->username)
         es->creds.username = s->credentials->username;
+    if (s->credentials && *s->credentials->key_file)
+        es->creds.key_file = s->credentials->key_file;
+    if (s->credentials)
+        es->creds.use_agent = s->credentials->ssh_agent;
     es->default_vendor = *s->default_vendor ? s->default_vendor : NULL;
     es->mode = (int)s->mode;
     es->max_failed = s->max_failed;
@@ -93,6 +118,8 @@ int fn_recorder_redact_to_proto(int mode)
 
 void fn_recorder_spec_cleanup(fn_task_spec_t *es)
 {
+    for (size_t i = 0; es->steps && i < es->nsteps; i++)
+        free((fn_expect_t *)es->steps[i].expect);
     free((fn_step_t *)es->steps);
     es->steps = NULL;
     es->nsteps = 0;

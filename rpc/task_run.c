@@ -108,6 +108,7 @@ static int run_creds(const Flexnet__V1__Credentials *cr, const char *user,
         return 0;
     out->username = user ? user : cr->username[0] ? cr->username : NULL;
     out->key_file = cr->key_file[0] ? cr->key_file : NULL;
+    out->use_agent = cr->ssh_agent;
     int rc = 0;
     if (secret)
         out->password = secret;

@@ -8,12 +8,20 @@ shell (tests/devices/shell_device.py) behind ForceCommand.
   KbdInteractiveAuthentication yes, PAM asks "Password: "): it failed
   with "password rejected";
 - publickey only and no key: the reason names the methods offered;
+  --key-file, and --ssh-agent with the key in a running ssh-agent;
 - a wrong password: the reason names what was offered and tried;
 - output that ends without its newline before the prompt: it timed out
   (exit -3 after the command timeout);
 - an MOTD banner holding '#', '>' and prompt-like lines;
 - a device that takes 3 s to show its first prompt, and --login-timeout
-  shorter than that: the reason quotes what it said last.
+  shorter than that: the reason quotes what it said last;
+- a question ("Destination filename [startup-config]?"): unanswered, the
+  command ends within seconds (exit -3, the question as its reason);
+  answered by --expect, or by the profile's save (--save);
+- `hostname NEW` in config mode: the prompt changes at once, the
+  following lines still finish;
+- ANSI colour codes (stripped), a 5 MB output (complete), an echo the
+  device wraps at 80 columns (not output).
 
 Ports 28600-28619 (the CLI suites' range). Needs root (sshd logs users
 in): skipped with a clear message without /usr/sbin/sshd or root.
@@ -79,6 +87,44 @@ def check_pubkey_only(work):
               "publickey only, no key: %r" % r)
 
 
+def check_keys(work):
+    """publickey only: --key-file logs in; so does --ssh-agent with the
+    key in a running ssh-agent (and without --ssh-agent it is not used)."""
+    import subprocess
+    key = os.path.join(work, "id_ed25519")
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
+                    key], check=True)
+    with Sshd(BASE + 10, password=False, kbdint=False,
+              authorized_key=key + ".pub") as d:
+        p, conns, res = run(work, d, "-c", "show version", "--key-file", key,
+                            password=False)
+        check(p.returncode == 0 and conns[0]["status"] == "ok",
+              "--key-file: %r %s" % (conns, p.stderr[-200:]))
+        sock = os.path.join(work, "agent.sock")
+        agent = subprocess.Popen(["ssh-agent", "-D", "-a", sock],
+                                 stdout=subprocess.DEVNULL)
+        try:
+            for _ in range(50):
+                if os.path.exists(sock):
+                    break
+                time.sleep(0.05)
+            subprocess.run(["ssh-add", "-q", key], check=True,
+                           env=dict(os.environ, SSH_AUTH_SOCK=sock),
+                           stderr=subprocess.DEVNULL)
+            env = {"SSH_AUTH_SOCK": sock}
+            p, conns, res = run(work, d, "-c", "show version", "--ssh-agent",
+                                env=env, password=False)
+            check(p.returncode == 0 and conns[0]["status"] == "ok",
+                  "--ssh-agent: %r %s" % (conns, p.stderr[-200:]))
+            p, conns, res = run(work, d, "-c", "show version", env=env)
+            r = conns[0]["reason"] if conns else ""
+            check(p.returncode == 3 and "server offers publickey" in r,
+                  "the agent only when asked: %r" % r)
+        finally:
+            agent.kill()
+            agent.wait()
+
+
 def check_no_newline(work):
     with Sshd(BASE + 3, scenario="nonl") as d:
         t0 = time.time()
@@ -120,15 +166,92 @@ def check_slow_prompt(work):
               "--login-timeout 1 on a 3 s prompt: %r" % r)
 
 
+def check_questions(work):
+    """copy running-config startup-config asks "Destination filename
+    [startup-config]?": unanswered it ends quickly with exit -3 and the
+    question as the reason; --expect answers it; --save uses the
+    profile's own save and answer."""
+    with Sshd(BASE + 6, scenario="copy") as d:
+        cmd = "copy running-config startup-config"
+        t0 = time.time()
+        p, conns, res = run(work, d, "-c", cmd, "--command-timeout", "20")
+        took = time.time() - t0
+        r = res.get(cmd, {})
+        check(r.get("exit_code") == -3 and "Destination filename" in
+              r.get("reason", "") and "no answer was given" in
+              r.get("reason", ""), "an unexpected question: %r" % r)
+        check(took < 8, "ended quickly, not at the 20 s timeout (%.1f s)"
+              % took)
+        p, conns, res = run(work, d, "-c", cmd, "--expect",
+                            "Destination filename* => ")
+        r = res.get(cmd, {})
+        check(r.get("exit_code") == 0 and "[OK]" in r.get("stdout", ""),
+              "--expect answers it: %r" % r)
+        p, conns, res = run(work, d, "--save")
+        check(res.get(cmd, {}).get("exit_code") == 0 and
+              "[OK]" in res.get(cmd, {}).get("stdout", ""),
+              "--save: the profile's save and answer: %r" % res)
+
+
+def check_hostname_change(work):
+    """`hostname core9` in config mode changes the prompt at once: the
+    line and the next ones still finish (at the new prompt, after a
+    second of quiet), not at the command timeout."""
+    with Sshd(BASE + 7) as d:
+        t0 = time.time()
+        p, conns, res = run(work, d, "--config-line", "hostname core9",
+                            "--config-line", "ntp server 10.1.1.1",
+                            "--command-timeout", "20")
+        took = time.time() - t0
+        codes = [res.get(c, {}).get("exit_code") for c in
+                 ("hostname core9", "ntp server 10.1.1.1")]
+        check(p.returncode == 0 and codes == [0, 0],
+              "lines after a prompt change: %r %s" % (res, p.stderr[-300:]))
+        check(took < 10, "no command timeout on the new prompt (%.1f s)"
+              % took)
+
+
+def check_output_quirks(work):
+    """ANSI colours out of stdout; 5 MB complete at streaming speed; an
+    echo wrapped at 80 columns is not output (its second line was)."""
+    with Sshd(BASE + 8, scenario="ansi,big") as d:
+        p, conns, res = run(work, d, "-c", "show color", "-c", "show big")
+        color = res.get("show color", {})
+        check(color.get("stdout") == "Gi0/1  up\nGi0/2  down\n",
+              "ANSI codes stripped: %r" % color.get("stdout"))
+        big = res.get("show big", {})
+        out = big.get("stdout", "")
+        check(big.get("exit_code") == 0 and len(out) == 65536 * 80 and
+              not big.get("truncated") and out.endswith("x 65535\n"),
+              "5 MB complete: %d bytes" % len(out))
+        check(big.get("duration_ms", 1e9) < 15000,
+              "5 MB in %.0f ms" % big.get("duration_ms", 0))
+    with Sshd(BASE + 9, scenario="wrap") as d:
+        long_cmd = "show " + "interfaces " * 12 + "version"
+        p, conns, res = run(work, d, "-c", long_cmd, "-c", "show clock")
+        r = res.get(long_cmd, {})
+        # the device does not know the command (exit 1): what matters is
+        # that no piece of the wrapped echo lands in stdout
+        check(r.get("exit_code") == 1 and r.get("stdout") == "" and
+              long_cmd in r.get("stderr", ""),
+              "a wrapped echo is not output: %r" % r)
+        check(res.get("show clock", {}).get("stdout", "").startswith(
+            "*10:00"), "the next command after a wrapped echo: %r" % res)
+
+
 def main():
     skip_unless_available("test_real_sshd")
     work = tempdir("fn-sshd-")
     check_password(work)
     check_kbdint_only(work)
     check_pubkey_only(work)
+    check_keys(work)
     check_no_newline(work)
     check_banner(work)
     check_slow_prompt(work)
+    check_questions(work)
+    check_hostname_change(work)
+    check_output_quirks(work)
     finish("test_real_sshd")
 
 

@@ -109,6 +109,13 @@ const vendor_sample_t vendor_samples[] = {
      "<router1>\r\n[router1]\r\nrouter1 > x\r\nrouter1#",
      0, NULL, "! router2#\n#\nrouter1 #\n<router1>\n[router1]\nrouter1 > x\n",
      "", P},
+    /* a device that wraps its echo at 80 columns */
+    {"ios_wrapped_echo", "cisco_ios", IOS_PRIV_LOGIN, "router1",
+     "show ip bgp neighbors 10.0.0.1 advertised-routes | include 10.20.30.40 "
+     "| exclude 99",
+     "show ip bgp neighbors 10.0.0.1 advertised-routes | include 10.20.30.40 "
+     "| ex\r\nclude 99\r\n*> 10.20.30.40/32\r\nrouter1#",
+     0, NULL, "*> 10.20.30.40/32\n", "", P},
     /* output without its last newline: the prompt ends the same line */
     {"ios_output_without_newline", "cisco_ios", IOS_PRIV_LOGIN, "router1",
      "show nonl", "show nonl\r\nno newline at the endrouter1#", 0, NULL,

@@ -120,6 +120,18 @@ int fn_matcher_feed(fn_matcher_t *m, const char *buf, size_t len);
  * Returns 0. */
 int fn_matcher_resume(fn_matcher_t *m);
 
+/* The device went quiet on a line that reads like a prompt of another
+ * host name ("new-name(config)#" after `hostname new-name`): learn that
+ * base prompt and end the command as FN_MATCH_PROMPT would. Returns
+ * FN_MATCH_PROMPT, or 0 (not a prompt shape: nothing changes). */
+int fn_matcher_relearn(fn_matcher_t *m);
+
+/* Copies the current unfinished line (what the device left on screen
+ * while it waits: a question, a prompt) into buf (cap bytes, NUL
+ * terminated, cut to fit). Returns its length, 0 when the cursor is at a
+ * line start. */
+size_t fn_matcher_tail(const fn_matcher_t *m, char *buf, size_t cap);
+
 /* The text to send when FN_MATCH_PAGER fired (" " for most vendors). */
 const char *fn_matcher_pager_answer(const fn_matcher_t *m);
 

@@ -66,6 +66,20 @@ const char *fn_vendor_enable_command(const fn_vendor_t *v); /* "enable" */
 const char *fn_vendor_config_enter(const fn_vendor_t *v);   /* conf t */
 const char *fn_vendor_config_leave(const fn_vendor_t *v);   /* end */
 const char *fn_vendor_config_commit(const fn_vendor_t *v);  /* commit */
+/* 1 when text (len bytes) matches pattern as a whole: '*' any run of
+ * bytes, '\' quotes the next byte ('[' and '?' are plain bytes). The
+ * syntax of profile patterns, also for expect/answer questions. Pure. */
+int fn_vendor_glob(const char *pattern, const char *text, size_t len);
+
+/* The configuration save of the profile: the command ("copy
+ * running-config startup-config", "save"), NULL when the OS keeps what
+ * is committed (Junos, IOS-XR, RouterOS); and its questions with their
+ * answers ("Destination filename*" -> "", "*[Y/N]*" -> "y"), i < count. */
+const char *fn_vendor_save_command(const fn_vendor_t *v);
+size_t fn_vendor_save_expect_count(const fn_vendor_t *v);
+void fn_vendor_save_expect_at(const fn_vendor_t *v, size_t i,
+                              const char **question, const char **answer);
+
 /* The command that throws away an uncommitted candidate ("rollback 0",
  * "abort"), or NULL when lines apply at once (IOS, NX-OS, VRP). */
 const char *fn_vendor_config_discard(const fn_vendor_t *v);

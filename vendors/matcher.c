@@ -81,6 +81,7 @@ struct fn_matcher {
     uint16_t prompt_len; /* the last prompt, trailing blanks cut */
     uint16_t gap;        /* blanks after it, whatever chunk they came in */
     uint16_t echo_pad;   /* blanks leading the echo line */
+    uint16_t echo_rest;  /* bytes of the command a wrapped echo still owes */
     int events;          /* FN_MATCH_ERROR seen during this feed */
     char cmd[FN_MATCHER_CMD_MAX + 1];
     char prompt[FN_MATCHER_PROMPT_MAX + 1];
@@ -222,6 +223,11 @@ static int is_echo(fn_matcher_t *m, const char *s, size_t n)
         while (pad > 0 && is_blank(s[pad - 1]))
             pad--;
         m->echo_pad = pad == 0 ? (uint16_t)(head - s) : 0;
+        /* a device that wraps at its own width (80) owes the rest of the
+         * command on the next lines */
+        size_t shown = n - (size_t)(head - s);
+        if (shown < m->cmd_len && !memcmp(head, m->cmd, shown))
+            m->echo_rest = (uint16_t)(m->cmd_len - shown);
         return 1;
     }
     return memmem(s, n, m->cmd + m->cmd_len - k, k) != NULL;
@@ -271,6 +277,12 @@ static int classify(fn_matcher_t *m, const char *s, size_t n, int whole)
     if (m->lines == 0 && !m->login && (v->clean & FN__CLEAN_ECHO) &&
         (m->cmd_len ? is_echo(m, s, n) : n == 0 && whole))
         return KIND_DROP;
+    if (m->echo_rest && n && n <= m->echo_rest &&
+        !memcmp(s, m->cmd + m->cmd_len - m->echo_rest, n)) {
+        m->echo_rest = (uint16_t)(m->echo_rest - n); /* more of the echo */
+        return KIND_DROP;
+    }
+    m->echo_rest = 0;
     const unsigned all = FN__LINE_STRIP | FN__LINE_PAGER | FN__LINE_PASSWORD;
     if (whole && n > 0 && maybe_listed(v, all, s, n) && line_is(v, all, s, n))
         return KIND_DROP;
@@ -735,6 +747,7 @@ int fn_matcher_begin(fn_matcher_t *m, const char *command)
     m->events = 0;
     m->gap_open = 0;
     m->echo_pad = 0;
+    m->echo_rest = 0;
     if (!command) /* login: the prompt is learned again */
         m->prompt_len = m->gap = 0;
     line_reset(m);
@@ -808,6 +821,54 @@ int fn_matcher_feed(fn_matcher_t *m, const char *buf, size_t len)
         }
     }
     return m->events | tail_check(m);
+}
+
+int fn_matcher_relearn(fn_matcher_t *m)
+{
+    if (m->done || m->partial || m->esc != ESC_NONE || !m->len)
+        return 0;
+    char tmp[FN_MATCHER_LINE_MAX];
+    const char *s;
+    size_t n = line_view(m, tmp, &s);
+    if (n > FN_MATCHER_PROMPT_MAX)
+        return 0;
+    char saved[FN_MATCHER_BASE_MAX + 1];
+    memcpy(saved, m->base, sizeof(saved));
+    uint8_t login = m->login, prev = m->mode;
+    m->base[0] = '\0';
+    m->login = 1; /* prompt_try learns the base from what matches */
+    size_t tb;
+    const char *t = s;
+    size_t tn = trim_blanks(&t, n, &tb);
+    int mode = FN_VENDOR_MODE_USER;
+    while (mode <= FN_VENDOR_MODE_CONFIG && !prompt_try(m, mode, t, tn, tb))
+        mode++;
+    m->login = login;
+    if (mode > FN_VENDOR_MODE_CONFIG || !m->base[0]) {
+        memcpy(m->base, saved, sizeof(saved));
+        return 0;
+    }
+    m->mode_prev = prev;
+    m->mode = (uint8_t)mode;
+    m->cut = 0;
+    prompt_keep(m, s, n);
+    m->done = 1;
+    return FN_MATCH_PROMPT;
+}
+
+size_t fn_matcher_tail(const fn_matcher_t *m, char *buf, size_t cap)
+{
+    char tmp[FN_MATCHER_LINE_MAX];
+    const char *s;
+    size_t n = m->partial || m->esc != ESC_NONE ? 0 : line_view(m, tmp, &s);
+    if (!cap)
+        return 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(buf, s, n);
+    buf[n] = '\0';
+    return n;
 }
 
 int fn_matcher_resume(fn_matcher_t *m)

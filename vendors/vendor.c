@@ -109,6 +109,8 @@ static void vendor_free(fn_vendor_t *v)
         free(v->str[i]);
     for (size_t i = 0; i < FN__VL_COUNT; i++)
         list_clear(&v->list[i]);
+    list_clear(&v->save_q);
+    free(v->save_a);
     fn__ac_free(&v->ac);
     free(v);
 }
@@ -441,9 +443,42 @@ static void line_tables(fn_vendor_t *v)
     }
 }
 
+/* save_expect "QUESTION => ANSWER" items as questions and answers. */
+static int vendor_save_split(fn_vendor_t *v, parse_ctx_t *c)
+{
+    const fn__strlist_t *l = &v->list[FN__VL_SAVE_EXPECT];
+    list_clear(&v->save_q);
+    free(v->save_a);
+    v->save_a = l->n ? calloc(l->n, sizeof(*v->save_a)) : NULL;
+    if (l->n && !v->save_a)
+        return -ENOMEM;
+    for (size_t i = 0; i < l->n; i++) {
+        const char *arrow = strstr(l->items[i], "=>");
+        if (!arrow) {
+            c->line = 0;
+            return perr(c, "save_expect '%s': expected QUESTION => ANSWER",
+                        l->items[i]);
+        }
+        size_t qn = (size_t)(arrow - l->items[i]);
+        while (qn > 0 && l->items[i][qn - 1] == ' ')
+            qn--;
+        char q[FN__VENDOR_VALUE_MAX + 1];
+        memcpy(q, l->items[i], qn);
+        q[qn] = '\0';
+        int rc = list_push(&v->save_q, q);
+        if (rc < 0)
+            return rc;
+        v->save_a[i] = arrow + 2 + (arrow[2] == ' ');
+    }
+    return 0;
+}
+
 /* Derived fields, checks that need the whole profile, the automaton. */
 static int vendor_finish(fn_vendor_t *v, parse_ctx_t *c)
 {
+    int src = vendor_save_split(v, c);
+    if (src < 0)
+        return src;
     v->clean = 0;
     for (size_t i = 0; i < v->list[FN__VL_CLEAN].n; i++)
         for (size_t j = 0; j < sizeof(clean_rules) / sizeof(*clean_rules); j++)
@@ -789,6 +824,23 @@ const char *fn_vendor_config_leave(const fn_vendor_t *v)
 const char *fn_vendor_config_commit(const fn_vendor_t *v)
 {
     return v->str[FN__VS_CONFIG_COMMIT];
+}
+
+const char *fn_vendor_save_command(const fn_vendor_t *v)
+{
+    return v->str[FN__VS_SAVE];
+}
+
+size_t fn_vendor_save_expect_count(const fn_vendor_t *v)
+{
+    return v->save_q.n;
+}
+
+void fn_vendor_save_expect_at(const fn_vendor_t *v, size_t i,
+                              const char **question, const char **answer)
+{
+    *question = v->save_q.items[i];
+    *answer = v->save_a[i];
 }
 
 const char *fn_vendor_config_discard(const fn_vendor_t *v)

@@ -105,3 +105,8 @@ int fn__glob_match_line(const char *pat, const char *s, size_t n,
     tmp[ptrim] = '\0';
     return glob(tmp, s, s + n, base, cap);
 }
+
+int fn_vendor_glob(const char *pattern, const char *text, size_t len)
+{
+    return fn__glob_match(pattern, text, len, "", NULL);
+}

@@ -34,6 +34,7 @@
     X(CONFIG_COMMIT, "config_commit")                                          \
     X(CONFIG_DISCARD, "config_discard")                                        \
     X(ENABLE_CHECK, "enable_check")                                            \
+    X(SAVE, "save")                                                            \
     X(BACKUP, "backup")                                                        \
     X(USERNAME_SUFFIX, "username_suffix")                                      \
     X(CARET_ERROR, "caret_error")
@@ -53,7 +54,8 @@
     X(BACKUP_STRIP, "backup_strip")                                            \
     X(SECRET, "secret")                                                        \
     X(SECRET_HASH, "secret_hash")                                              \
-    X(BACKUP_MARKER, "backup_marker")
+    X(BACKUP_MARKER, "backup_marker")                                          \
+    X(SAVE_EXPECT, "save_expect")
 
 enum fn__vendor_str {
 #define FN__X(e, k) FN__VS_##e,
@@ -134,6 +136,10 @@ struct fn_vendor {
     uint8_t line_first[256]; /* enum fn__line_list bits, see vendor.c */
     uint8_t line_last[256];
     fn__ac_t ac;
+    /* save_expect items split: questions owned, answers point into the
+     * items ("QUESTION => ANSWER"; vendor_finish builds them) */
+    fn__strlist_t save_q;
+    const char **save_a;
 };
 
 /* vendor_ac.c */

@@ -7,7 +7,8 @@ temporary git worktree (the same build type as --build), then runs both drivers 
 flexnet-sim fleet in alternation (base, new, base, new …) so the machine's
 load falls on both alike, and reports the ratios new / base of engine CPU
 µs per device (the robust figure on a shared machine) and devices/s.
-Writes bench/results/fanout-compare.{json,md} and prints the table.
+Writes bench/results/NAME.{json,md} (--name, default fanout-compare) and
+prints the table.
 
     bench/fanout/compare.py [--base REV] [--build build] [--n 2000]
                             [--rounds 3] [--label TEXT]
@@ -99,6 +100,8 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--label", default="")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "results"))
+    ap.add_argument("--name", default="fanout-compare",
+                    help="file stem in --out (one per comparison kept)")
     a = ap.parse_args()
     base_rev = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short",
                                a.base], check=True, stdout=subprocess.PIPE,
@@ -128,11 +131,11 @@ def main():
                             "--force", src], stdout=subprocess.DEVNULL)
     ratios = ratio_rows(runs)
     os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "fanout-compare.json"), "w") as f:
+    with open(os.path.join(a.out, a.name + ".json"), "w") as f:
         json.dump({"meta": meta, "ratios": ratios, "runs": runs}, f,
                   indent=1)
     md = markdown(meta, ratios, runs)
-    with open(os.path.join(a.out, "fanout-compare.md"), "w") as f:
+    with open(os.path.join(a.out, a.name + ".md"), "w") as f:
         f.write(md)
     print(md)
 

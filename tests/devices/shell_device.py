@@ -10,13 +10,24 @@ FN_SCENARIO picks what it does (comma-separated, combinable):
   slow      waits 3 s before its first prompt
   copy      `copy running-config startup-config` asks "Destination filename
             [startup-config]?" and wants an answer
+  ansi      `show color` paints its output with ANSI colour and cursor codes
+  big       `show big` prints 5 MB (65,536 lines of 80 bytes)
+  wrap      echoes a typed line longer than 80 columns wrapped at 80
+            ("\r\n" inserted), as devices that ignore the pty width do
+Always: `configure terminal` enters config mode ("r1(config)#"), where any
+line is accepted, `hostname NAME` changes the prompt at once (as IOS
+does) and `end` leaves.
 """
 import os
 import sys
 import time
 
 SCEN = set(os.environ.get("FN_SCENARIO", "plain").split(","))
-PROMPT = "r1#"
+STATE = {"host": "r1", "config": False}
+
+
+def prompt():
+    return STATE["host"] + ("(config)#" if STATE["config"] else "#")
 
 COMMANDS = {
     "terminal length 0": "",
@@ -27,11 +38,33 @@ COMMANDS = {
 
 
 def out(s):
-    sys.stdout.write(s.replace("\n", "\r\n") if False else s)
+    sys.stdout.write(s)  # the pty turns "\n" into "\r\n"
     sys.stdout.flush()
 
 
+def config(line):
+    if line == "end":
+        STATE["config"] = False
+    elif line.startswith("hostname "):
+        STATE["host"] = line.split()[1]
+
+
 def run(line):
+    if line == "show color" and "ansi" in SCEN:
+        out("\x1b[1;32mGi0/1\x1b[0m  up\x1b[K\n\x1b[31mGi0/2\x1b[0m  down\n")
+        return
+    if line == "show big" and "big" in SCEN:
+        row = "x" * 73 + " %05d\n"
+        for i in range(65536):
+            sys.stdout.write(row % i)
+        return
+    if STATE["config"]:
+        config(line)
+        return
+    if line == "configure terminal":
+        STATE["config"] = True
+        out("Enter configuration commands, one per line.  End with CNTL/Z.\n")
+        return
     if line == "show nonl" and "nonl" in SCEN:
         out("no newline at the end")  # the prompt follows on the same line
         return
@@ -49,7 +82,16 @@ def run(line):
         out("                 ^\n% Invalid input detected at '^' marker.\n")
 
 
+def echo_off():
+    import termios
+    attrs = termios.tcgetattr(0)
+    attrs[3] &= ~termios.ECHO
+    termios.tcsetattr(0, termios.TCSANOW, attrs)
+
+
 def main():
+    if "wrap" in SCEN:
+        echo_off()
     if "slow" in SCEN:
         time.sleep(3)
     if "banner" in SCEN:
@@ -58,15 +100,18 @@ def main():
             "#######################################\n"
             "r1>\n"
             "r1#\n")
-    out("\n" + PROMPT)
+    out("\n" + prompt())
     for line in sys.stdin:
         line = line.strip()
+        if "wrap" in SCEN:  # our own echo, wrapped at 80 columns
+            shown = prompt() + line
+            out("\r\n".join(shown[i:i + 80] for i in
+                              range(0, len(shown), 80))[len(prompt()):] + "\n")
         if line in ("exit", "logout"):
             return
         if line:
             run(line)
-        out("\n" + PROMPT if "nonl" in SCEN and line == "show nonl"
-            else PROMPT)
+        out(prompt())
 
 
 if __name__ == "__main__":
