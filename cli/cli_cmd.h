@@ -54,10 +54,11 @@ enum fn__cli_ro_flag {
     FN_CLI_RO_OUTPUT = 1 << 5,  /* -o FILE */
     FN_CLI_RO_DB = 1 << 6,      /* --db DIR */
     FN_CLI_RO_CONFIG = 1 << 7,  /* --config FILE */
+    FN_CLI_RO_PARSED = 1 << 8,  /* --parsed */
 };
 
 typedef struct fn__cli_ro {
-    int json, all, verbose;
+    int json, all, verbose, parsed;
     const char *host, *task, *output, *db; /* borrowed from argv */
     const char *config;                    /* borrowed from argv */
     const char *args[2];                   /* positional arguments */
@@ -81,6 +82,7 @@ fn__cli_cmd_fn fn__cli_cmd_run;          /* run.c */
 fn__cli_cmd_fn fn__cli_cmd_tasks;        /* tasks.c */
 fn__cli_cmd_fn fn__cli_cmd_backups;      /* backups.c */
 fn__cli_cmd_fn fn__cli_cmd_vendors;      /* vendors_cmd.c */
+fn__cli_cmd_fn fn__cli_cmd_parse;        /* parse_cmd.c */
 fn__cli_cmd_fn fn__cli_cmd_integrations; /* integrations_cmd.c */
 fn__cli_cmd_fn fn__cli_cmd_hostkeys;     /* hostkeys.c */
 
@@ -138,6 +140,16 @@ void fn__cli_print_devices(FILE *f, const fn__cli_dev_t *rows, size_t n,
  * indented. */
 void fn__cli_print_result(FILE *f, const Flexnet__V1__CommandResult *r,
                           int with_output);
+/* A result's TextFSM records as a table under a "HOST  step N: CMD" line
+ * (nothing when parsing was not asked for). */
+void fn__cli_print_records(FILE *f, const Flexnet__V1__CommandResult *r);
+/* Appends a table: row 0 is the header, rows 1..nrows the data; cell()
+ * appends the text of (row, col). Columns are padded to their widest
+ * cell (cut at 48 bytes but the last). */
+typedef void fn__cli_cell_fn(const void *arg, size_t row, size_t col,
+                             fn_buf_t *out);
+void fn__cli_table(fn_buf_t *out, size_t ncols, size_t nrows,
+                   fn__cli_cell_fn *cell, const void *arg);
 void fn__cli_print_summary(FILE *f, const Flexnet__V1__Summary *s,
                            const char *name);
 /* What `tasks list` / `tasks show` print as a task's status: the stored
@@ -155,6 +167,8 @@ void fn__cli_progress_clear(int *shown);
 
 /* --json: each appends one object (no newline) to b. */
 int fn__cli_json_conn(fn_buf_t *b, const Flexnet__V1__ConnectionReport *r);
+/* A result's records as a JSON array of objects (List values arrays). */
+int fn__cli_json_records(fn_buf_t *b, const Flexnet__V1__CommandResult *r);
 int fn__cli_json_result(fn_buf_t *b, const Flexnet__V1__CommandResult *r);
 int fn__cli_json_backup(fn_buf_t *b, const Flexnet__V1__Backup *bk);
 int fn__cli_json_summary(fn_buf_t *b, const Flexnet__V1__Summary *s);

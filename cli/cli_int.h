@@ -50,6 +50,9 @@ void fn__cli_json_strn(fn__cli_json_t *j, const char *key, const char *v,
 void fn__cli_json_int(fn__cli_json_t *j, const char *key, int64_t v);
 void fn__cli_json_bool(fn__cli_json_t *j, const char *key, int v);
 void fn__cli_json_double(fn__cli_json_t *j, const char *key, double v);
+/* A member whose value is already JSON text (len bytes). */
+void fn__cli_json_raw(fn__cli_json_t *j, const char *key, const char *json,
+                      size_t len);
 /* Closes "}" and returns the first error, or 0. */
 int fn__cli_json_end(fn__cli_json_t *j);
 

@@ -1,7 +1,8 @@
 /*
  * main.c — `flexnet`: dispatches to the subcommands (run, tasks, backups,
- * vendors, integrations, hostkeys), and the helpers every subcommand shares:
- * the command table walk, usage errors, opening the store.
+ * vendors, integrations, parse, hostkeys), and the helpers every
+ * subcommand shares: the command table walk, usage errors, opening the
+ * store.
  *
  * Process-wide: SIGPIPE is ignored (a closed pipe must not kill a task
  * mid-change). Does not parse any subcommand's options (each file does
@@ -35,6 +36,7 @@ static const char main_usage[] =
     "  backups   list, print, diff, delete stored config backups\n"
     "  vendors   list the vendor profiles, show one\n"
     "  integrations check   check the [s3], [vault], [cyberark] config\n"
+    "  parse     parse a saved command output with a TextFSM template\n"
     "  hostkeys  list, forget, import the pinned SSH host keys\n"
     "\n"
     "`flexnet COMMAND --help` describes a command; `man flexnet` all.\n"
@@ -47,6 +49,7 @@ static const fn__cli_cmd_t main_cmds[] = {
     {"backups", fn__cli_cmd_backups},
     {"vendors", fn__cli_cmd_vendors},
     {"integrations", fn__cli_cmd_integrations},
+    {"parse", fn__cli_cmd_parse},
     {"hostkeys", fn__cli_cmd_hostkeys},
     {NULL, NULL},
 };
@@ -132,6 +135,7 @@ static const struct option ro_opts[] = {
     {"output", required_argument, NULL, 'o'},
     {"db", required_argument, NULL, 'd'},
     {"config", required_argument, NULL, 'C'},
+    {"parsed", no_argument, NULL, 'P'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -156,6 +160,8 @@ static unsigned ro_flag(int c)
         return FN_CLI_RO_DB;
     case 'C':
         return FN_CLI_RO_CONFIG;
+    case 'P':
+        return FN_CLI_RO_PARSED;
     default:
         return 0;
     }
@@ -174,6 +180,7 @@ static void ro_set(fn__cli_ro_t *ro, int c, const char *arg)
     ro->json |= c == 'j';
     ro->all |= c == 'a';
     ro->verbose |= c == 'v';
+    ro->parsed |= c == 'P';
     if (c == 'H')
         ro->host = arg;
     else if (c == 't')

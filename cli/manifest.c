@@ -18,10 +18,14 @@
  *           connect_timeout: 10  # seconds
  *           command_timeout: 30
  *           login_timeout: 20    # first prompt after login
+ *           templates: ntc-templates/ntc_templates/templates  # TextFSM
  *           steps:
  *             - commands: [show version, show clock]
  *               tag: ver
  *               exit_on_fail: true
+ *               parse: true          # records by templates/index
+ *             - commands: [show ip interface brief]
+ *               template: ipbrief.textfsm  # or one template
  *             - config: [ntp server 10.0.0.1]
  *               on_error: stop     # default; continue sends every line
  *             - command: copy running-config startup-config
@@ -303,7 +307,17 @@ static int mf_k_expect(mf_t *m, yaml_node_t *v, void *obj, const char *key)
 static int mf_k_step_str(mf_t *m, yaml_node_t *v, void *obj, const char *key)
 {
     Flexnet__V1__Step *st = ((mf_step_t *)obj)->step;
+    if (!strcmp(key, "template"))
+        return mf_string(m, v, key, &st->template_);
     return mf_string(m, v, key, !strcmp(key, "tag") ? &st->tag : &st->comment);
+}
+
+static int mf_k_parse(mf_t *m, yaml_node_t *v, void *obj, const char *key)
+{
+    int on = 0;
+    int rc = mf_bool(m, v, key, &on);
+    ((mf_step_t *)obj)->step->parse = on;
+    return rc;
 }
 
 static int mf_k_hostlist(mf_t *m, yaml_node_t *v, void *obj, const char *key)
@@ -474,6 +488,8 @@ static const mf_key_t mf_step_keys[] = {
     {"on_error", mf_k_on_error},
     {"save", mf_k_backup},
     {"expect", mf_k_expect},
+    {"parse", mf_k_parse},
+    {"template", mf_k_step_str},
     {NULL, NULL},
 };
 
@@ -494,6 +510,11 @@ static int mf_step(mf_t *m, yaml_node_t *n, Flexnet__V1__TaskSpec *spec)
                        "backup");
     if (*st->comment && st->kind != FLEXNET__V1__STEP_KIND__STEP_KIND_BACKUP)
         return mf_fail(m, n, "comment: only a backup step has a comment");
+    if ((st->parse || *st->template_) &&
+        st->kind != FLEXNET__V1__STEP_KIND__STEP_KIND_COMMANDS)
+        return mf_fail(m, n, "parse, template: only commands are parsed");
+    if (st->parse && *st->template_)
+        return mf_fail(m, n, "parse and template: give one");
     for (size_t i = 0; *st->tag && i + 1 < spec->n_steps; i++)
         if (!strcmp(spec->steps[i]->tag, st->tag))
             return mf_fail(m, n, "tag '%s' is used twice", st->tag);
@@ -627,6 +648,8 @@ static int mf_k_sub_number(mf_t *m, yaml_node_t *v, void *obj, const char *key)
     Flexnet__V1__TaskSpec *spec = ((fn__cli_job_t *)obj)->spec;
     if (!strcmp(key, "vendor"))
         return mf_string(m, v, key, &spec->default_vendor);
+    if (!strcmp(key, "templates"))
+        return mf_string(m, v, key, &spec->templates_dir);
     if (!strcmp(key, "concurrency"))
         return mf_uint(m, v, key, &spec->concurrency);
     if (!strcmp(key, "connect_timeout"))
@@ -658,6 +681,7 @@ static const mf_key_t mf_sub_keys[] = {
     {"connect_first", mf_k_connect_first},
     {"max_failed", mf_k_max_failed},
     {"vendor", mf_k_sub_number},
+    {"templates", mf_k_sub_number},
     {"concurrency", mf_k_sub_number},
     {"connect_timeout", mf_k_sub_number},
     {"command_timeout", mf_k_sub_number},

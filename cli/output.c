@@ -11,6 +11,7 @@
 #include "cli_cmd.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fn_time.h"
@@ -248,4 +249,79 @@ void fn__cli_progress_clear(int *shown)
     fputs("\r\033[K", stderr);
     fflush(stderr);
     *shown = 0;
+}
+
+/* ---- tables of parsed records ------------------------------------------ */
+
+void fn__cli_table(fn_buf_t *out, size_t ncols, size_t nrows,
+                   fn__cli_cell_fn *cell, const void *arg)
+{
+    enum { MAX_W = 48 }; /* a long cell is cut, except in the last column */
+    size_t *w = calloc(ncols ? ncols : 1, sizeof(*w));
+    fn_buf_t c;
+    if (!w)
+        return;
+    fn_buf_init(&c, 0);
+    for (size_t r = 0; r <= nrows; r++)
+        for (size_t i = 0; i < ncols; i++) {
+            fn_buf_reset(&c);
+            cell(arg, r, i, &c);
+            if (c.len > w[i])
+                w[i] = c.len < MAX_W ? c.len : MAX_W;
+        }
+    for (size_t r = 0; r <= nrows; r++) {
+        for (size_t i = 0; i < ncols; i++) {
+            int last = i + 1 == ncols;
+            fn_buf_reset(&c);
+            cell(arg, r, i, &c);
+            fn_buf_printf(out, "%-*.*s%s", last ? 0 : (int)w[i],
+                          (int)(c.len > MAX_W && !last ? MAX_W : c.len),
+                          c.data ? c.data : "", last ? "" : "  ");
+        }
+        while (out->len && out->data[out->len - 1] == ' ')
+            out->len--; /* empty last cells leave no trailing blanks */
+        fn_buf_append_str(out, "\n");
+    }
+    fn_buf_cleanup(&c);
+    free(w);
+}
+
+/* A stored result's records: row 0 the Value names of the first record. */
+static void records_cell(const void *arg, size_t row, size_t col, fn_buf_t *out)
+{
+    const Flexnet__V1__CommandResult *r = arg;
+    const Flexnet__V1__ParsedRecord *rec = r->records[row ? row - 1 : 0];
+    if (col >= rec->n_values)
+        return;
+    const Flexnet__V1__ParsedValue *v = rec->values[col]->value;
+    if (row == 0)
+        fn_buf_append_str(out, rec->values[col]->key);
+    else if (v && v->value_case == FLEXNET__V1__PARSED_VALUE__VALUE_STR)
+        fn_buf_append_str(out, v->str);
+    else if (v && v->value_case == FLEXNET__V1__PARSED_VALUE__VALUE_LIST) {
+        fn_buf_append_str(out, "[");
+        for (size_t i = 0; v->list && i < v->list->n_items; i++) {
+            if (i)
+                fn_buf_append_str(out, ", ");
+            fn__cli_json_escape(out, v->list->items[i],
+                                strlen(v->list->items[i]));
+        }
+        fn_buf_append_str(out, "]");
+    }
+}
+
+void fn__cli_print_records(FILE *f, const Flexnet__V1__CommandResult *r)
+{
+    fn_buf_t b;
+    if (!r->parsed)
+        return;
+    fn_buf_init(&b, 0);
+    fn_buf_printf(&b, "%s  step %u: %s: %zu record(s)%s%s\n", r->host,
+                  r->step + 1, r->command, r->n_records,
+                  *r->parse_error ? ": " : "", r->parse_error);
+    if (r->n_records)
+        fn__cli_table(&b, r->records[0]->n_values, r->n_records, records_cell,
+                      r);
+    fwrite(b.data, 1, b.len, f);
+    fn_buf_cleanup(&b);
 }

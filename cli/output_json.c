@@ -10,6 +10,7 @@
 #include "cli_cmd.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "fn_utf8.h"
 
@@ -50,6 +51,42 @@ static void json_raw(fn__cli_json_t *j, const char *key,
     fn_buf_cleanup(&b64);
 }
 
+int fn__cli_json_records(fn_buf_t *b, const Flexnet__V1__CommandResult *r)
+{
+    int rc = fn_buf_append_str(b, "[");
+    for (size_t i = 0; rc == 0 && i < r->n_records; i++) {
+        const Flexnet__V1__ParsedRecord *rec = r->records[i];
+        rc = fn_buf_append_str(b, i ? ",{" : "{");
+        for (size_t k = 0; rc == 0 && k < rec->n_values; k++) {
+            const Flexnet__V1__ParsedValue *v = rec->values[k]->value;
+            const char *key = rec->values[k]->key;
+            if (k)
+                fn_buf_append_str(b, ",");
+            fn__cli_json_escape(b, key, strlen(key));
+            rc = fn_buf_append_str(b, ":");
+            if (v && v->value_case == FLEXNET__V1__PARSED_VALUE__VALUE_LIST) {
+                fn_buf_append_str(b, "[");
+                for (size_t n = 0; v->list && n < v->list->n_items; n++) {
+                    if (n)
+                        fn_buf_append_str(b, ",");
+                    fn__cli_json_escape(b, v->list->items[n],
+                                        strlen(v->list->items[n]));
+                }
+                rc = fn_buf_append_str(b, "]");
+            } else {
+                const char *s =
+                    v && v->value_case == FLEXNET__V1__PARSED_VALUE__VALUE_STR
+                        ? v->str
+                        : "";
+                rc = fn__cli_json_escape(b, s, strlen(s));
+            }
+        }
+        if (rc == 0)
+            rc = fn_buf_append_str(b, "}");
+    }
+    return rc ? rc : fn_buf_append_str(b, "]");
+}
+
 int fn__cli_json_result(fn_buf_t *b, const Flexnet__V1__CommandResult *r)
 {
     fn__cli_json_t j;
@@ -69,6 +106,15 @@ int fn__cli_json_result(fn_buf_t *b, const Flexnet__V1__CommandResult *r)
     fn__cli_json_str(&j, "tag", r->tag);
     fn__cli_json_str(&j, "reason", r->reason);
     fn__cli_json_bool(&j, "truncated", r->truncated);
+    if (r->parsed) { /* records only where parsing was asked for */
+        fn_buf_t rec;
+        fn_buf_init(&rec, 0);
+        fn__cli_json_records(&rec, r);
+        fn__cli_json_raw(&j, "records", rec.data ? rec.data : "[]",
+                         rec.data ? rec.len : 2);
+        fn__cli_json_str(&j, "parse_error", r->parse_error);
+        fn_buf_cleanup(&rec);
+    }
     return fn__cli_json_end(&j);
 }
 

@@ -354,7 +354,12 @@ static int run_job_task(run_ctx_t *c, fn__cli_run_t *r, const fn_host_t **hosts,
 {
     fn_recorder_hooks_t hooks;
     fn_task_spec_t ts;
+    char why[512];
     int rc = fn_recorder_spec(r->job->spec, &ts) ? FN_CLI_EXIT_FAILED : 0;
+    if (!rc && fn_recorder_spec_parse(r->job->spec, &ts, why, sizeof(why))) {
+        fprintf(stderr, "flexnet run: %s\n", why);
+        rc = FN_CLI_EXIT_USAGE;
+    }
     if (!rc && fn__cli_run_sink_init(r, hosts, n, &hooks))
         rc = FN_CLI_EXIT_FAILED;
     if (!rc && c->metrics)

@@ -38,6 +38,7 @@ static const char run_synopsis[] =
     "         [--json] [-v] [--db DIR] [--vendors-dir D] [--vendor NAME]\n"
     "         [--config FILE] [--credentials-provider P --credentials-ref R]\n"
     "         [--host-key-policy accept-new|strict|off]\n"
+    "         [--template FILE | --templates DIR]\n"
     "       flexnet run -f MANIFEST.yaml [-i INVENTORY] [options above]\n"
     "       flexnet run --check -f MANIFEST.yaml [-i INVENTORY]\n"
     "\n"
@@ -161,6 +162,13 @@ static const run_opt_t run_opts[] = {
      "vendor of hosts the inventory gives none"},
     {"vendors-dir", 0, "DIR", K_STR, F(vendors_dir), 0, 0,
      "extra vendor profiles"},
+    {"template", 0, "FILE", K_STR, F(template_file), 0, 0,
+     "parse each command's output with this\n"
+     "TextFSM template (records in --json,\n"
+     "the store, `tasks show --parsed`)"},
+    {"templates", 0, "DIR", K_STR, F(templates_dir), 0, 0,
+     "pick the template from DIR/index\n"
+     "(ntc-templates) by vendor and command"},
     {"json", 0, NULL, K_FLAG, F(json), 0, 0,
      "one JSON object per event on stdout"},
     {"verbose", 'v', NULL, K_FLAG, F(verbose), 0, 0,
@@ -543,6 +551,17 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
         rc |= fn__cli_str_set(&s->vendors_dir, o->vendors_dir);
     if (o->vendor)
         rc |= fn__cli_str_set(&s->default_vendor, o->vendor);
+    if (o->templates_dir)
+        rc |= fn__cli_str_set(&s->templates_dir, o->templates_dir);
+    for (size_t i = 0; i < s->n_steps; i++) { /* every COMMANDS step */
+        Flexnet__V1__Step *st = s->steps[i];
+        if (st->kind != FLEXNET__V1__STEP_KIND__STEP_KIND_COMMANDS)
+            continue;
+        if (o->template_file)
+            rc |= fn__cli_str_set(&st->template_, o->template_file);
+        else if (o->templates_dir && !*st->template_)
+            st->parse = 1;
+    }
     if (o->connect_first)
         s->mode = FLEXNET__V1__RUN_MODE__RUN_MODE_CONNECT_FIRST;
     if (o->max_failed) {

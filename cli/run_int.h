@@ -54,13 +54,15 @@ typedef struct fn__cli_run_opts {
     size_t nexpects;
     int json, verbose;
     const char *db, *vendors_dir, *vendor;
-    int hostkey_policy;       /* enum fn_hostkey_policy; 0: default */
-    int redact;               /* Flexnet__V1__RedactMode; 0: not given */
-    const char *conf_file;    /* --config FILE (NULL: ./flexnet.conf) */
-    const char *provider;     /* --credentials-provider */
-    const char *ref;          /* --credentials-ref */
-    const char *metrics_file; /* --metrics-file: Prometheus text at end */
-    const char *log_format;   /* --log-format text|json (stderr log) */
+    const char *template_file; /* --template FILE */
+    const char *templates_dir; /* --templates DIR */
+    int hostkey_policy;        /* enum fn_hostkey_policy; 0: default */
+    int redact;                /* Flexnet__V1__RedactMode; 0: not given */
+    const char *conf_file;     /* --config FILE (NULL: ./flexnet.conf) */
+    const char *provider;      /* --credentials-provider */
+    const char *ref;           /* --credentials-ref */
+    const char *metrics_file;  /* --metrics-file: Prometheus text at end */
+    const char *log_format;    /* --log-format text|json (stderr log) */
 } fn__cli_run_opts_t;
 
 /* Per-device state for the results table. */

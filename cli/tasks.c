@@ -16,13 +16,14 @@
 
 static const char tasks_usage[] =
     "usage: flexnet tasks list [--all] [--json] [--db DIR]\n"
-    "       flexnet tasks show ID [-v] [--json] [--db DIR]\n"
+    "       flexnet tasks show ID [-v] [--parsed] [--json] [--db DIR]\n"
     "       flexnet tasks log ID [--db DIR]\n"
     "       flexnet tasks delete ID [--db DIR]\n"
     "\n"
     "  list     tasks, newest first (the last 20; --all: every one)\n"
     "  show     a task: spec, summary, connection report, per-device\n"
-    "           results (-v: every command with its output)\n"
+    "           results (-v: every command with its output; --parsed:\n"
+    "           the TextFSM records of each parsed command as a table)\n"
     "  log      the task's log\n"
     "  delete   a task with its results and log (its backups stay)\n"
     "\n"
@@ -194,6 +195,12 @@ static int tasks_print_result(const Flexnet__V1__CommandResult *r, void *arg)
     return 0;
 }
 
+static int tasks_print_records(const Flexnet__V1__CommandResult *r, void *arg)
+{
+    fn__cli_print_records(stdout, r);
+    return 0;
+}
+
 static int tasks_json_result(const Flexnet__V1__CommandResult *r, void *arg)
 {
     tasks_show_t *ts = arg;
@@ -237,7 +244,8 @@ static void tasks_count_backups(fn_store_t *st, const char *task_id,
 }
 
 static int tasks_show_text(fn_store_t *st,
-                           const Flexnet__V1__GetTaskResponse *g, int verbose)
+                           const Flexnet__V1__GetTaskResponse *g, int verbose,
+                           int parsed)
 {
     const Flexnet__V1__Task *t = g->task;
     tasks_show_t ts = {0};
@@ -257,6 +265,11 @@ static int tasks_show_text(fn_store_t *st,
     }
     if (!rc && verbose)
         rc = fn_store_result_foreach(st, t->id, NULL, tasks_print_result, NULL);
+    if (!rc && parsed) {
+        printf("\n");
+        rc =
+            fn_store_result_foreach(st, t->id, NULL, tasks_print_records, NULL);
+    }
     tasks_show_cleanup(&ts);
     return rc;
 }
@@ -282,15 +295,16 @@ static int tasks_show(int argc, char **argv)
     fn__cli_ro_t ro;
     fn_store_t *st = NULL;
     Flexnet__V1__GetTaskResponse *g = NULL;
-    int rc = fn__cli_ro_open("tasks show", tasks_usage,
-                             FN_CLI_RO_JSON | FN_CLI_RO_VERBOSE, 1, 1, argc,
-                             argv, &ro, &st, 1);
+    int rc =
+        fn__cli_ro_open("tasks show", tasks_usage,
+                        FN_CLI_RO_JSON | FN_CLI_RO_VERBOSE | FN_CLI_RO_PARSED,
+                        1, 1, argc, argv, &ro, &st, 1);
     if (rc)
         return rc < 0 ? FN_CLI_EXIT_OK : rc;
     rc = fn_store_task_get(st, ro.args[0], FN_STORE_GET_CONNS, &g);
     if (!rc)
         rc = ro.json ? tasks_show_json(st, g)
-                     : tasks_show_text(st, g, ro.verbose);
+                     : tasks_show_text(st, g, ro.verbose, ro.parsed);
     if (rc)
         rc = fn__cli_store_error(st, "task", ro.args[0], rc);
     if (g)

@@ -41,7 +41,9 @@
     X(FN_EREFUSED, -1019, "connection refused")                                \
     X(FN_ECREDS, -1020, "credentials unavailable")                             \
     X(FN_EHTTP, -1021, "HTTP request failed")                                  \
-    X(FN_ENOALGO, -1022, "no common SSH algorithm")
+    X(FN_ENOALGO, -1022, "no common SSH algorithm")                            \
+    X(FN_ETEMPLATE, -1040, "invalid TextFSM template or index")                \
+    X(FN_EFSM, -1041, "TextFSM template rejected the input (Error action)")
 
 enum fn_err {
     FN_OK = 0,

@@ -3,6 +3,9 @@
  */
 #include "fn_str.h"
 
+#include "fn_utf8.h"
+#include "fn_buf.h"
+
 #include <ctype.h>
 #include <string.h>
 
@@ -87,4 +90,72 @@ const char *fn_str_last_line(const char *text, size_t len, size_t *n)
         start--;
     *n = (size_t)(end - start);
     return start;
+}
+
+/* The short escape of an ASCII byte, or NULL when it needs none (or the
+ * \u form). */
+static const char *json_short_escape(unsigned char c)
+{
+    switch (c) {
+    case '"':
+        return "\\\"";
+    case '\\':
+        return "\\\\";
+    case '\n':
+        return "\\n";
+    case '\r':
+        return "\\r";
+    case '\t':
+        return "\\t";
+    case '\b':
+        return "\\b";
+    case '\f':
+        return "\\f";
+    default:
+        return NULL;
+    }
+}
+
+int fn_str_json_escape(fn_buf_t *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s;
+    int rc = fn_buf_append(b, "\"", 1);
+    size_t i = 0;
+    while (i < len && rc == 0) {
+        size_t run = i;
+        while (run < len && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '"' &&
+               p[run] != '\\')
+            run++;
+        if (run > i) { /* plain ASCII passes in one append */
+            rc = fn_buf_append(b, p + i, run - i);
+            i = run;
+            continue;
+        }
+        const char *esc = json_short_escape(p[i]);
+        if (esc) {
+            rc = fn_buf_append_str(b, esc);
+            i++;
+        } else if (p[i] < 0x20 || p[i] == 0x7F) {
+            char u[7] = {'\\',           'u', '0', '0', hex[p[i] >> 4],
+                         hex[p[i] & 15], 0};
+            rc = fn_buf_append(b, u, 6);
+            i++;
+        } else {
+            size_t n = fn_utf8_seq_len(p + i, len - i);
+            if (n) {
+                rc = fn_buf_append(b, p + i, n);
+                i += n;
+            } else {
+                rc = fn_buf_append_str(b, FN_UTF8_REPLACEMENT);
+                i++;
+            }
+        }
+    }
+    return rc ? rc : fn_buf_append(b, "\"", 1);
+}
+
+int fn_str_utf8(fn_buf_t *b, const char *s, size_t len)
+{
+    return fn_utf8_sanitize(s, len, b); /* the one sanitizer */
 }

@@ -29,6 +29,15 @@ unsigned fn_str_distance(const char *a, const char *b, unsigned cap);
 const char *fn_str_closest(const char *word, const char *const *names,
                            size_t n);
 
+/* Appends s (len bytes) as a quoted JSON string: well-formed UTF-8
+ * passes, every other byte becomes U+FFFD, control characters are
+ * escaped, so any bytes yield valid JSON. Codes of fn_buf_append. */
+struct fn_buf;
+int fn_str_json_escape(struct fn_buf *b, const char *s, size_t len);
+/* Appends s (len bytes) as valid UTF-8: well-formed sequences pass, every
+ * other byte becomes U+FFFD (proto3 strings must be UTF-8). Codes of
+ * fn_buf_append. */
+int fn_str_utf8(struct fn_buf *b, const char *s, size_t len);
 /* The last non-empty line of text (len bytes; a device prints its error
  * last): where it starts (inside text, borrowed), its length in *n
  * without the line end. *n is 0 when text holds no such line. */

@@ -54,6 +54,7 @@
 #include <stdint.h>
 
 #include "fn_inventory.h"
+#include "fn_parse.h"
 #include "fn_vendor.h"
 
 struct event_base;
@@ -157,6 +158,13 @@ typedef struct fn_step {
     int on_error;              /* CONFIG: enum fn_on_error; 0: STOP */
     const fn_expect_t *expect; /* questions its commands may ask */
     size_t nexpect;
+    /* COMMANDS: TextFSM records of each command's output, from this
+     * template, or from the index's template for the device's vendor and
+     * the command (preloaded: fn_parse_index_preload). The task takes a
+     * reference (fn_parse_tpl_ref / fn_parse_index_ref) until it ends, so
+     * the caller may free its own after fn_task_start. NULL: no parsing. */
+    const fn_parse_tpl_t *parse_tpl;
+    const fn_parse_index_t *parse_index;
 } fn_step_t;
 
 /* Task-wide credentials; a host's inventory settings override them.
@@ -225,6 +233,14 @@ typedef struct fn_cmd_result {
     const char *tag;    /* "" when none */
     const char *reason; /* for -1 / -2 / -3: why; "" otherwise */
     int truncated;      /* stdout hit max_output */
+    /* Parsing (a step with parse_tpl / parse_index, exit_code 0 only):
+     * parsed says it ran; records is the finished session (records via
+     * fn_parse_nrecords / fn_parse_record, none on a failure), NULL when
+     * no template applied; parse_error "" or why. Never changes
+     * exit_code. */
+    int parsed;
+    const fn_parse_t *records;
+    const char *parse_error;
 } fn_cmd_result_t;
 /* A BACKUP step's result carries exit code, timing and stderr, but an
  * empty stdout when it succeeded: the text goes to on_backup once. */

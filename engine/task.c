@@ -140,6 +140,8 @@ static int task_copy_steps(fn_task_t *t, const fn_task_spec_t *sp)
         o->tag = task_str(t, in->tag ? in->tag : "", &bad);
         o->when_tag = task_str(t, in->when_tag, &bad);
         o->comment = task_str(t, in->comment ? in->comment : "", &bad);
+        o->parse_tpl = fn_parse_tpl_ref(in->parse_tpl); /* until task end */
+        o->parse_index = fn_parse_index_ref(in->parse_index);
         o->expect = NULL;
         t->answers[i] =
             in->nexpect
@@ -489,6 +491,35 @@ static void task_report(fn_task_t *t, fn_dev_t *dev, int status)
     sink_connection(t, &r);
 }
 
+/* TextFSM over the cleaned output of a successful COMMANDS command, once,
+ * when the command completes: the matcher's output is whole only here.
+ * Returns the finished session (the caller frees it after the sink) or
+ * NULL; r->parse_error points to why. Never touches the exit code. */
+static fn_parse_t *task_parse(const fn_dev_t *dev, const fn_step_t *st,
+                              fn_cmd_result_t *r, char *why, size_t len)
+{
+    const char *vendor = fn_vendor_name(dev->vendor);
+    const fn_parse_tpl_t *tpl =
+        st->parse_tpl ? st->parse_tpl
+                      : fn_parse_index_get(st->parse_index, vendor, r->command);
+    fn_parse_t *p = NULL;
+    int rc = tpl ? fn_parse_new(tpl, 0, &p) : FN_ENOTFOUND;
+    if (rc == 0 && (rc = fn_parse_feed(p, r->out, r->out_len)) == 0)
+        rc = fn_parse_finish(p);
+    why[0] = '\0';
+    if (!tpl)
+        snprintf(why, len, "no template for %s command '%s'", vendor,
+                 r->command);
+    else if (rc)
+        snprintf(why, len, "%s",
+                 p && *fn_parse_reason(p) ? fn_parse_reason(p)
+                                          : fn_strerror(rc));
+    r->parsed = 1;
+    r->records = p;
+    r->parse_error = why;
+    return p;
+}
+
 /* One result. req (may be NULL: never sent) gives its timing, m (may
  * be NULL) the device's output. */
 static void task_emit(fn_task_t *t, fn_dev_t *dev, const char *cmd, int code,
@@ -514,7 +545,10 @@ static void task_emit(fn_task_t *t, fn_dev_t *dev, const char *cmd, int code,
                          0,
                          st->tag,
                          reason ? reason : "",
-                         0};
+                         0,
+                         0,
+                         NULL,
+                         ""};
     if (m) {
         r.out = m->out;
         r.out_len = m->out_len;
@@ -537,7 +571,13 @@ static void task_emit(fn_task_t *t, fn_dev_t *dev, const char *cmd, int code,
         dev->any_fail = 1;
     if (code != 0 && dev->step_codes[dev->step] == 0)
         dev->step_codes[dev->step] = code;
+    char why[FN_PARSE_REASON_LEN];
+    fn_parse_t *parsed = NULL;
+    if (st->kind == FN_STEP_COMMANDS && code == FN_EXIT_OK &&
+        (st->parse_tpl || st->parse_index))
+        parsed = task_parse(dev, st, &r, why, sizeof(why));
     sink_result(t, &r);
+    fn_parse_free(parsed);
 }
 
 static const char *task_backup_cmd(const fn_task_t *t, const fn_dev_t *dev,
@@ -1420,6 +1460,10 @@ void fn__task_free(fn_task_t *t)
     for (size_t i = 0; t->sel && i < t->spec.nsteps; i++)
         free(t->sel[i]);
     free(t->sel);
+    for (size_t i = 0; t->steps && i < t->spec.nsteps; i++) {
+        fn_parse_tpl_free((fn_parse_tpl_t *)t->steps[i].parse_tpl);
+        fn_parse_index_free((fn_parse_index_t *)t->steps[i].parse_index);
+    }
     free(t->steps);
     free(t->when_step);
     free(t->answers);

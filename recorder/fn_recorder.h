@@ -228,7 +228,16 @@ int fn_recorder_spec(const Flexnet__V1__TaskSpec *spec, fn_task_spec_t *out);
  * values read as REVERSIBLE, the default. */
 int fn_recorder_redact_from_proto(int mode);
 int fn_recorder_redact_to_proto(int mode);
-/* Frees the steps array of a spec filled by fn_recorder_spec. */
+/* Loads the TextFSM templates the spec's COMMANDS steps ask for
+ * (Step.template; Step.parse: TaskSpec.templates_dir/index, preloaded for
+ * the step's commands) into out's steps, which own them until
+ * fn_recorder_spec_cleanup. Call after fn_recorder_spec, before the task
+ * starts: the engine then parses without I/O. Returns 0, FN_ETEMPLATE or
+ * -errno; why (may be NULL) says which file and line. */
+int fn_recorder_spec_parse(const Flexnet__V1__TaskSpec *spec,
+                           fn_task_spec_t *out, char *why, size_t whylen);
+/* Frees the steps array of a spec filled by fn_recorder_spec, and the
+ * templates of fn_recorder_spec_parse. */
 void fn_recorder_spec_cleanup(fn_task_spec_t *out);
 
 /* ---------------------------------------------------------------------

@@ -7,7 +7,7 @@
  * view points into the spec). Thread: any. Owns the steps array until
  * fn_recorder_spec_cleanup.
  */
-#include "fn_recorder.h"
+#include "recorder_int.h"
 
 #include "fn_vendor.h"
 
@@ -118,6 +118,7 @@ int fn_recorder_redact_to_proto(int mode)
 
 void fn_recorder_spec_cleanup(fn_task_spec_t *es)
 {
+    fn__rec_spec_parse_cleanup(es);
     for (size_t i = 0; es->steps && i < es->nsteps; i++)
         free((fn_expect_t *)es->steps[i].expect);
     free((fn_step_t *)es->steps);

@@ -191,6 +191,7 @@ static void rec_on_result(fn_task_t *t, const fn_cmd_result_t *c, void *arg)
     m.truncated = c->truncated;
     rec_raw_bytes(&m.stdout_raw, m.stdout);
     rec_raw_bytes(&m.stderr_raw, m.stderr);
+    fn__rec_parse_fill(&m, c);
     rec_store_check(rt, fn_store_result_append(rt->rec->o.store, &m),
                     "a result");
     int bad = c->exit_code != FN_EXIT_OK && c->exit_code != FN_EXIT_SKIPPED;
@@ -201,6 +202,7 @@ static void rec_on_result(fn_task_t *t, const fn_cmd_result_t *c, void *arg)
                          "step %u: %s -> exit %d%s%.*s", m.step + 1, m.command,
                          m.exit_code, len ? ": " : "", len, line);
     rec_emit_result(rt, &m);
+    fn__rec_parse_free(&m);
 }
 
 static void rec_on_backup(fn_task_t *t, const fn_backup_t *b, void *arg)

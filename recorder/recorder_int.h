@@ -9,6 +9,14 @@
 
 #include "fn_recorder.h"
 
+/* rec_parse.c: templates of a spec, records of a result. */
+void fn__rec_spec_parse_cleanup(fn_task_spec_t *es);
+/* Sets m's parsed, records, parse_error from c (allocated: free with
+ * fn__rec_parse_free after the message is stored and sent). */
+void fn__rec_parse_fill(Flexnet__V1__CommandResult *m,
+                        const fn_cmd_result_t *c);
+void fn__rec_parse_free(Flexnet__V1__CommandResult *m);
+
 struct event;
 struct fn_s3;
 

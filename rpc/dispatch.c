@@ -80,6 +80,7 @@ grpc_status_code fn__rpc_status_of(int err)
     case FN_EPARSE:
     case FN_EAMBIGUOUS:
     case FN_EVENDOR:
+    case FN_ETEMPLATE:
         return GRPC_STATUS_INVALID_ARGUMENT;
     case FN_EEXISTS:
         return GRPC_STATUS_ALREADY_EXISTS;

@@ -185,6 +185,8 @@ static int run_start(fn__rpc_run_t *run, const char *user, const char *secret,
 {
     fn_task_spec_t es;
     int rc = fn_recorder_spec(run->spec, &es);
+    if (rc == 0) /* template errors name the file and line in err */
+        rc = fn_recorder_spec_parse(run->spec, &es, err, errlen);
     es.task_id = run->id;
     es.hosts = (const fn_host_t *const *)run->hosts;
     es.nhosts = run->nhosts;

@@ -9,12 +9,13 @@
 #   test_cli_metrics  28500-28599 (28599 is never listened on)
 #   test_real_sshd    28600-28619 (Debian's sshd, tests/sshd_fixture.py)
 #   test_cli_trickle  28650 (a paramiko device, tests/devices/)
-#   test_cli_redact   28760-28799
+#   test_cli_parse    28700-28799
 #   test_cli_hostkeys 28800-28839
+#   test_cli_redact   28840-28879
 fn_check_test(test_cli SOURCES test_cli.c LIBS fn_cli_core TIMEOUT 60)
 
-foreach(t run errors secrets tty integrations metrics trickle redact
-         hostkeys)
+foreach(t run errors secrets tty integrations metrics trickle parse
+         redact hostkeys)
   add_test(NAME test_cli_${t}
            COMMAND /usr/bin/python3
                    ${CMAKE_CURRENT_SOURCE_DIR}/test_cli_${t}.py)

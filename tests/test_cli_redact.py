@@ -13,7 +13,7 @@ vendors' secret patterns cover: cleartext and reversible ones spelt
  - diff and dedup work on the redacted text: an unchanged device gives
    the same sha256 (one blob), a config change diffs as that line alone.
 
-Ports 28760-28799.
+Ports 28840-28879.
 """
 import os
 import re
@@ -21,7 +21,7 @@ import re
 from test_cli_util import (Sim, check, finish, flexnet, json_lines, tempdir,
                            write)
 
-BASE = 28760
+BASE = 28840
 VENDORS = ["cisco_ios", "cisco_nxos", "cisco_iosxr", "juniper_junos",
            "arista_eos", "huawei_vrp", "mikrotik_routeros"]
 HASHED = set(VENDORS) - {"mikrotik_routeros"}  # RouterOS exports no hash

@@ -185,7 +185,8 @@ static void feed_device(fn_sink_t *k)
         1,           1500, "",          0,  ""};
     fn_cmd_result_t r = {"engine-id", "r1",         0,  0,  "show version",
                          0,           "IOS 15.2\n", 9,  "", 0,
-                         0,           250,          "", "", 0};
+                         0,           250,          "", "", 0,
+                         0,           NULL,         ""};
     fn_log_line_t l = {"engine-id", 1, 0, "r1", FN_LOG_INFO, "retrying"};
     fn_progress_t p = {1, 1, 0, 1, 0, 1.0, 0.0};
     k->on_connection(NULL, &c, k->arg);

@@ -4,7 +4,7 @@ RunTask on 500 simulated devices delivers every connection report and
 every result exactly once; then GetTask, ListTasks (paging, filters),
 GetTaskLog, backups (ListBackups, GetBackup in chunks, DiffBackups,
 DeleteBackup), DeleteTask, ListVendors, Health, and UNIMPLEMENTED for
-unknown methods; inline and server-path inventories; credentials by
+unknown methods; TextFSM records (Step.parse, Step.template); inline and server-path inventories; credentials by
 reference (env var names, a password file, a Vault secret served by
 tests/fakes/fake_vault.py); backups copied to S3 (tests/fakes/
 fake_s3edge.py) and deleted there. Ports 30000-30500, fakes 30750-30770.
@@ -37,6 +37,44 @@ def t_health():
     c = code_of(lambda: hs.Check(health_pb2.HealthCheckRequest(
         service="no.such.Service"), timeout=10))
     check(c == grpc.StatusCode.NOT_FOUND, "unknown service gave %s" % c)
+
+
+def t_parsed():
+    """TextFSM over gRPC: Step.parse with TaskSpec.templates_dir gives
+    records on every successful result the index has a template for,
+    parse_error on the others; a template that does not compile is
+    INVALID_ARGUMENT naming file:line."""
+    src = os.environ.get("FN_TEST_SRC", os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), ".."))
+    tdir = os.path.join(src, "tests", "parse", "templates")
+    s = spec(("show version",), name="parsed", templates_dir=tdir)
+    s.steps[0].parse = True
+    kinds, summary = run_task(env.stub(), s)
+    results = [e.result for e in kinds.get("result", [])]
+    ok = [r for r in results if r.exit_code == 0]
+    with_records = [r for r in ok if r.parsed and len(r.records)]
+    check(len(with_records) >= len(ok) // 2,
+          "%d of %d ok results have records" % (len(with_records), len(ok)))
+    check(all(r.parsed and (len(r.records) or r.parse_error) for r in ok),
+          "every ok result is parsed or says why not")
+    r = with_records[0]
+    check(r.records[0].values["VERSION"].str or
+          r.records[0].values["OS"].str,
+          "a version record has its VERSION: %s" % r.records[0])
+    check(not any(r.parsed for r in results if r.exit_code != 0),
+          "failed commands are not parsed")
+    bad = os.path.join(tempfile.mkdtemp(prefix="fn-rpc-tpl-"), "b.textfsm")
+    with open(bad, "w") as f:
+        f.write("Value A (x)\n\nBegin\n  ^x\n")
+    s = spec(("show version",), name="badtpl")
+    s.steps[0].template = bad
+    try:
+        run_task(env.stub(), s)
+        check(False, "a broken template was accepted")
+    except grpc.RpcError as e:
+        check(e.code() == grpc.StatusCode.INVALID_ARGUMENT and
+              "b.textfsm:" in e.details(),
+              "broken template: %s %s" % (e.code(), e.details()))
 
 
 def t_vendors():
@@ -325,7 +363,8 @@ def run_all(conf):
               ("list_tasks", t_list_tasks), ("task_log", t_task_log),
               ("backups", t_backups), ("delete_task", t_delete_task),
               ("unimplemented", t_unimplemented), ("bad_spec", t_bad_spec),
-              ("inventory_and_creds", t_inventory_and_creds)])
+              ("inventory_and_creds", t_inventory_and_creds),
+              ("parsed", t_parsed)])
         check(env.stop() == 0, "flexnetd exit code")
 
 

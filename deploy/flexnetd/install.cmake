@@ -4,7 +4,8 @@
 #   share/man/   flexnet(1), flexnetd(8)
 #   share/flexnet/proto/  flexnet/v1/flexnet.proto, health.proto
 #   lib/libflexnet.a, include/flexnet/*.h, lib/pkgconfig/flexnet.pc:
-#                the embeddable library (engine, vendor profiles, store)
+#                the embeddable library (engine, vendor profiles, TextFSM,
+#                store)
 #   lib/systemd/system/flexnetd.service, etc/flexnet/flexnetd.conf and
 #   flexnetd.env (an existing conf or env is never overwritten)
 # Paths that depend on the prefix are written at install time, so that
@@ -27,11 +28,12 @@ install(FILES ${PROJECT_SOURCE_DIR}/rpc/health.proto
         DESTINATION ${CMAKE_INSTALL_DATADIR}/flexnet/proto)
 
 # The embeddable library: one archive of the engine, vendor profiles,
-# store, generated messages and common helpers.
+# TextFSM (parse/), store, generated messages and common helpers.
 if(TARGET fn_engine AND TARGET fn_store AND TARGET fn_vendors)
   add_library(fn_embed STATIC
               $<TARGET_OBJECTS:fn_common> $<TARGET_OBJECTS:fn_proto>
-              $<TARGET_OBJECTS:fn_vendors> $<TARGET_OBJECTS:fn_engine>
+              $<TARGET_OBJECTS:fn_vendors> $<TARGET_OBJECTS:fn_parse>
+              $<TARGET_OBJECTS:fn_engine>
               $<TARGET_OBJECTS:fn_store>)
   set_target_properties(fn_embed PROPERTIES OUTPUT_NAME flexnet
                                             LINKER_LANGUAGE C)
@@ -42,6 +44,7 @@ if(TARGET fn_engine AND TARGET fn_store AND TARGET fn_vendors)
           ${PROJECT_SOURCE_DIR}/common/fn_log.h
           ${PROJECT_SOURCE_DIR}/common/fn_time.h
           ${PROJECT_SOURCE_DIR}/vendors/fn_vendor.h
+          ${PROJECT_SOURCE_DIR}/parse/fn_parse.h
           ${PROJECT_SOURCE_DIR}/engine/fn_engine.h
           ${PROJECT_SOURCE_DIR}/engine/fn_inventory.h
           ${PROJECT_SOURCE_DIR}/store/fn_store.h
