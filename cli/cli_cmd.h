@@ -137,6 +137,7 @@ int fn__cli_list_backups(fn__cli_stores_t *ss,
                          Flexnet__V1__ListBackupsRequest *q, size_t limit,
                          fn__cli_list_t *out);
 void fn__cli_list_cleanup(fn__cli_list_t *l);
+fn__cli_cmd_fn fn__cli_cmd_hostkeys; /* hostkeys.c */
 
 /* Loads the integrations config: path (NULL: ./flexnet.conf when it
  * exists, else an empty config). Prints why on failure, naming cmd.
@@ -210,6 +211,10 @@ void fn__cli_table(fn_buf_t *out, size_t ncols, size_t nrows,
                    fn__cli_cell_fn *cell, const void *arg);
 void fn__cli_print_summary(FILE *f, const Flexnet__V1__Summary *s,
                            const char *name);
+/* What `tasks list` / `tasks show` print as a task's status: the stored
+ * status, except that a finished task some of whose devices failed reads
+ * "partial", and "failed" when all did. Borrowed static string. */
+const char *fn__cli_task_outcome(const Flexnet__V1__Task *t);
 void fn__cli_print_task_line(FILE *f, const Flexnet__V1__Task *t);
 void fn__cli_print_backup_line(FILE *f, const Flexnet__V1__Backup *b);
 

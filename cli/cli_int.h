@@ -81,6 +81,11 @@ int fn__cli_parse_on_error(const char *s, int *out);
 int fn__cli_add_expect(Flexnet__V1__Step *step, const char *s);
 /* "N" or "P%" into spec->max_failed / max_failed_percent. */
 int fn__cli_parse_max_failed(const char *s, Flexnet__V1__TaskSpec *spec);
+/* Backup redaction names (--redact, manifest `redact:`, output):
+ * "reversible", "all", "none" <-> Flexnet__V1__RedactMode. parse returns
+ * the mode or -1; name never NULL ("reversible" for UNSPECIFIED). */
+int fn__cli_redact_parse(const char *s);
+const char *fn__cli_redact_name(int mode);
 
 /* ---- manifest.c: YAML task manifests ------------------------------- */
 

@@ -1,7 +1,8 @@
 /*
  * main.c — `flexnet`: dispatches to the subcommands (run, tasks, backups,
- * vendors, integrations, parse), and the helpers every subcommand shares: the
- * command table walk, usage errors, opening the store.
+ * vendors, integrations, parse, hostkeys), and the helpers every
+ * subcommand shares: the command table walk, usage errors, opening the
+ * store.
  *
  * Process-wide: SIGPIPE is ignored (a closed pipe must not kill a task
  * mid-change). Does not parse any subcommand's options (each file does
@@ -38,6 +39,7 @@ static const char main_usage[] =
     "  integrations check   check the [s3], [vault], [cyberark] config\n"
     "  parse     parse a saved command output with a TextFSM template\n"
     "  store     merge shard stores into one\n"
+    "  hostkeys  list, forget, import the pinned SSH host keys\n"
     "\n"
     "`flexnet COMMAND --help` describes a command; `man flexnet` all.\n"
     "Exit status: 0 ok, 1 some step failed, 2 usage or input error,\n"
@@ -52,6 +54,7 @@ static const fn__cli_cmd_t main_cmds[] = {
     {"inventory", fn__cli_cmd_inventory},
     {"parse", fn__cli_cmd_parse},
     {"store", fn__cli_cmd_store},
+    {"hostkeys", fn__cli_cmd_hostkeys},
     {NULL, NULL},
 };
 

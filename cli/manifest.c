@@ -629,6 +629,19 @@ static int mf_k_max_failed(mf_t *m, yaml_node_t *v, void *obj, const char *key)
     return 0;
 }
 
+static int mf_k_redact(mf_t *m, yaml_node_t *v, void *obj, const char *key)
+{
+    Flexnet__V1__TaskSpec *spec = ((fn__cli_job_t *)obj)->spec;
+    const char *s = mf_scalar(m, v, key);
+    if (!s)
+        return FN_EPARSE;
+    int mode = fn__cli_redact_parse(s);
+    if (mode < 0)
+        return mf_fail(m, v, "redact: reversible, all or none, not '%s'", s);
+    spec->redact = (Flexnet__V1__RedactMode)mode;
+    return 0;
+}
+
 /* Numbers, and the one plain string of a sub-task (vendor). */
 static int mf_k_sub_number(mf_t *m, yaml_node_t *v, void *obj, const char *key)
 {
@@ -673,6 +686,7 @@ static const mf_key_t mf_sub_keys[] = {
     {"connect_timeout", mf_k_sub_number},
     {"command_timeout", mf_k_sub_number},
     {"login_timeout", mf_k_sub_number},
+    {"redact", mf_k_redact},
     {"steps", mf_k_steps},
     {NULL, NULL},
 };

@@ -197,6 +197,16 @@ void fn__cli_print_summary(FILE *f, const Flexnet__V1__Summary *s,
             s->backups);
 }
 
+const char *fn__cli_task_outcome(const Flexnet__V1__Task *t)
+{
+    const Flexnet__V1__Summary *s = t->summary;
+    if (t->status != FLEXNET__V1__TASK_STATUS__TASK_STATUS_DONE || !s ||
+        !s->devices)
+        return fn_recorder_task_status_name(t->status);
+    uint32_t bad = s->failed + s->failed_connect;
+    return bad >= s->devices ? "failed" : bad ? "partial" : "done";
+}
+
 void fn__cli_print_task_line(FILE *f, const Flexnet__V1__Task *t)
 {
     char when[32] = "-", dur[32] = "-";
@@ -206,8 +216,8 @@ void fn__cli_print_task_line(FILE *f, const Flexnet__V1__Task *t)
     if (t->finished_us && t->started_us)
         fmt_duration(t->finished_us - t->started_us, dur, sizeof(dur));
     fprintf(f, "%-16s  %-19s  %-11s  %7u  %5u  %6u  %9s  %s\n", t->id, when,
-            fn_recorder_task_status_name(t->status), s ? s->devices : 0,
-            s ? s->ok : 0, s ? s->failed + s->failed_connect : 0, dur, t->name);
+            fn__cli_task_outcome(t), s ? s->devices : 0, s ? s->ok : 0,
+            s ? s->failed + s->failed_connect : 0, dur, t->name);
 }
 
 void fn__cli_print_backup_line(FILE *f, const Flexnet__V1__Backup *b)

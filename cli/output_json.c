@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fn_utf8.h"
+
 static double us_to_ms(int64_t us)
 {
     return (double)us / 1000.0;
@@ -32,6 +34,21 @@ int fn__cli_json_conn(fn_buf_t *b, const Flexnet__V1__ConnectionReport *r)
     fn__cli_json_str(&j, "reason", r->reason);
     fn__cli_json_str(&j, "warning", r->warning);
     return fn__cli_json_end(&j);
+}
+
+/* The exact bytes of an output that is not UTF-8 (its string went out
+ * with U+FFFD), base64: only when there are some. */
+static void json_raw(fn__cli_json_t *j, const char *key,
+                     const ProtobufCBinaryData *raw)
+{
+    if (!raw->len || j->rc)
+        return;
+    fn_buf_t b64;
+    fn_buf_init(&b64, 0);
+    j->rc = fn_utf8_base64(raw->data, raw->len, &b64);
+    if (!j->rc)
+        fn__cli_json_strn(j, key, b64.data, b64.len);
+    fn_buf_cleanup(&b64);
 }
 
 int fn__cli_json_records(fn_buf_t *b, const Flexnet__V1__CommandResult *r)
@@ -82,6 +99,8 @@ int fn__cli_json_result(fn_buf_t *b, const Flexnet__V1__CommandResult *r)
     fn__cli_json_int(&j, "exit_code", r->exit_code);
     fn__cli_json_str(&j, "stdout", r->stdout);
     fn__cli_json_str(&j, "stderr", r->stderr);
+    json_raw(&j, "stdout_raw_b64", &r->stdout_raw);
+    json_raw(&j, "stderr_raw_b64", &r->stderr_raw);
     fn__cli_json_int(&j, "started_us", r->started_us);
     fn__cli_json_double(&j, "duration_ms", us_to_ms(r->duration_us));
     fn__cli_json_str(&j, "tag", r->tag);
@@ -116,6 +135,9 @@ int fn__cli_json_backup(fn_buf_t *b, const Flexnet__V1__Backup *bk)
     fn__cli_json_str(&j, "bucket", bk->bucket);
     fn__cli_json_str(&j, "key", bk->key);
     fn__cli_json_str(&j, "error", bk->error);
+    fn__cli_json_str(&j, "redact",
+                     bk->redact ? fn__cli_redact_name(bk->redact) : "");
+    fn__cli_json_int(&j, "redacted", bk->redacted);
     return fn__cli_json_end(&j);
 }
 
@@ -150,6 +172,7 @@ static void json_task_fields(fn__cli_json_t *j, const Flexnet__V1__Task *t)
     fn__cli_json_str(j, "id", t->id);
     fn__cli_json_str(j, "name", t->name);
     fn__cli_json_str(j, "status", fn_recorder_task_status_name(t->status));
+    fn__cli_json_str(j, "outcome", fn__cli_task_outcome(t));
     fn__cli_json_int(j, "created_us", t->created_us);
     fn__cli_json_int(j, "started_us", t->started_us);
     fn__cli_json_int(j, "finished_us", t->finished_us);

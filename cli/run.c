@@ -150,6 +150,41 @@ static int run_inventory(run_ctx_t *c, const char *path, const char *format)
     return 0;
 }
 
+/* "unknown vendor 'X'", with the closest known name if X looks like a
+ * typo of it. */
+static void run_unknown_vendor(run_ctx_t *c, const char *host, const char *v)
+{
+    const char *near = fn_vendors_closest(c->vendors, v);
+    fprintf(stderr,
+            "flexnet run: %s: unknown vendor '%s'%s%s%s (flexnet "
+            "vendors list names them)\n",
+            host, v, near ? ": did you mean '" : "", near ? near : "",
+            near ? "'?" : "");
+}
+
+/* Every target needs a login name: the task's (-u, manifest), its own
+ * (inventory username=), or the credentials provider's. No silent
+ * default: a wrong guess costs a failed login on every device, and
+ * lockouts. */
+static int run_check_users(const Flexnet__V1__TaskSpec *s,
+                           const fn_host_t *const *hosts, size_t n)
+{
+    const Flexnet__V1__Credentials *cr = s->credentials;
+    if (*cr->username || *cr->provider)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *u = fn_host_username(hosts[i]);
+        if (u && *u)
+            continue;
+        fprintf(stderr,
+                "flexnet run: %s: no user: give -u USER, or username= "
+                "in the inventory\n",
+                fn_host_name(hosts[i]));
+        return FN_CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* Every target needs a known vendor: its own, or the task's default. */
 static int run_check_vendors(run_ctx_t *c, const Flexnet__V1__TaskSpec *s,
                              const fn_host_t *const *hosts, size_t n)
@@ -161,10 +196,7 @@ static int run_check_vendors(run_ctx_t *c, const Flexnet__V1__TaskSpec *s,
         if (*v && fn_vendors_find(c->vendors, v))
             continue;
         if (*v)
-            fprintf(stderr,
-                    "flexnet run: %s: unknown vendor '%s' (flexnet "
-                    "vendors list names them)\n",
-                    fn_host_name(hosts[i]), v);
+            run_unknown_vendor(c, fn_host_name(hosts[i]), v);
         else
             fprintf(stderr,
                     "flexnet run: %s: no vendor: give vendor= in "
@@ -203,7 +235,10 @@ static int run_targets(run_ctx_t *c, const Flexnet__V1__TaskSpec *s,
     if (s->shard_count && !c->o->json && c->engine) /* once: not in checks */
         printf("shard %u/%u of run %s: %zu of %zu targets\n", s->shard_index,
                s->shard_count, s->shard_run, kept, all);
-    return kept ? run_check_vendors(c, s, *hosts, *n) : 0;
+    if (!kept)
+        return 0;
+    rc = run_check_vendors(c, s, *hosts, *n);
+    return rc ? rc : run_check_users(s, *hosts, *n);
 }
 
 static int run_vendors(run_ctx_t *c)

@@ -12,6 +12,8 @@
 #include "run_int.h"
 #include "fn_config.h"
 
+#include "fn_str.h"
+
 #include <getopt.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -28,14 +30,15 @@ static const char run_synopsis[] =
     "         [--enable-password-env VAR | --enable-password-prompt |\n"
     "          --enable-password PASS]\n"
     "         [-c CMD ...] [--commands-file F] [--config-line LINE ...]\n"
-    "         [--config-lines-file F] [--backup [--comment TEXT]]\n"
+    "         [--config-lines-file F] [--backup [--comment TEXT]\n"
+    "         [--redact reversible|all|none]]\n"
     "         [-n NAME] [--connect-first [--max-failed N|P%] [--yes]]\n"
     "         [--concurrency N] [--connect-timeout S] [--command-timeout S]\n"
     "         [--login-timeout S] [--on-error stop|continue]\n"
     "         [--metrics-file F] [--log-format text|json]\n"
     "         [--json] [-v] [--db DIR] [--vendors-dir D] [--vendor NAME]\n"
     "         [--config FILE] [--credentials-provider P --credentials-ref R]\n"
-    "         [--host-key-policy tofu|accept-new|strict]\n"
+    "         [--host-key-policy accept-new|strict|off]\n"
     "         [--limit PATTERN] [--inventory-format F]\n"
     "         [--template FILE | --templates DIR]\n"
     "         [--shard I/N | --shard-count N] [--run-id ID]\n"
@@ -60,7 +63,8 @@ enum run_opt_kind {
     K_PW_ARG,    /*  ... inline */
     K_SECONDS,   /* seconds > 0 into an unsigned milliseconds field */
     K_COUNT,     /* a number 1 .. 1000000 into an unsigned field */
-    K_HOSTKEY,   /* tofu | accept-new | strict into an int field */
+    K_HOSTKEY,   /* accept-new | strict | off (tofu) into an int field */
+    K_REDACT,    /* reversible | all | none into an int field */
     K_ON_ERROR,  /* stop | continue into an int field */
     K_HELP,
 };
@@ -98,7 +102,7 @@ static const run_opt_t run_opts[] = {
      "only targets also in PATTERN"},
     {"host", 0, "NAME", LIST(hosts, nhosts), 0, "target a host (repeat)"},
     {"user", 'u', "USER", K_STR, F(user), 0, 0,
-     "login name (default: inventory's, or admin)"},
+     "login name (else the inventory's username=)"},
     {"password-env", 0, "VAR", K_PW_ENV, F(pw), 0, 0,
      "read the password from $VAR"},
     {"password-prompt", 0, NULL, K_PW_PROMPT, F(pw), 0, 0,
@@ -130,6 +134,10 @@ static const run_opt_t run_opts[] = {
      "back up the running configuration"},
     {"comment", 0, "TEXT", K_STR, F(comment), 0, 0,
      "comment stored with the backup"},
+    {"redact", 0, "MODE", K_REDACT, F(redact), 0, 0,
+     "secrets in backups: reversible (default:\n"
+     "cleartext and type 7 go), all (hashes\n"
+     "too) or none"},
     {"file", 'f', "MANIFEST", K_STR, F(manifest), 0, 0,
      "YAML task manifest (see flexnet(1))"},
     {"check", 0, NULL, K_FLAG, F(check), 0, 0,
@@ -156,7 +164,10 @@ static const run_opt_t run_opts[] = {
      "(default: nothing more sent, no commit,\n"
      "candidate discarded) or send the rest"},
     {"host-key-policy", 0, "P", K_HOSTKEY, F(hostkey_policy), 0, 0,
-     "tofu (default), accept-new or strict"},
+     "accept-new (default: pin new keys, refuse\n"
+     "changed ones), strict (pinned keys only)\n"
+     "or off (check nothing); a changed key is\n"
+     "trusted only after flexnet hostkeys forget"},
     {"vendor", 0, "NAME", K_STR, F(vendor), 0, 0,
      "vendor of hosts the inventory gives none"},
     {"vendors-dir", 0, "DIR", K_STR, F(vendors_dir), 0, 0,
@@ -328,18 +339,50 @@ static int args_count(const char *name, const char *s, unsigned *n)
     return 0;
 }
 
+/* OpenSSH's names; "tofu" is accept-new's old name. */
 static int args_hostkey(const char *s, int *policy)
 {
-    static const char *const names[] = {"tofu", "accept-new", "strict"};
-    for (int i = 0; i < 3; i++)
-        if (!strcmp(s, names[i])) {
-            *policy = i + 1; /* FN_HOSTKEY_TOFU .. STRICT */
+    static const struct {
+        const char *name;
+        int policy;
+    } names[] = {
+        {"accept-new",
+         FLEXNET__V1__HOST_KEY_POLICY__HOST_KEY_POLICY_ACCEPT_NEW},
+        {"strict", FLEXNET__V1__HOST_KEY_POLICY__HOST_KEY_POLICY_STRICT},
+        {"off", FLEXNET__V1__HOST_KEY_POLICY__HOST_KEY_POLICY_OFF},
+        {"tofu", FLEXNET__V1__HOST_KEY_POLICY__HOST_KEY_POLICY_ACCEPT_NEW},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (!strcmp(s, names[i].name)) {
+            *policy = names[i].policy;
             return 0;
         }
     return fn__cli_usage_error("run",
-                               "--host-key-policy: tofu, accept-new "
-                               "or strict, not '%s'",
+                               "--host-key-policy: accept-new, strict or "
+                               "off, not '%s'",
                                s);
+}
+
+/* getopt has found no such option (or no value for one): say which, and
+ * the option meant when it looks like a typo of one. */
+static int args_bad_option(const char *arg)
+{
+    char word[64];
+    snprintf(word, sizeof(word), "%s", arg + strspn(arg, "-"));
+    word[strcspn(word, "=")] = '\0';
+    const char *names[NOPTS];
+    for (size_t i = 0; i < NOPTS; i++) {
+        names[i] = run_opts[i].name;
+        if (!strcmp(word, names[i]) && run_opts[i].arg)
+            return fn__cli_usage_error("run", "option '%s' needs a value", arg);
+    }
+    const char *near = arg[0] == '-' && arg[1] == '-'
+                           ? fn_str_closest(word, names, NOPTS)
+                           : NULL;
+    if (near)
+        return fn__cli_usage_error("run", "bad option '%s': did you mean --%s?",
+                                   arg, near);
+    return fn__cli_usage_error("run", "bad option '%s'", arg);
 }
 
 /* Applies one option (getopt_long's value c) to o. Returns 0, -1 after
@@ -374,6 +417,14 @@ static int args_one(fn__cli_run_opts_t *o, int c, char *arg)
         return args_count(r->name, arg, (unsigned *)field);
     case K_HOSTKEY:
         return args_hostkey(arg, (int *)field);
+    case K_REDACT:
+        *(int *)field = fn__cli_redact_parse(arg);
+        if (*(int *)field < 0)
+            return fn__cli_usage_error("run",
+                                       "--redact: reversible, all or "
+                                       "none, not '%s'",
+                                       arg);
+        return 0;
     case K_ON_ERROR:
         if (fn__cli_parse_on_error(arg, (int *)field))
             return fn__cli_usage_error("run",
@@ -467,7 +518,7 @@ static int args_flag_job(const fn__cli_run_opts_t *o, fn__cli_manifest_t *m)
     if (!rc && !spec->n_steps)
         return fn__cli_usage_error("run", "nothing to run: give -c CMD, "
                                           "--config-line LINE, --save, "
-                                          "--backup or -f");
+                                          "--backup or -f MANIFEST");
     if (!rc)
         rc = fn__cli_str_set(&spec->name, o->name ? o->name : "run")
                  ? FN_CLI_EXIT_FAILED
@@ -667,6 +718,8 @@ static int args_overlay(const fn__cli_run_opts_t *o, fn__cli_job_t *job)
             s->steps[i]->on_error = (Flexnet__V1__OnError)o->on_error;
     if (o->hostkey_policy)
         s->host_key_policy = (Flexnet__V1__HostKeyPolicy)o->hostkey_policy;
+    if (o->redact)
+        s->redact = (Flexnet__V1__RedactMode)o->redact;
     if (!s->mode)
         s->mode = FLEXNET__V1__RUN_MODE__RUN_MODE_PIPELINED;
     rc |= args_defaults(o, job);
@@ -678,23 +731,24 @@ static int args_check_jobs(const fn__cli_run_opts_t *o,
 {
     for (size_t i = 0; i < m->n; i++) {
         const Flexnet__V1__TaskSpec *s = m->jobs[i].spec;
-        const char *where = o->manifest ? s->name : "run";
+        /* a manifest's subtask is named; the flags' one job is "run",
+         * which the message prefix already says */
+        const char *where = o->manifest ? s->name : "";
+        const char *sep = o->manifest ? ": " : "";
         if (!*s->inventory_path)
-            return fn__cli_usage_error("run",
-                                       "%s: no inventory: give -i "
-                                       "FILE",
-                                       where);
+            return fn__cli_usage_error("run", "%s%sno inventory: give -i FILE",
+                                       where, sep);
         if (!s->n_groups && !s->n_hosts && !o->limit)
             return fn__cli_usage_error("run",
-                                       "%s: no targets: give -g GROUP "
+                                       "%s%sno targets: give -g GROUP "
                                        "or --host NAME (-g all for "
                                        "every host)",
-                                       where);
+                                       where, sep);
         if (!*s->credentials->provider != !*s->credentials->ref)
             return fn__cli_usage_error("run",
-                                       "%s: credentials need both a "
+                                       "%s%scredentials need both a "
                                        "provider and a ref",
-                                       where);
+                                       where, sep);
         if (o->max_failed &&
             s->mode != FLEXNET__V1__RUN_MODE__RUN_MODE_CONNECT_FIRST)
             return fn__cli_usage_error("run", "--max-failed goes with "
@@ -749,8 +803,10 @@ int fn__cli_run_parse(int argc, char **argv, fn__cli_run_opts_t *o,
     memset(o, 0, sizeof(*o));
     memset(jobs, 0, sizeof(*jobs));
     optind = 0; /* GNU: re-initialise getopt for this argv */
+    opterr = 0; /* args_bad_option says what is wrong, once */
     while (!rc && (c = getopt_long(argc, argv, shorts, longs, NULL)) != -1)
-        rc = args_one(o, c, optarg);
+        rc = c == '?' ? args_bad_option(argv[optind - 1])
+                      : args_one(o, c, optarg);
     if (!rc && optind < argc)
         rc = fn__cli_usage_error("run", "unexpected argument '%s'",
                                  argv[optind]);

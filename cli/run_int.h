@@ -57,6 +57,7 @@ typedef struct fn__cli_run_opts {
     const char *template_file;    /* --template FILE */
     const char *templates_dir;    /* --templates DIR */
     int hostkey_policy;           /* enum fn_hostkey_policy; 0: default */
+    int redact;                   /* Flexnet__V1__RedactMode; 0: not given */
     const char *conf_file;        /* --config FILE (NULL: ./flexnet.conf) */
     const char *provider;         /* --credentials-provider */
     const char *ref;              /* --credentials-ref */

@@ -109,7 +109,7 @@ static void sink_show_result(fn__cli_run_t *r,
     if (!r->o->verbose && !(bad && r->failures_shown < FN_CLI_STREAM_FAILS))
         return;
     fn__cli_progress_clear(&r->progress_shown);
-    fn__cli_print_result(stdout, p, r->o->verbose);
+    fn__cli_print_result(stdout, p, r->o->verbose || bad); /* why it failed */
     r->failures_shown += bad;
     if (!r->o->verbose && r->failures_shown == FN_CLI_STREAM_FAILS)
         printf("(more failures are not printed as they come: see the "

@@ -128,6 +128,31 @@ int fn__cli_parse_max_failed(const char *s, Flexnet__V1__TaskSpec *spec)
     return 0;
 }
 
+static const struct {
+    const char *name;
+    int mode;
+} redact_names[] = {
+    {"reversible", FLEXNET__V1__REDACT_MODE__REDACT_MODE_REVERSIBLE},
+    {"all", FLEXNET__V1__REDACT_MODE__REDACT_MODE_ALL},
+    {"none", FLEXNET__V1__REDACT_MODE__REDACT_MODE_NONE},
+};
+
+int fn__cli_redact_parse(const char *s)
+{
+    for (size_t i = 0; i < sizeof(redact_names) / sizeof(redact_names[0]); i++)
+        if (!strcmp(s, redact_names[i].name))
+            return redact_names[i].mode;
+    return -1;
+}
+
+const char *fn__cli_redact_name(int mode)
+{
+    for (size_t i = 0; i < sizeof(redact_names) / sizeof(redact_names[0]); i++)
+        if (redact_names[i].mode == mode)
+            return redact_names[i].name;
+    return "reversible";
+}
+
 int fn__cli_parse_on_error(const char *s, int *out)
 {
     if (s && !strcmp(s, "stop"))

@@ -253,8 +253,7 @@ static void tasks_print_header(const char *label, const Flexnet__V1__Task *t)
     if (t->finished_us)
         fn_time_format(t->finished_us, f, sizeof(f));
     printf("%-4s     %s\nname     %s\nstatus   %s%s%s\n", label, t->id, t->name,
-           fn_recorder_task_status_name(t->status), *t->error ? ": " : "",
-           t->error);
+           fn__cli_task_outcome(t), *t->error ? ": " : "", t->error);
     printf("created  %s UTC\nstarted  %s\nfinished %s\n", c, s, f);
     if (tasks_run_of(t))
         printf("shard    %u of %u, run %s\n", t->spec->shard_index,

@@ -3,6 +3,8 @@
  */
 #include "fn_log.h"
 
+#include "fn_utf8.h"
+
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
@@ -61,13 +63,17 @@ int fn_log_enabled(int level, unsigned cat)
     return 1;
 }
 
-/* Appends s as a JSON string body (RFC 8259 escapes; bytes >= 0x80 pass
- * through: device text may not be UTF-8, and a shipper replaces it). */
+/* Appends s as a JSON string body (RFC 8259 escapes). Device text may
+ * not be UTF-8: a byte that is not part of a well-formed sequence becomes
+ * U+FFFD (fn_utf8.h), so every line is valid JSON for any parser. */
 static size_t log_json_str(char *out, size_t cap, size_t n, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    for (; *s && n + 7 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t left = strlen(s);
+    while (left && n + 7 < cap) {
+        unsigned char c = *p;
+        size_t seq = c < 0x80 ? 1 : fn_utf8_seq_len(p, left);
         if (c == '"' || c == '\\') {
             out[n++] = '\\';
             out[n++] = (char)c;
@@ -76,9 +82,16 @@ static size_t log_json_str(char *out, size_t cap, size_t n, const char *s)
             out[n + 4] = hex[c >> 4];
             out[n + 5] = hex[c & 15];
             n += 6;
+        } else if (!seq) {
+            memcpy(out + n, FN_UTF8_REPLACEMENT, 3);
+            n += 3;
+            seq = 1;
         } else {
-            out[n++] = (char)c;
+            memcpy(out + n, p, seq);
+            n += seq;
         }
+        p += seq;
+        left -= seq;
     }
     return n;
 }

@@ -2,6 +2,8 @@
  * fn_str.c — see fn_str.h.
  */
 #include "fn_str.h"
+
+#include "fn_utf8.h"
 #include "fn_buf.h"
 
 #include <ctype.h>
@@ -25,6 +27,59 @@ uint64_t fn_str_hash(const char *s)
     return x;
 }
 
+#define DIST_MAX 64
+
+static unsigned min3(unsigned a, unsigned b, unsigned c)
+{
+    unsigned m = a < b ? a : b;
+    return m < c ? m : c;
+}
+
+/* Optimal string alignment distance over three rolling rows. */
+unsigned fn_str_distance(const char *a, const char *b, unsigned cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la >= DIST_MAX || lb >= DIST_MAX)
+        return cap;
+    unsigned rows[3][DIST_MAX];
+    unsigned *pp = rows[0], *p = rows[1], *r = rows[2];
+    for (size_t j = 0; j <= lb; j++)
+        p[j] = (unsigned)j;
+    for (size_t i = 1; i <= la; i++) {
+        r[0] = (unsigned)i;
+        for (size_t j = 1; j <= lb; j++) {
+            unsigned sub = p[j - 1] + (tolower((unsigned char)a[i - 1]) !=
+                                       tolower((unsigned char)b[j - 1]));
+            r[j] = min3(p[j] + 1, r[j - 1] + 1, sub);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+                a[i - 2] == b[j - 1] && pp[j - 2] + 1 < r[j])
+                r[j] = pp[j - 2] + 1;
+        }
+        unsigned *t = pp;
+        pp = p;
+        p = r;
+        r = t;
+    }
+    return p[lb] < cap ? p[lb] : cap;
+}
+
+const char *fn_str_closest(const char *word, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    unsigned best_d = 3;
+    size_t len = strlen(word);
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i])
+            continue;
+        unsigned d = fn_str_distance(word, names[i], best_d);
+        if (d < best_d && d * 2 < len) {
+            best = names[i];
+            best_d = d;
+        }
+    }
+    return best;
+}
+
 const char *fn_str_last_line(const char *text, size_t len, size_t *n)
 {
     const char *end = text + len;
@@ -35,38 +90,6 @@ const char *fn_str_last_line(const char *text, size_t len, size_t *n)
         start--;
     *n = (size_t)(end - start);
     return start;
-}
-
-/* Length of the well-formed UTF-8 sequence at s (n bytes left), or 0 when
- * the bytes there are not one (overlong, surrogate, > U+10FFFF, cut). */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-    size_t len;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        len = 2;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        len = 3;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        len = 4;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    if (s[0] == 0xE0)
-        lo = 0xA0; /* overlong */
-    else if (s[0] == 0xED)
-        hi = 0x9F; /* surrogates */
-    else if (s[0] == 0xF0)
-        lo = 0x90; /* overlong */
-    else if (s[0] == 0xF4)
-        hi = 0x8F; /* above U+10FFFF */
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF)
-            return 0;
-    return len;
 }
 
 /* The short escape of an ASCII byte, or NULL when it needs none (or the
@@ -119,12 +142,12 @@ int fn_str_json_escape(fn_buf_t *b, const char *s, size_t len)
             rc = fn_buf_append(b, u, 6);
             i++;
         } else {
-            size_t n = utf8_seq_len(p + i, len - i);
+            size_t n = fn_utf8_seq_len(p + i, len - i);
             if (n) {
                 rc = fn_buf_append(b, p + i, n);
                 i += n;
             } else {
-                rc = fn_buf_append_str(b, "\xEF\xBF\xBD"); /* U+FFFD */
+                rc = fn_buf_append_str(b, FN_UTF8_REPLACEMENT);
                 i++;
             }
         }
@@ -134,21 +157,5 @@ int fn_str_json_escape(fn_buf_t *b, const char *s, size_t len)
 
 int fn_str_utf8(fn_buf_t *b, const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    int rc = fn_buf_append(b, "", 0);
-    for (size_t i = 0; i < len && rc == 0;) {
-        size_t run = i;
-        while (run < len && p[run] < 0x80)
-            run++;
-        if (run > i) {
-            rc = fn_buf_append(b, p + i, run - i);
-            i = run;
-            continue;
-        }
-        size_t n = utf8_seq_len(p + i, len - i);
-        rc = n ? fn_buf_append(b, p + i, n)
-               : fn_buf_append_str(b, "\xEF\xBF\xBD"); /* U+FFFD */
-        i += n ? n : 1;
-    }
-    return rc;
+    return fn_utf8_sanitize(s, len, b); /* the one sanitizer */
 }

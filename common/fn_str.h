@@ -18,6 +18,17 @@ char *fn_str_trim(char *s);
  * across runs and machines: never change it, shards depend on it. */
 uint64_t fn_str_hash(const char *s);
 
+/* Edit distance (insert, delete, substitute, swap of neighbours) between
+ * a and b, counted up to cap (returns cap when it is at least cap).
+ * Strings longer than 63 bytes compare as different (returns cap). */
+unsigned fn_str_distance(const char *a, const char *b, unsigned cap);
+
+/* The "did you mean" candidate: the name in names[0 .. n) closest to
+ * word, if close enough to be a typo (distance at most 2, and less than
+ * half of word's length); else NULL. Borrowed from names. */
+const char *fn_str_closest(const char *word, const char *const *names,
+                           size_t n);
+
 /* Appends s (len bytes) as a quoted JSON string: well-formed UTF-8
  * passes, every other byte becomes U+FFFD, control characters are
  * escaped, so any bytes yield valid JSON. Codes of fn_buf_append. */

@@ -95,10 +95,14 @@ enum fn_run_mode {
     FN_MODE_CONNECT_FIRST = 2, /* connect all, report, decide, then run */
 };
 
+/* OpenSSH's StrictHostKeyChecking meanings. A changed key is refused by
+ * every policy but OFF: replacing a pin is a deliberate act (`flexnet
+ * hostkeys forget HOST`), never a side effect of a run. */
 enum fn_hostkey_policy {
-    FN_HOSTKEY_TOFU = 1,       /* pin on first use, refuse a change */
-    FN_HOSTKEY_ACCEPT_NEW = 2, /* pin on first use, replace a change */
+    FN_HOSTKEY_TOFU = 1,       /* old name of ACCEPT_NEW (same meaning) */
+    FN_HOSTKEY_ACCEPT_NEW = 2, /* pin a new key, refuse a changed one */
     FN_HOSTKEY_STRICT = 3,     /* only keys already pinned */
+    FN_HOSTKEY_OFF = 4,        /* accept any key, pin nothing; logged */
 };
 
 enum fn_connect_status {
@@ -189,10 +193,11 @@ typedef struct fn_task_spec {
     unsigned auth_timeout_ms;    /* auth, channel, prepare; 0: 10000 */
     unsigned login_timeout_ms;   /* shell until first prompt; 0: 10000 */
     unsigned command_timeout_ms; /* per command; 0: 30000 */
-    int hostkey_policy;          /* enum fn_hostkey_policy; 0: TOFU */
-    unsigned connect_tries;      /* connect/kex attempts; 0: 3 */
-    unsigned reconnects;         /* drops survived per device; 0: 2 */
-    size_t max_output;           /* per command bytes; 0: 16 MiB */
+    int hostkey_policy;          /* enum fn_hostkey_policy; 0: ACCEPT_NEW */
+    int redact; /* enum fn_vendor_redact for backups; 0: reversible */
+    unsigned connect_tries; /* connect/kex attempts; 0: 3 */
+    unsigned reconnects;    /* drops survived per device; 0: 2 */
+    size_t max_output;      /* per command bytes; 0: 16 MiB */
 } fn_task_spec_t;
 
 /* ---------------------------------------------------------------------
@@ -254,6 +259,8 @@ typedef struct fn_backup {
                             of the vendor's backup_strip list */
     size_t size;         /* bytes of text */
     unsigned step;
+    int redact;        /* enum fn_vendor_redact the text went through */
+    unsigned redacted; /* lines whose secret became "<removed>" */
 } fn_backup_t;
 
 typedef struct fn_log_line {

@@ -748,9 +748,13 @@ static int host_finish(fn_inventory_t *inv, fn_host_t *h,
                              "host %s: '%s' is not a host name or IP address",
                              h->name, addr);
     const char *vendor = h->v.f[INV_VENDOR];
-    if (vendors && vendor && *vendor && !fn_vendors_find(vendors, vendor))
+    if (vendors && vendor && *vendor && !fn_vendors_find(vendors, vendor)) {
+        const char *near = fn_vendors_closest(vendors, vendor);
         return fn__inv_error(inv, h->line, err, errlen,
-                             "host %s: unknown vendor '%s'", h->name, vendor);
+                             "host %s: unknown vendor '%s'%s%s%s", h->name,
+                             vendor, near ? ": did you mean '" : "",
+                             near ? near : "", near ? "'?" : "");
+    }
     /* "all" first, whatever order the groups were joined in */
     if (fn__inv_host_join(h, inv->groups[0]->name) < 0)
         return -ENOMEM;
@@ -989,6 +993,21 @@ const char *fn_inventory_format_name(const fn_inventory_t *inv)
 
 /* Marks the hosts of one term: a host or group name, a glob over both,
  * or ~REGEX over both. FN_ENOTFOUND for a plain name that is neither. */
+
+/* The group name `word` is probably a typo of, or NULL. */
+static const char *inv_closest_group(const fn_inventory_t *inv,
+                                     const char *word)
+{
+    const char **names = calloc(inv->ngroups + 1, sizeof(*names));
+    if (!names)
+        return NULL;
+    for (size_t i = 0; i < inv->ngroups; i++)
+        names[i] = inv->groups[i]->name;
+    const char *near = fn_str_closest(word, names, inv->ngroups);
+    free(names);
+    return near; /* points into the inventory, not into names */
+}
+
 static int term_mark(const fn_inventory_t *inv, const char *t, char *set,
                      char *err, size_t errlen)
 {
@@ -1021,8 +1040,11 @@ static int term_mark(const fn_inventory_t *inv, const char *t, char *set,
     if (is_re)
         regfree(&re);
     if (!hit && !is_re && !is_glob) {
+        const char *near = inv_closest_group(inv, t);
         if (err && errlen)
-            snprintf(err, errlen, "unknown group or host '%s'", t);
+            snprintf(err, errlen, "unknown group or host '%s'%s%s%s", t,
+                     near ? ": did you mean '" : "", near ? near : "",
+                     near ? "'?" : "");
         return FN_ENOTFOUND;
     }
     return 0;

@@ -1057,6 +1057,18 @@ static void task_emit_backup(fn_task_t *t, fn_dev_t *dev, const fn_step_t *st,
     } else { /* keep the raw text rather than lose the backup */
         fn__task_log(t, dev, FN_LOG_WARN, "backup_strip: out of memory");
     }
+    fn_buf_t red; /* secrets out before the text leaves the engine */
+    fn_buf_init(&red, 0);
+    unsigned nred = 0;
+    if (fn_vendor_backup_redact(dev->vendor, text, len, t->spec.redact, &red,
+                                &nred) != 0) {
+        fn__task_log(t, dev, FN_LOG_ERROR, "backup not kept: out of memory");
+        fn_buf_cleanup(&red);
+        fn_buf_cleanup(&clean);
+        return;
+    }
+    text = red.data ? red.data : "";
+    len = red.len;
     fn_backup_t b = {
         .task_id = t->spec.task_id,
         .host = fn_host_name(dev->host),
@@ -1067,9 +1079,12 @@ static void task_emit_backup(fn_task_t *t, fn_dev_t *dev, const fn_step_t *st,
         .text = text,
         .size = len,
         .step = dev->step,
+        .redact = t->spec.redact,
+        .redacted = nred,
     };
     t->backups++;
     sink_backup(t, &b);
+    fn_buf_cleanup(&red);
     fn_buf_cleanup(&clean);
 }
 
@@ -1263,22 +1278,29 @@ int fn__task_hostkey(fn_task_t *t, fn_dev_t *dev, const char *type,
     int policy = t->spec.hostkey_policy;
     if (rc == 0 && !strcmp(ksha, sha256))
         return 0;
-    if (rc == 0 && policy != FN_HOSTKEY_ACCEPT_NEW) {
+    if (policy == FN_HOSTKEY_OFF) { /* OpenSSH's "off": checks nothing */
+        fn__task_log(t, dev, FN_LOG_WARN,
+                     "host key %s %s NOT CHECKED (--host-key-policy off)%s%s",
+                     type, sha256, rc == 0 ? ": pinned is " : "",
+                     rc == 0 ? ksha : "");
+        return dev->state == FN_SS_CLOSING ? FN_ECANCELED : 0;
+    }
+    if (rc == 0) { /* a changed key: only the operator may replace it */
         snprintf(why, whylen,
-                 "host key changed: pinned %s %s, device offers %s %s "
-                 "(refused)",
-                 ktype, ksha, type, sha256);
+                 "host key changed: pinned %s %s, offered %s (refused; to "
+                 "trust the new key: flexnet hostkeys forget %s)",
+                 ktype, ksha, sha256, hp);
         return FN_EHOSTKEY;
     }
-    if (rc != 0 && policy == FN_HOSTKEY_STRICT) {
-        snprintf(why, whylen, "host key %s %s not pinned (strict policy)", type,
-                 sha256);
+    if (policy == FN_HOSTKEY_STRICT) {
+        snprintf(why, whylen,
+                 "host key %s %s not pinned (strict policy; pin it with "
+                 "flexnet hostkeys import FILE, or run once with "
+                 "--host-key-policy accept-new)",
+                 type, sha256);
         return FN_EHOSTKEY;
     }
-    if (rc == 0)
-        fn__task_log(t, dev, FN_LOG_WARN, "host key replaced: %s -> %s", ksha,
-                     sha256);
-    sink_hostkey_pin(t, hp, type, sha256, rc == 0);
+    sink_hostkey_pin(t, hp, type, sha256, 0);
     return dev->state == FN_SS_CLOSING ? FN_ECANCELED : 0;
 }
 

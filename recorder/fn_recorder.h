@@ -224,6 +224,10 @@ void fn_recorder_task_log(fn_rec_task_t *rt, unsigned level, const char *host,
  * task_id, hosts and the secrets are the caller's to set.
  * Returns 0 or -ENOMEM. */
 int fn_recorder_spec(const Flexnet__V1__TaskSpec *spec, fn_task_spec_t *out);
+/* RedactMode (proto) <-> enum fn_vendor_redact; UNSPECIFIED and unknown
+ * values read as REVERSIBLE, the default. */
+int fn_recorder_redact_from_proto(int mode);
+int fn_recorder_redact_to_proto(int mode);
 /* Loads the TextFSM templates the spec's COMMANDS steps ask for
  * (Step.template; Step.parse: TaskSpec.templates_dir/index, preloaded for
  * the step's commands) into out's steps, which own them until

@@ -10,6 +10,8 @@
  */
 #include "recorder_int.h"
 
+#include "fn_vendor.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +92,31 @@ int fn_recorder_spec(const Flexnet__V1__TaskSpec *s, fn_task_spec_t *es)
     es->command_timeout_ms = s->command_timeout_ms;
     es->login_timeout_ms = s->login_timeout_ms;
     es->hostkey_policy = (int)s->host_key_policy;
+    es->redact = fn_recorder_redact_from_proto((int)s->redact);
     return 0;
+}
+
+/* RedactMode <-> enum fn_vendor_redact: one table both ways. */
+static const int redact_map[][2] = {
+    {FLEXNET__V1__REDACT_MODE__REDACT_MODE_REVERSIBLE, FN_REDACT_REVERSIBLE},
+    {FLEXNET__V1__REDACT_MODE__REDACT_MODE_ALL, FN_REDACT_ALL},
+    {FLEXNET__V1__REDACT_MODE__REDACT_MODE_NONE, FN_REDACT_NONE},
+};
+
+int fn_recorder_redact_from_proto(int mode)
+{
+    for (size_t i = 0; i < sizeof(redact_map) / sizeof(redact_map[0]); i++)
+        if (redact_map[i][0] == mode)
+            return redact_map[i][1];
+    return FN_REDACT_REVERSIBLE; /* UNSPECIFIED */
+}
+
+int fn_recorder_redact_to_proto(int mode)
+{
+    for (size_t i = 0; i < sizeof(redact_map) / sizeof(redact_map[0]); i++)
+        if (redact_map[i][1] == mode)
+            return redact_map[i][0];
+    return FLEXNET__V1__REDACT_MODE__REDACT_MODE_REVERSIBLE;
 }
 
 void fn_recorder_spec_cleanup(fn_task_spec_t *es)

@@ -21,6 +21,7 @@
 #include "fn_err.h"
 #include "fn_log.h"
 #include "fn_store.h"
+#include "fn_utf8.h"
 
 struct fn_rec_task {
     fn_recorder_t *rec;
@@ -159,6 +160,18 @@ static void rec_on_conn(fn_task_t *t, const fn_conn_report_t *c, void *arg)
     rec_emit_connection(rt, &m);
 }
 
+/* The exact bytes of a device text that is not valid UTF-8 (every
+ * string sent over gRPC is sanitized; these keep what the device said).
+ * Borrows s: the message must not outlive it. */
+static void rec_raw_bytes(ProtobufCBinaryData *raw, const char *s)
+{
+    size_t len = strlen(s);
+    if (fn_utf8_valid(s, len))
+        return;
+    raw->data = (uint8_t *)s;
+    raw->len = len;
+}
+
 static void rec_on_result(fn_task_t *t, const fn_cmd_result_t *c, void *arg)
 {
     fn_rec_task_t *rt = arg;
@@ -176,6 +189,8 @@ static void rec_on_result(fn_task_t *t, const fn_cmd_result_t *c, void *arg)
     m.tag = (char *)rec_str(c->tag);
     m.reason = (char *)rec_str(c->reason);
     m.truncated = c->truncated;
+    rec_raw_bytes(&m.stdout_raw, m.stdout);
+    rec_raw_bytes(&m.stderr_raw, m.stderr);
     fn__rec_parse_fill(&m, c);
     rec_store_check(rt, fn_store_result_append(rt->rec->o.store, &m),
                     "a result");
@@ -202,6 +217,8 @@ static void rec_on_backup(fn_task_t *t, const fn_backup_t *b, void *arg)
     m.created_us = b->created_us;
     m.comment = (char *)rec_str(b->comment);
     m.command = (char *)rec_str(b->command);
+    m.redact = fn_recorder_redact_to_proto(b->redact);
+    m.redacted = b->redacted;
     m.target = "local";
     int rc = fn_store_backup_save(st, &m, b->text, b->size, id);
     rec_store_check(rt, rc, "a backup");

@@ -238,9 +238,16 @@ static int call_grow(fn_rpc_call_t *c)
 
 grpc_byte_buffer *fn_rpc_pack(const ProtobufCMessage *m)
 {
+    /* strings that are not UTF-8 go out sanitized; m is as it was after */
+    fn__rpc_utf8_undo_t u = {0};
+    if (fn__rpc_utf8_fix((ProtobufCMessage *)m, &u) < 0) {
+        fn__rpc_utf8_restore(&u);
+        return NULL;
+    }
     size_t n = protobuf_c_message_get_packed_size(m);
     grpc_slice sl = grpc_slice_malloc(n);
     protobuf_c_message_pack(m, GRPC_SLICE_START_PTR(sl));
+    fn__rpc_utf8_restore(&u);
     grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&sl, 1);
     grpc_slice_unref(sl);
     return bb;

@@ -109,7 +109,10 @@ void fn_rpc_free(fn_rpc_t *s);
 
 /* Packs a protobuf-c message into a new gRPC byte buffer: the one
  * serialisation of every message flexnetd sends (and of the bench's
- * clients' requests). Any thread. Returns an owned buffer
+ * clients' requests). Every string field goes out valid UTF-8 (a byte
+ * that is not part of a sequence becomes U+FFFD): for the call, such a
+ * field of m points at a sanitized copy, then back; m must not be read
+ * by another thread meanwhile. Any thread. Returns an owned buffer
  * (grpc_byte_buffer_destroy), or NULL when out of memory. */
 grpc_byte_buffer *fn_rpc_pack(const ProtobufCMessage *m);
 

@@ -303,4 +303,21 @@ grpc_status_code fn__rpc_status_of(int err);
  * fn_strerror(err). */
 void fn__rpc_fail(fn_rpc_call_t *c, int err, const char *detail);
 
+/* ---- pack_utf8.c: valid UTF-8 in every string sent ------------------ */
+
+typedef struct fn__rpc_utf8_undo {
+    struct {
+        char **slot; /* the field, now pointing at a sanitized copy */
+        char *orig;  /* what it held */
+    } * swaps;
+    size_t n, cap;
+} fn__rpc_utf8_undo_t;
+
+/* Points every string field of m (recursively) that is not valid UTF-8
+ * at a sanitized copy, recording the originals in u (zeroed by the
+ * caller). Returns 0, or -1 when out of memory (call restore anyway). */
+int fn__rpc_utf8_fix(ProtobufCMessage *m, fn__rpc_utf8_undo_t *u);
+/* Puts the originals back, frees the copies, resets u. */
+void fn__rpc_utf8_restore(fn__rpc_utf8_undo_t *u);
+
 #endif /* FN_RPC_INT_H */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "fn_err.h"
+#include "fn_utf8.h"
 
 #define VALIDATE_STR_MAX      (64 * 1024)
 #define VALIDATE_BYTES_MAX    (4 * 1024 * 1024)
@@ -53,44 +54,6 @@ static size_t validate_cap(const ProtobufCFieldDescriptor *f)
     return VALIDATE_STR_MAX;
 }
 
-/* RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF. */
-static int validate_utf8(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t len;
-        unsigned cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (i + len > n)
-            return 0;
-        for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3f);
-        }
-        static const unsigned min[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += len;
-    }
-    return 1;
-}
-
 static int validate_msg(const ProtobufCMessage *m, int depth, char *why,
                         size_t whylen);
 
@@ -115,7 +78,7 @@ static int validate_value(const ProtobufCFieldDescriptor *f, const void *p,
         size_t n = s ? strlen(s) : 0;
         if (n > validate_cap(f))
             return validate_fail(f, "too long", why, whylen);
-        if (!validate_utf8((const unsigned char *)s, n))
+        if (!fn_utf8_valid(s, n))
             return validate_fail(f, "not valid UTF-8", why, whylen);
         return 0;
     }

@@ -117,6 +117,7 @@ static int session_vars(const sim_cli_t *c, var_t *vars, char *scratch)
     vars[n++] = (var_t){"idx", scratch};
     vars[n++] = (var_t){"port", scratch + 16};
     vars[n++] = (var_t){"serial", scratch + 32};
+    vars[n++] = (var_t){"sess", c->sess};
     return n;
 }
 
@@ -344,6 +345,22 @@ static void match_line(const sim_cli_t *c, const char *line, size_t len,
 
 /* ---- command output ---------------------------------------------------- */
 
+/* The message for error kind k in the current mode: a mode-specific
+ * override first, else the kind's default. */
+static const char *err_msg(const sim_cli_t *c, int k, int *caret)
+{
+    const sim_vendor_t *v = c->v;
+    for (int i = 0; i < v->nerr_over; i++) {
+        const sim_err_over_t *o = &v->err_over[i];
+        if (o->kind == k && ((o->modes >> c->mode) & 1u)) {
+            *caret = o->caret;
+            return o->msg;
+        }
+    }
+    *caret = v->caret[k];
+    return v->err[k];
+}
+
 static void out_error(sim_cli_t *c, const match_t *m)
 {
     const sim_vendor_t *v = c->v;
@@ -354,7 +371,9 @@ static void out_error(sim_cli_t *c, const match_t *m)
     }
     if (!v->err[k])
         k = SIM_E_INVALID;
-    if (v->caret[k]) {
+    int caret;
+    const char *msg = err_msg(c, k, &caret);
+    if (caret) {
         fn_buf_t p;
         fn_buf_init(&p, 0);
         render_prompt(c, &p);
@@ -376,7 +395,7 @@ static void out_error(sim_cli_t *c, const match_t *m)
                           {"choices", m->choices},
                           {"word", m->token + slash},
                           {"wcol", wcol}};
-    expand(&c->out, v->err[k], vars, 6, 1);
+    expand(&c->out, msg, vars, 6, 1);
     out_str(c, "\r\n");
 }
 
@@ -430,11 +449,177 @@ static int out_body(sim_cli_t *c)
     return page_next(c);
 }
 
+/* ---- candidate configuration ------------------------------------------- */
+
+/* The buffer uncommitted lines go to: the device's shared candidate
+ * (Junos) or this session's (IOS-XR, an EOS config session). */
+static fn_buf_t *cand_buf(sim_cli_t *c)
+{
+    return c->v->cand_scope == SIM_CAND_DEVICE ? &c->dev->cand : &c->cand;
+}
+
+static int in_candidate_mode(const sim_cli_t *c)
+{
+    return c->v->cand_scope != SIM_CAND_NONE &&
+           ((c->v->cand_modes >> c->mode) & 1u);
+}
+
+static int cand_pending(sim_cli_t *c)
+{
+    return c->v->cand_scope != SIM_CAND_NONE && cand_buf(c)->len > 0;
+}
+
 static void record_line(sim_cli_t *c, const match_t *m)
 {
-    fn_buf_append_str(&c->dev->added, c->v->modes[c->mode].indent);
-    fn_buf_append_str(&c->dev->added, m->norm);
-    fn_buf_append_str(&c->dev->added, "\n");
+    fn_buf_t *to = in_candidate_mode(c) ? cand_buf(c) : &c->dev->added;
+    fn_buf_append_str(to, c->v->modes[c->mode].indent);
+    fn_buf_append_str(to, m->norm);
+    fn_buf_append_str(to, "\n");
+}
+
+/* Candidate -> running. Returns 0, or -1 (the candidate holds the
+ * vendor's commit_fail trigger: its message is printed, nothing
+ * applies and the candidate stays, as on the devices). */
+static int cand_commit(sim_cli_t *c)
+{
+    fn_buf_t *b = cand_buf(c);
+    const char *trig = c->v->commit_fail;
+    if (trig && b->len && memmem(b->data, b->len, trig, strlen(trig))) {
+        append_lines(&c->out, c->v->commit_fail_msg, 1);
+        out_str(c, "\r\n");
+        return -1;
+    }
+    if (b->len)
+        fn_buf_append(&c->dev->added, b->data, b->len);
+    fn_buf_reset(b);
+    return 0;
+}
+
+static void cand_discard(sim_cli_t *c)
+{
+    fn_buf_reset(cand_buf(c));
+}
+
+/* Prints the action's message with {val}. */
+static void out_msg(sim_cli_t *c, const char *msg, const match_t *m)
+{
+    var_t vars[9];
+    char scratch[64];
+    int n = session_vars(c, vars, scratch);
+    vars[n++] = (var_t){"val", m ? m->arg : ""};
+    expand(&c->out, msg, vars, n, 1);
+    out_str(c, "\r\n");
+}
+
+/* Leaves configuration mode for mode `to`, asking first when the vendor
+ * has a question and lines are uncommitted. Returns 1 if it asked. */
+static int cand_leave(sim_cli_t *c, int to, const char *msg)
+{
+    if (c->v->ask && cand_pending(c)) {
+        append_lines(&c->out, c->v->ask, 1);
+        c->ask_to = to;
+        c->state = SIM_CLI_ASK;
+        return 1;
+    }
+    if (msg)
+        out_msg(c, msg, NULL);
+    c->mode = to;
+    return 0;
+}
+
+static void ask_done(sim_cli_t *c)
+{
+    out_str(c, "\r\n");
+    int i = 2;
+    if (c->linelen == 3 && strncasecmp(c->line, "yes", 3) == 0)
+        i = 0;
+    else if (c->linelen == 2 && strncasecmp(c->line, "no", 2) == 0)
+        i = 1;
+    else if (c->linelen == 1)
+        i = c->line[0] == 'y' || c->line[0] == 'Y'   ? 0
+            : c->line[0] == 'n' || c->line[0] == 'N' ? 1
+                                                     : 2;
+    int ans = c->v->ask_ans[i];
+    c->linelen = 0;
+    c->state = SIM_CLI_IDLE;
+    if (ans == SIM_ANS_COMMIT && cand_commit(c) < 0)
+        ans = SIM_ANS_STAY;
+    if (ans == SIM_ANS_DISCARD)
+        cand_discard(c);
+    if (ans != SIM_ANS_STAY)
+        c->mode = c->ask_to;
+    out_prompt(c);
+}
+
+/* Prints the candidate's lines (Junos "show | compare" style). */
+static void out_candidate(sim_cli_t *c)
+{
+    fn_buf_t *b = cand_buf(c);
+    const char *s = b->data, *end = b->data + b->len;
+    while (s && s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t len = nl ? (size_t)(nl - s) : (size_t)(end - s);
+        out_str(c, "+");
+        fn_buf_append(&c->out, s, len);
+        out_str(c, "\r\n");
+        s += len + 1;
+    }
+}
+
+/* A named config session (EOS "configure session NAME"): another name
+ * starts from an empty candidate; no name is a fresh session with a
+ * generated one ("configure session" alone). */
+static void enter_session(sim_cli_t *c, const char *name)
+{
+    char fresh[32];
+    if (!*name) {
+        snprintf(fresh, sizeof(fresh), "s%u", ++c->sessions);
+        name = fresh;
+    }
+    if (strcmp(c->sess, name) != 0)
+        cand_discard(c);
+    snprintf(c->sess, sizeof(c->sess), "%.*s", (int)sizeof(c->sess) - 1, name);
+}
+
+/* Runs the candidate actions. Returns 1 if the prompt must wait (a
+ * question was asked). */
+static int run_cand_action(sim_cli_t *c, const sim_rule_t *ru, const match_t *m)
+{
+    switch (ru->action) {
+    case SIM_A_COMMIT:
+        if (cand_commit(c) < 0)
+            return 0;
+        if (ru->msg)
+            out_msg(c, ru->msg, m);
+        break;
+    case SIM_A_DISCARD:
+        cand_discard(c);
+        if (ru->msg)
+            out_msg(c, ru->msg, m);
+        break;
+    case SIM_A_LEAVE:
+        return cand_leave(c, ru->target, ru->msg);
+    case SIM_A_CANDIDATE:
+        out_candidate(c);
+        if (ru->msg)
+            out_msg(c, ru->msg, m);
+        return 0;
+    case SIM_A_SESSION:
+        enter_session(c, m->arg);
+        break;
+    default:
+        return 0;
+    }
+    if (ru->target >= 0)
+        c->mode = ru->target;
+    return 0;
+}
+
+static int is_cand_action(int action)
+{
+    return action == SIM_A_COMMIT || action == SIM_A_DISCARD ||
+           action == SIM_A_LEAVE || action == SIM_A_CANDIDATE ||
+           action == SIM_A_SESSION;
 }
 
 static void render_text(sim_cli_t *c, const sim_rule_t *ru)
@@ -456,14 +641,13 @@ static void render_text(sim_cli_t *c, const sim_rule_t *ru)
 
 static int run_rule(sim_cli_t *c, const sim_rule_t *ru, const match_t *m)
 {
-    if (ru->msg && ru->action != SIM_A_ENABLE) {
-        var_t vars[9];
-        char scratch[64];
-        int n = session_vars(c, vars, scratch);
-        vars[n++] = (var_t){"val", m->arg};
-        expand(&c->out, ru->msg, vars, n, 1);
-        out_str(c, "\r\n");
+    if (is_cand_action(ru->action)) {
+        if (!run_cand_action(c, ru, m))
+            out_prompt(c);
+        return SIM_CLI_CONTINUE;
     }
+    if (ru->msg && ru->action != SIM_A_ENABLE)
+        out_msg(c, ru->msg, m);
     switch (ru->action) {
     case SIM_A_TEXT:
     case SIM_A_RUNNING:
@@ -588,6 +772,10 @@ static int take_byte(sim_cli_t *c, unsigned char b)
         if (edit_byte(c, b, 0))
             password_done(c);
         return SIM_CLI_CONTINUE;
+    case SIM_CLI_ASK:
+        if (edit_byte(c, b, 1))
+            ask_done(c);
+        return SIM_CLI_CONTINUE;
     case SIM_CLI_IDLE:
         if (!edit_byte(c, b, 1))
             return SIM_CLI_CONTINUE;
@@ -647,6 +835,7 @@ void sim_cli_init(sim_cli_t *c, sim_device_t *dev, const sim_opts_t *o,
     fn_buf_init(&c->in, SIM_IN_MAX);
     fn_buf_init(&c->out, 0);
     fn_buf_init(&c->body, 0);
+    fn_buf_init(&c->cand, 1u << 20);
 }
 
 void sim_cli_cleanup(sim_cli_t *c)
@@ -655,6 +844,7 @@ void sim_cli_cleanup(sim_cli_t *c)
     fn_buf_cleanup(&c->in);
     fn_buf_cleanup(&c->out);
     fn_buf_cleanup(&c->body);
+    fn_buf_cleanup(&c->cand);
 }
 
 void sim_cli_start(sim_cli_t *c)

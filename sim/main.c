@@ -242,6 +242,7 @@ static void make_devices(sim_t *sim)
         d->fault = sim_fault_of(&o->faults, o->seed, i);
         snprintf(d->host, sizeof(d->host), "%s-%u", sim_vendor_names[v], i);
         fn_buf_init(&d->added, 1u << 20);
+        fn_buf_init(&d->cand, 1u << 20);
     }
 }
 
@@ -371,8 +372,10 @@ static void signal_workers(const sim_t *sim, int sig)
 
 static void sim_free(sim_t *sim)
 {
-    for (unsigned i = 0; sim->devs && i < sim->o.devices; i++)
+    for (unsigned i = 0; sim->devs && i < sim->o.devices; i++) {
         fn_buf_cleanup(&sim->devs[i].added);
+        fn_buf_cleanup(&sim->devs[i].cand);
+    }
     free(sim->devs);
     for (int v = 0; v < SIM_NVENDORS; v++)
         sim_vendor_free(sim->vendors[v]);

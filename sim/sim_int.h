@@ -41,7 +41,12 @@ enum sim_word_kind { SIM_W_KEY, SIM_W_NUM, SIM_W_WORD, SIM_W_REST };
     X(SIM_A_SET, "set")         /* record line in the running config */        \
     X(SIM_A_PAGEOFF, "pageoff") /* paging off */                               \
     X(SIM_A_PAGELEN, "pagelen") /* paging from the <num> (0: off) */           \
-    X(SIM_A_LOGOUT, "logout")   /* close the session */
+    X(SIM_A_LOGOUT, "logout")   /* close the session */                        \
+    X(SIM_A_COMMIT, "commit")   /* candidate -> running, then mode NAME|- */   \
+    X(SIM_A_DISCARD, "discard") /* drop the candidate, then mode NAME|- */     \
+    X(SIM_A_LEAVE, "leave")     /* mode NAME; ask first if uncommitted */      \
+    X(SIM_A_CANDIDATE, "candidate") /* print the candidate's lines */          \
+    X(SIM_A_SESSION, "session")     /* named config session <word>, mode NAME */
 
 enum sim_action {
 #define SIM__A_ENUM(name, kw) name,
@@ -94,6 +99,37 @@ typedef struct sim_text {
     char *body; /* '\n' line ends; expanded and sent with "\r\n" */
 } sim_text_t;
 
+/* What an answer to the "uncommitted changes" question does. */
+#define SIM_ANSWER_MAP(X)                                                      \
+    X(SIM_ANS_STAY, "stay")       /* stay in configuration mode */             \
+    X(SIM_ANS_KEEP, "keep")       /* leave, the candidate stays pending */     \
+    X(SIM_ANS_COMMIT, "commit")   /* commit, then leave */                     \
+    X(SIM_ANS_DISCARD, "discard") /* drop the candidate, then leave */
+
+enum sim_answer {
+#define SIM__ANS_ENUM(name, kw) name,
+    SIM_ANSWER_MAP(SIM__ANS_ENUM)
+#undef SIM__ANS_ENUM
+        SIM_ANS_COUNT
+};
+
+/* Where a vendor keeps uncommitted configuration lines. */
+enum sim_cand_scope {
+    SIM_CAND_NONE,    /* lines apply as typed (IOS, NX-OS, VRP, RouterOS) */
+    SIM_CAND_SESSION, /* per session, lost with it (IOS-XR, EOS session) */
+    SIM_CAND_DEVICE,  /* one shared candidate per device (Junos) */
+};
+
+/* An error message that replaces the default one in some modes. */
+typedef struct sim_err_over {
+    int kind; /* enum sim_err_kind */
+    int caret;
+    unsigned modes;
+    char *msg;
+} sim_err_over_t;
+
+#define SIM_MAX_ERR_OVER 8
+
 typedef struct sim_vendor {
     char *name;
     sim_mode_t modes[SIM_MAX_MODES];
@@ -112,6 +148,14 @@ typedef struct sim_vendor {
     int ntexts;
     char **gen; /* template lines of one generated config stanza */
     int ngen;
+    sim_err_over_t err_over[SIM_MAX_ERR_OVER];
+    int nerr_over;
+    int cand_scope;        /* enum sim_cand_scope */
+    unsigned cand_modes;   /* modes whose lines go to the candidate */
+    char *ask;             /* uncommitted-changes question; NULL: none */
+    int ask_ans[3];        /* enum sim_answer for yes, no, anything else */
+    char *commit_fail;     /* a candidate holding this fails its commit */
+    char *commit_fail_msg; /* ... with this message */
 } sim_vendor_t;
 
 /* Loads sim/vendors/<name>.conf from dir. On error returns NULL and writes
@@ -167,6 +211,7 @@ typedef struct sim_device {
     char host[48];     /* "<vendor>-<idx>" */
     unsigned sessions; /* sessions accepted so far */
     fn_buf_t added;    /* config lines recorded in config mode, '\n' ends */
+    fn_buf_t cand;     /* SIM_CAND_DEVICE: lines not committed yet */
     void *listener;    /* worker.c's evconnlistener; NULL if refused */
     void *owner;       /* worker.c's worker, set when it listens */
 } sim_device_t;
@@ -176,6 +221,7 @@ enum sim_cli_state {
     SIM_CLI_EXEC,     /* a line is complete; waiting for sim_cli_exec */
     SIM_CLI_PASSWORD, /* reading a password, no echo */
     SIM_CLI_PAGER,    /* output paused at the pager */
+    SIM_CLI_ASK,      /* reading the answer to v->ask, echoed */
     SIM_CLI_HUNG,     /* fault: never answers again */
     SIM_CLI_CLOSED,   /* logged out or dropped; flush and close */
 };
@@ -200,7 +246,11 @@ typedef struct sim_cli {
     int shown;      /* output commands run so far */
     int enable_to;  /* mode to enter once the password is right */
     char user[64];
-    char arg[64]; /* {arg} of a submode prompt */
+    char arg[64];      /* {arg} of a submode prompt */
+    char sess[32];     /* {sess}: the named config session */
+    unsigned sessions; /* config sessions opened without a name */
+    int ask_to;        /* mode to enter once the question is answered */
+    fn_buf_t cand;     /* SIM_CAND_SESSION: lines not committed yet */
     char line[SIM_LINE_MAX];
     size_t linelen;
     fn_buf_t in;   /* type-ahead, capped at SIM_IN_MAX */

@@ -38,6 +38,12 @@ static const char *const err_kw[] = {
 #undef SIM__E_KW
 };
 
+static const char *const answer_kw[] = {
+#define SIM__ANS_KW(name, kw) kw,
+    SIM_ANSWER_MAP(SIM__ANS_KW)
+#undef SIM__ANS_KW
+};
+
 typedef struct parser {
     sim_vendor_t *v;
     const char *path;
@@ -207,8 +213,14 @@ static int parse_action(parser_t *p, sim_rule_t *r, int at)
     at++;
     int named = r->action == SIM_A_TEXT || r->action == SIM_A_RUNNING ||
                 r->action == SIM_A_MODE || r->action == SIM_A_ENABLE ||
-                r->action == SIM_A_SUBMODE;
-    if (named) {
+                r->action == SIM_A_SUBMODE || r->action == SIM_A_COMMIT ||
+                r->action == SIM_A_DISCARD || r->action == SIM_A_LEAVE ||
+                r->action == SIM_A_SESSION;
+    /* commit and discard may stay in the mode they run in */
+    int may_stay = r->action == SIM_A_COMMIT || r->action == SIM_A_DISCARD;
+    if (named && may_stay && at < p->ntok && strcmp(p->tok[at], "-") == 0) {
+        at++;
+    } else if (named) {
         if (at >= p->ntok)
             return fail(p, "action '%s' needs a name", action_kw[r->action]);
         if (r->action == SIM_A_TEXT || r->action == SIM_A_RUNNING) {
@@ -275,6 +287,16 @@ static int parse_err(parser_t *p)
     unsigned modes = ~0u;
     if (p->ntok == 5 && parse_modes(p, p->tok[4], &modes) < 0)
         return -1;
+    /* a second message for a kind, limited to some modes, overrides the
+     * first there (Junos: "syntax error." in configuration mode) */
+    if (p->v->err[k] && p->ntok == 5) {
+        if (p->v->nerr_over == SIM_MAX_ERR_OVER)
+            return fail(p, "too many mode-specific error messages");
+        sim_err_over_t *o = &p->v->err_over[p->v->nerr_over++];
+        *o = (sim_err_over_t){k, strcmp(p->tok[2], "caret") == 0, modes,
+                              xstrdup(p->tok[3])};
+        return 0;
+    }
     free(p->v->err[k]);
     p->v->err[k] = xstrdup(p->tok[3]);
     p->v->caret[k] = strcmp(p->tok[2], "caret") == 0;
@@ -340,6 +362,47 @@ static int parse_scalar(parser_t *p)
     return 0;
 }
 
+/* candidate session|device MODES */
+static int parse_candidate(parser_t *p)
+{
+    if (p->ntok != 3)
+        return fail(p, "expected: candidate session|device MODES");
+    if (strcmp(p->tok[1], "session") == 0)
+        p->v->cand_scope = SIM_CAND_SESSION;
+    else if (strcmp(p->tok[1], "device") == 0)
+        p->v->cand_scope = SIM_CAND_DEVICE;
+    else
+        return fail(p, "candidate scope '%s': session or device", p->tok[1]);
+    return parse_modes(p, p->tok[2], &p->v->cand_modes);
+}
+
+/* uncommitted QUESTION YES NO OTHER */
+static int parse_uncommitted(parser_t *p)
+{
+    if (p->ntok != 5)
+        return fail(p, "expected: uncommitted QUESTION YES NO OTHER");
+    for (int i = 0; i < 3; i++) {
+        p->v->ask_ans[i] = keyword(answer_kw, SIM_ANS_COUNT, p->tok[2 + i]);
+        if (p->v->ask_ans[i] < 0)
+            return fail(p, "unknown answer action '%s'", p->tok[2 + i]);
+    }
+    free(p->v->ask);
+    p->v->ask = xstrdup(p->tok[1]);
+    return 0;
+}
+
+/* commit_fail TRIGGER MESSAGE */
+static int parse_commit_fail(parser_t *p)
+{
+    if (p->ntok != 3)
+        return fail(p, "expected: commit_fail TRIGGER MESSAGE");
+    free(p->v->commit_fail);
+    free(p->v->commit_fail_msg);
+    p->v->commit_fail = xstrdup(p->tok[1]);
+    p->v->commit_fail_msg = xstrdup(p->tok[2]);
+    return 0;
+}
+
 static int parse_line(parser_t *p, char *ln, FILE *f)
 {
     if (tokenize(p, ln) < 0)
@@ -355,6 +418,12 @@ static int parse_line(parser_t *p, char *ln, FILE *f)
         return parse_err(p);
     if (strcmp(k, "text") == 0)
         return parse_text(p, f);
+    if (strcmp(k, "candidate") == 0)
+        return parse_candidate(p);
+    if (strcmp(k, "uncommitted") == 0)
+        return parse_uncommitted(p);
+    if (strcmp(k, "commit_fail") == 0)
+        return parse_commit_fail(p);
     return parse_scalar(p);
 }
 
@@ -447,6 +516,11 @@ void sim_vendor_free(sim_vendor_t *v)
         free(v->gen[i]);
     for (int i = 0; i < SIM_E_COUNT; i++)
         free(v->err[i]);
+    for (int i = 0; i < v->nerr_over; i++)
+        free(v->err_over[i].msg);
+    free(v->ask);
+    free(v->commit_fail);
+    free(v->commit_fail_msg);
     free(v->rules);
     free(v->texts);
     free(v->gen);

@@ -378,5 +378,10 @@ int fn_store_hostkey_pin(fn_store_t *st, const Flexnet__V1__HostKey *hk);
 int fn_store_hostkey_replace(fn_store_t *st, const Flexnet__V1__HostKey *hk);
 /* Forgets host's key. Errors: FN_ENOTFOUND, write errors. */
 int fn_store_hostkey_delete(fn_store_t *st, const char *host);
+/* Calls cb for every pinned key, in host order; hk is borrowed for the
+ * call. A non-zero return from cb stops the walk and is returned.
+ * Errors: FN_ESTORE, FN_EPARSE (a corrupt record). */
+typedef int fn_store_hostkey_cb(const Flexnet__V1__HostKey *hk, void *arg);
+int fn_store_hostkey_list(fn_store_t *st, fn_store_hostkey_cb *cb, void *arg);
 
 #endif /* FN_STORE_H */

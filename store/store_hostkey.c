@@ -2,8 +2,9 @@
  * store_hostkey.c — pinned SSH host keys ("address:port" -> HostKey):
  * trust on first use, refuse or replace a changed key.
  *
- * Decides nothing about policy (TOFU, accept-new, strict: the engine
- * does); only keeps the pins. Any thread; every write commits at once.
+ * Decides nothing about policy (strict, accept-new, off: the engine
+ * does); only keeps the pins, lists them, forgets one (`flexnet hostkeys`). Any
+ * thread; every write commits at once.
  */
 #include "store_int.h"
 
@@ -169,4 +170,36 @@ int fn__store_hostkey_merge(fn_store_t *dst, MDB_txn *dtxn, const MDB_val *k,
         flexnet__v1__host_key__free_unpacked(have, NULL);
     flexnet__v1__host_key__free_unpacked(in, NULL);
     return rc;
+}
+
+int fn_store_hostkey_list(fn_store_t *st, fn_store_hostkey_cb *cb, void *arg)
+{
+    if (!st || !cb)
+        return FN_EPARSE;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    int rc = fn__store_read_begin(st, &txn);
+    if (rc)
+        return rc;
+    rc = mdb_cursor_open(txn, st->dbi[DB_HOSTKEYS], &cur);
+    int opened = rc == 0;
+    MDB_val k, v;
+    int op = MDB_FIRST, stop = 0;
+    while (!rc && !stop && (rc = mdb_cursor_get(cur, &k, &v, op)) == 0) {
+        op = MDB_NEXT;
+        Flexnet__V1__HostKey *hk =
+            flexnet__v1__host_key__unpack(NULL, v.mv_size, v.mv_data);
+        if (!hk) {
+            rc = FN_EPARSE;
+            break;
+        }
+        stop = cb(hk, arg);
+        flexnet__v1__host_key__free_unpacked(hk, NULL);
+    }
+    if (opened)
+        mdb_cursor_close(cur);
+    fn__store_read_end(st, txn);
+    if (stop)
+        return stop;
+    return rc == MDB_NOTFOUND ? 0 : fn__store_fail(st, rc, "host keys");
 }

@@ -12,10 +12,13 @@
 #   test_cli_parse    28700-28799
 #   test_inventory_formats 28800-28899
 #   test_inventory_ansible (no ports: ansible-inventory is the oracle)
+#   test_cli_hostkeys 28900-28939
+#   test_cli_redact   28940-28979
 fn_check_test(test_cli SOURCES test_cli.c LIBS fn_cli_core TIMEOUT 60)
 
 foreach(t cli_run cli_errors cli_secrets cli_tty cli_integrations cli_metrics
-        cli_trickle cli_parse inventory_formats inventory_ansible)
+        cli_trickle cli_parse cli_redact cli_hostkeys inventory_formats
+        inventory_ansible)
   add_test(NAME test_${t}
            COMMAND /usr/bin/python3
                    ${CMAKE_CURRENT_SOURCE_DIR}/test_${t}.py)

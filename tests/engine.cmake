@@ -76,6 +76,7 @@ foreach(kind ini yaml)
             ${PROJECT_SOURCE_DIR}/common/fn_buf.c
             ${PROJECT_SOURCE_DIR}/common/fn_err.c
             ${PROJECT_SOURCE_DIR}/common/fn_str.c
+            ${PROJECT_SOURCE_DIR}/common/fn_utf8.c
             ${PROJECT_SOURCE_DIR}/common/fn_lines.c
     DEPENDS ${PROJECT_SOURCE_DIR}/engine/inventory_int.h
             ${PROJECT_SOURCE_DIR}/engine/fn_inventory.h

@@ -21,6 +21,7 @@ fn_fuzz_target(fuzz_parse CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/parse_corpus
           ${PROJECT_SOURCE_DIR}/common/fn_buf.c
           ${PROJECT_SOURCE_DIR}/common/fn_err.c
           ${PROJECT_SOURCE_DIR}/common/fn_str.c
+          ${PROJECT_SOURCE_DIR}/common/fn_utf8.c
   DEPENDS ${PROJECT_SOURCE_DIR}/parse/fn_parse.h
           ${PROJECT_SOURCE_DIR}/parse/parse_int.h
   LIBS -lpcre2-8)

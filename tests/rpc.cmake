@@ -16,7 +16,7 @@ set(FN_RPC_TESTS_ENV "FN_TEST_SRC=${PROJECT_SOURCE_DIR}"
 # slow under ASan's load).
 foreach(spec "api;120;-" "cancel;120;-" "auth;60;-" "load;180;-"
              "malformed;120;-" "valgrind;300;no_asan" "ops;180;-"
-             "package;600;no_asan" "clients;900;no_asan")
+             "package;600;no_asan" "clients;900;no_asan" "utf8;120;-" "redact;120;-")
   list(GET spec 0 name)
   list(GET spec 1 timeout)
   list(GET spec 2 labels)

@@ -7,7 +7,9 @@ errors exit 2; a missing password exits 2 before connecting; a port with
 nothing listening on 127.0.0.1 is "connection refused": exit 3 when no
 device is reachable, 1 when some are; --connect-first with --max-failed
 stops or goes on; a big task's connections table lists the failed rows
-(all of them with -v).
+(all of them with -v); hints name real options and suggest the option,
+group or vendor meant; no silent user; `tasks list` says failed/partial;
+a failed step's output shows without -v.
 """
 import os
 import re
@@ -92,7 +94,7 @@ def check_vendor(work, db):
     m = write(os.path.join(work, "vendor.yaml"),
               "task:\n  name: v\n  inventory: novendor.ini\n  subtasks:\n"
               "    - targets: {groups: [all]}\n      vendor: cisco_ios\n"
-              "      credentials: {password_env: FN_T_PW}\n"
+              "      credentials: {username: admin, password_env: FN_T_PW}\n"
               "      steps: [{command: show clock}]\n")
     p = flexnet(["run", "-f", m, "--db", db], env=ENV)
     check(p.returncode == 0, "manifest vendor: names the hosts' vendor "
@@ -278,6 +280,66 @@ def check_big_table(work, db, inv):
           "-v: every connection row (%r)" % hosts)
 
 
+def check_hints(work, db, inv):
+    """Messages that name the way out: the real option names, "did you
+    mean" for a typo, no "run: run:", no silent user."""
+    p = flexnet(["run", "-i", inv, "-g", "all", "--db", db])
+    check(p.returncode == 2 and "--config-line LINE" in p.stderr and
+          "--config LINE" not in p.stderr,
+          "nothing to run names --config-line (%r)" % p.stderr)
+    p = flexnet(["run", "-g", "all", "-c", "x", "--db", db])
+    check(p.returncode == 2 and "run: run:" not in p.stderr and
+          "flexnet run: no inventory" in p.stderr,
+          "no doubled 'run: run:' (%r)" % p.stderr)
+    typos = [
+        (["run", "-i", inv, "--hots", "x", "-c", "x"],
+         "did you mean --host?"),
+        (["run", "-i", inv, "-g", "all", "--comand", "x"],
+         "did you mean --command?"),
+        (["run", "-i", inv, "-g", "cisco_iso", "-c", "x", "-u", "admin",
+          "--password-env", "FN_T_PW"], "did you mean 'cisco_ios'?"),
+        (["run", "-i", write(os.path.join(work, "typo.ini"),
+                             "127.0.0.1:%d vendor=cisco_iox\n" % BASE),
+          "-g", "all", "-c", "x", "-u", "admin", "--password-env",
+          "FN_T_PW"], "did you mean 'cisco_ios'?"),
+    ]
+    for argv, want in typos:
+        p = flexnet(argv + ["--db", db], env=ENV)
+        check(p.returncode == 2 and want in p.stderr,
+              "%s: %r (%r)" % (argv, want, p.stderr))
+    p = flexnet(["run", "-i", inv, "-g", "all", "-c", "show version",
+                 "--password-env", "FN_T_PW", "--db", db], env=ENV)
+    check(p.returncode == 2 and "no user: give -u USER" in p.stderr,
+          "no -u and no inventory username: exit 2, no silent admin (%r)"
+          % p.stderr)
+
+
+def check_tasks_outcome(work, db):
+    """tasks list says failed / partial when devices failed."""
+    p = flexnet(["tasks", "list", "--all", "--db", db])
+    rows = p.stdout.splitlines()[1:]
+    status = [r.split()[3] for r in rows]
+    check(p.returncode == 0 and "failed" in status and "partial" in status,
+          "tasks list: failed and partial rows (%r)" % status)
+    dead = [r for r in rows if r.split()[5] == "0" and
+            r.split()[4] == r.split()[6] != "0"]
+    check(dead and all(r.split()[3] == "failed" for r in dead),
+          "no device ok: failed (%r)" % dead)
+
+
+def check_failed_output(work, db):
+    """A failed step's output is printed without -v (a hung command's
+    partial output says where it stopped)."""
+    with Sim(work, 1, 28180, vendor="cisco_ios",
+             extra=["--faults", "hang=100%"]) as hung:
+        p = run(db, hung.inventory, "-g", "all", "-c", "show clock",
+                "--password-env", "FN_T_PW", "--enable-password-env",
+                "FN_T_EN", "--command-timeout", "1")
+    check(p.returncode == 1 and "timeout" in p.stdout and
+          "06:30:00.000 UTC Sun Nov 29 2026" in p.stdout,
+          "timed-out step's output shown without -v (%r)" % p.stdout)
+
+
 def main():
     work = tempdir("fn-cli-err-")
     db = os.path.join(work, "db")
@@ -292,6 +354,9 @@ def main():
         check_dns_timeout(work, db)
         check_partial(work, db, sim.inventory)
         check_big_table(work, db, sim.inventory)
+        check_hints(work, db, sim.inventory)
+        check_failed_output(work, db)
+        check_tasks_outcome(work, db)
     finish("test_cli_errors")
 
 

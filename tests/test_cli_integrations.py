@@ -3,7 +3,8 @@ against flexnet-sim, s3rver (scripts/bootstrap installs it in .tools/),
 the loopback fakes of tests/fakes/ (Vault, a slow S3):
 
  - run --backup --config with [s3]: the backup record says target s3,
-   bucket, key; `backups get` returns the content from S3 (proved by
+   bucket, key; the S3 objects hold no secret (redacted before upload);
+   `backups get` returns the content from S3 (proved by
    changing the object in S3); `backups delete` removes the object;
  - S3 down: the backup is still kept locally (target local, error set),
    a warning is printed, the exit status reflects only the SSH work;
@@ -142,6 +143,18 @@ def t_s3_roundtrip(work, inv, s3port):
     obj = urllib.request.urlopen(url, timeout=10).read().decode()
     check(local.returncode == 0 and local.stdout == obj and obj and
           not local.stderr, "backups get returns the S3 object's content")
+    # Secrets never reach S3: every object uploaded is redacted (the sim's
+    # config holds FnClear-* secrets; the default mode removes them).
+    # (Only the copies that made it: concurrent first uploads can lose a
+    # create_bucket race, 409, and stay local; see the report.)
+    uploaded = [r for r in (record(db, b["id"]) for b in bks)
+                if r and r.get("target") == "s3"]
+    check(uploaded, "some backup copied to S3")
+    for r in uploaded:
+        o = urllib.request.urlopen("http://127.0.0.1:%d/flexnet-cli/%s" % (
+            s3port, r["key"]), timeout=10).read()
+        check(b"FnClear" not in o and b"<removed>" in o,
+              "S3 copy of %s is redacted (%r)" % (r["id"], o[:200]))
     # Prove it comes from S3: replace the object, read again.
     req = urllib.request.Request(url, data=b"changed in s3\n", method="PUT")
     urllib.request.urlopen(req, timeout=10).read()

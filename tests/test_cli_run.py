@@ -31,7 +31,10 @@ def check_help():
                  ["backups", "--help"], ["backups", "list", "--help"],
                  ["backups", "get", "--help"], ["backups", "diff", "--help"],
                  ["backups", "delete", "--help"], ["vendors", "--help"],
-                 ["vendors", "list", "--help"], ["vendors", "show", "--help"]):
+                 ["vendors", "list", "--help"], ["vendors", "show", "--help"],
+                 ["hostkeys", "--help"], ["hostkeys", "list", "--help"],
+                 ["hostkeys", "forget", "--help"],
+                 ["hostkeys", "import", "--help"]):
         p = flexnet(argv)
         check(p.returncode == 0 and p.stdout.startswith("usage: flexnet"),
               "%s: exit %d, %r" % (argv, p.returncode, p.stdout[:60]))
@@ -48,7 +51,7 @@ def check_man_page():
         man = f.read().replace("\\-", "-")
     helps = ""
     for argv in (["run"], ["tasks"], ["backups"], ["vendors"],
-                 ["inventory"]):
+                 ["inventory"], ["hostkeys"]):
         helps += flexnet(argv + ["--help"]).stdout
     opts = set(re.findall(r"(--[a-z][a-z-]+)", helps))
     missing = sorted(o for o in opts if o not in man)

@@ -13,7 +13,9 @@
 #include "fn_lines.h"
 #include "fn_log.h"
 #include "fn_proc.h"
+#include "fn_str.h"
 #include "fn_time.h"
+#include "fn_utf8.h"
 
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -218,6 +220,81 @@ START_TEST(test_fn_lines_values_words_pairs)
 }
 END_TEST
 
+static char *sanitized(const char *in, size_t len)
+{
+    fn_buf_t b;
+    fn_buf_init(&b, 0);
+    ck_assert_int_eq(fn_utf8_sanitize(in, len, &b), 0);
+    return fn_buf_steal(&b, NULL);
+}
+
+START_TEST(test_fn_utf8_sanitize_replaces_each_bad_byte)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain", "plain"},
+        {"caf\xc3\xa9", "caf\xc3\xa9"},           /* valid: unchanged */
+        {"caf\xe9!", "caf\xef\xbf\xbd!"},         /* Latin-1 */
+        {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"}, /* overlong */
+        {"\xed\xa0\x80",
+         "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* surrogate */
+        {"\xf4\x90\x80\x80x", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+                              "\xef\xbf\xbdx"},   /* > U+10FFFF */
+        {"\xe2\x82", "\xef\xbf\xbd\xef\xbf\xbd"}, /* cut short */
+        {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"}, /* 4 bytes */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *got = sanitized(cases[i].in, strlen(cases[i].in));
+        ck_assert_str_eq(got, cases[i].out);
+        ck_assert(fn_utf8_valid(got, strlen(got)));
+        ck_assert_int_eq(fn_utf8_valid(cases[i].in, strlen(cases[i].in)),
+                         strcmp(cases[i].in, cases[i].out) == 0);
+        free(got);
+    }
+    /* random bytes always come out valid */
+    unsigned char buf[512];
+    srand(7);
+    for (int round = 0; round < 200; round++) {
+        for (size_t i = 0; i < sizeof(buf); i++)
+            buf[i] = (unsigned char)rand();
+        char *got = sanitized((const char *)buf, sizeof(buf));
+        ck_assert(fn_utf8_valid(got, strlen(got)));
+        free(got);
+    }
+}
+END_TEST
+
+START_TEST(test_fn_utf8_base64)
+{
+    fn_buf_t b;
+    fn_buf_init(&b, 0);
+    fn_utf8_base64("Z\xfcrich", 6, &b);
+    ck_assert_str_eq(b.data, "WvxyaWNo");
+    fn_buf_reset(&b);
+    fn_utf8_base64("ab", 2, &b);
+    ck_assert_str_eq(b.data, "YWI=");
+    fn_buf_reset(&b);
+    fn_utf8_base64("", 0, &b);
+    ck_assert_str_eq(b.data, "");
+    fn_buf_cleanup(&b);
+}
+END_TEST
+
+START_TEST(test_fn_str_closest_suggests_typos_only)
+{
+    const char *names[] = {"host", "hosts-file", "command", "cisco_ios",
+                           "cisco_iosxr"};
+    ck_assert_str_eq(fn_str_closest("hots", names, 5), "host");
+    ck_assert_str_eq(fn_str_closest("comand", names, 5), "command");
+    ck_assert_str_eq(fn_str_closest("cisco_iox", names, 5), "cisco_ios");
+    ck_assert_ptr_null(fn_str_closest("zz", names, 5));
+    ck_assert_ptr_null(fn_str_closest("backup", names, 5));
+    ck_assert_uint_eq(fn_str_distance("abc", "acb", 9), 1);
+    ck_assert_uint_eq(fn_str_distance("", "abc", 9), 3);
+}
+END_TEST
+
 /* One line of fn_log in the given format, read back. */
 static void log_line(int format, const fn_log_ctx_t *ctx, const char *msg,
                      char *out, size_t outlen)
@@ -246,6 +323,11 @@ START_TEST(test_fn_log_json_one_object_a_line)
     ck_assert_ptr_nonnull(strstr(line, ",\"host\":\"r1\""));
     ck_assert_ptr_nonnull(
         strstr(line, ",\"msg\":\"say \\\"hi\\\"\\\\ \\u000a\\u0009bye\"}\n"));
+    /* device bytes that are not UTF-8: U+FFFD, the line stays valid */
+    log_line(FN_LOG_JSON, &ctx, "caf\xe9 \xc3\xa9", line, sizeof(line));
+    ck_assert_ptr_nonnull(
+        strstr(line, "\"msg\":\"caf\xef\xbf\xbd \xc3\xa9\"}"));
+    ck_assert(fn_utf8_valid(line, strlen(line)));
     /* no context: no task or host keys */
     log_line(FN_LOG_JSON, NULL, "plain", line, sizeof(line));
     ck_assert_ptr_null(strstr(line, "\"task\""));
@@ -276,6 +358,9 @@ int main(void)
     tcase_add_test(tc, test_fn_lines_comments_crlf_blanks);
     tcase_add_test(tc, test_fn_lines_caps_and_errors_name_file_line);
     tcase_add_test(tc, test_fn_lines_values_words_pairs);
+    tcase_add_test(tc, test_fn_utf8_sanitize_replaces_each_bad_byte);
+    tcase_add_test(tc, test_fn_utf8_base64);
+    tcase_add_test(tc, test_fn_str_closest_suggests_typos_only);
     tcase_add_test(tc, test_fn_log_json_one_object_a_line);
     suite_add_tcase(s, tc);
     return fn_check_run(s);

@@ -190,6 +190,9 @@ static void parity_run(unsigned n, unsigned port, const char *chunk)
             sel[k] = fn_inventory_find(f.inventory, only[v][k]);
         fn_task_spec_t spec =
             tu_spec(sim_vendor_names[v], sel, nonly[v], steps, 2);
+        /* parity: the device's text byte for byte (redaction has its
+         * own tests: test_vendors_profiles, test_cli_redact) */
+        spec.redact = FN_REDACT_NONE;
         /* parity, not speed: generous on a loaded (ASan) machine */
         spec.connect_timeout_ms = 30000;
         spec.auth_timeout_ms = 30000;
@@ -462,16 +465,22 @@ START_TEST(test_hostkey_changed_refused)
         {.kind = FN_STEP_COMMANDS, .commands = c0, .ncommands = 1}};
     fn_task_spec_t spec = tu_spec("hk", hosts, nh, steps, 1);
     char err[256];
-    /* strict with nothing pinned, TOFU pins, TOFU matches, (new key)
-     * TOFU refuses, accept-new re-pins, strict trusts the new pin */
-    int policies[] = {FN_HOSTKEY_STRICT,     FN_HOSTKEY_TOFU,
-                      FN_HOSTKEY_TOFU,       FN_HOSTKEY_TOFU,
-                      FN_HOSTKEY_ACCEPT_NEW, FN_HOSTKEY_STRICT};
-    unsigned want_ok[] = {0, 3, 3, 0, 3, 3};
-    for (int round = 0; round < 6; round++) {
+    /* OpenSSH's meanings: strict with nothing pinned refuses, accept-new
+     * pins, then matches; (new key) accept-new and its old name tofu both
+     * refuse (accept-new used to replace the key); off accepts without
+     * touching the pin, so strict still refuses; once the operator forgot
+     * the pins (`flexnet hostkeys forget`), accept-new pins the new key. */
+    int policies[] = {FN_HOSTKEY_STRICT,     FN_HOSTKEY_ACCEPT_NEW,
+                      FN_HOSTKEY_ACCEPT_NEW, FN_HOSTKEY_ACCEPT_NEW,
+                      FN_HOSTKEY_TOFU,       FN_HOSTKEY_OFF,
+                      FN_HOSTKEY_STRICT,     FN_HOSTKEY_ACCEPT_NEW};
+    unsigned want_ok[] = {0, 3, 3, 0, 0, 3, 0, 3};
+    for (int round = 0; round < 8; round++) {
         if (round == 3) { /* same ports, another host key */
             fleet_restart(&f, 23600, "cisco_ios", e2);
         }
+        if (round == 7) /* the operator forgets the pins */
+            memset(&pins, 0, sizeof(pins));
         tu_rec_t r;
         tu_rec_init(&r, nh);
         r.pins = &pins;
@@ -483,14 +492,21 @@ START_TEST(test_hostkey_changed_refused)
         if (!want_ok[round])
             ck_assert_int_eq(r.conns[0].err, FN_EHOSTKEY);
         if (round == 0)
-            ck_assert_ptr_nonnull(strstr(r.conns[0].reason, "not pinned"));
-        if (round == 1)
+            ck_assert_ptr_nonnull(strstr(r.conns[0].reason,
+                                         "not pinned (strict policy; pin it "
+                                         "with flexnet hostkeys import"));
+        if (round == 1 || round == 7)
             ck_assert_uint_eq(r.pinned, 3);
-        if (round == 3)
+        if (round == 3 || round == 4) {
             ck_assert_msg(strstr(r.conns[0].reason, "host key changed"), "%s",
                           r.conns[0].reason);
-        if (round == 4)
-            ck_assert_uint_eq(r.replaced, 3);
+            ck_assert_msg(strstr(r.conns[0].reason,
+                                 "flexnet hostkeys forget 127.0.0.1:236"),
+                          "%s", r.conns[0].reason);
+        }
+        if (round == 5)
+            ck_assert_uint_eq(r.pinned + r.replaced, 0);
+        ck_assert_uint_eq(r.replaced, 0); /* a run never replaces a pin */
         tu_rec_free(&r);
     }
     fleet_close(&f);

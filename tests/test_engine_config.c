@@ -32,6 +32,14 @@ static const cfg_case_t cases[] = {
      "ntp-service unicast-server 10.9.9.3", 0, 0},
     {"mikrotik_routeros", "/system ntp client set enabled=yes",
      "/flexnet bogus line", "/snmp set enabled=yes", 0, 0},
+    /* flexnet-sim keeps a candidate for these: nothing reaches the
+     * running configuration unless committed */
+    {"juniper_junos", "set system ntp server 10.9.9.1", "set flexnet bogus",
+     "set system ntp server 10.9.9.3", 1, 1},
+    {"cisco_iosxr", "ntp server 10.9.9.1", "flexnet bogus line",
+     "ntp server 10.9.9.3", 1, 1},
+    {"arista_eos", "ntp server 10.9.9.1", "flexnet bogus line",
+     "ntp server 10.9.9.3", 1, 1},
 };
 
 typedef struct fleet {

@@ -117,7 +117,10 @@ def sim_blocks(vendor):
     """The `text NAME` blocks of a sim vendor file and its gen lines."""
     blocks, gen, name, lines = {}, [], None, []
     path = os.path.join(SRC, "sim", "vendors", vendor + ".conf")
-    for line in open(path, encoding="utf-8").read().split("\n"):
+    # the transcripts hold some bytes that are not UTF-8 on purpose (IOS
+    # `show location`, `show noise`); the blocks parsed here are text
+    for line in open(path, encoding="utf-8",
+                     errors="surrogateescape").read().split("\n"):
         if name is not None:
             if line == ".":
                 blocks[name] = lines

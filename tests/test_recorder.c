@@ -305,7 +305,8 @@ END_TEST
 static void feed_backup(fn_sink_t *k)
 {
     fn_backup_t b = {
-        "x", "r1", "cisco_ios", 0, "c", "show run", "hostname r1\n", 12, 0};
+        "x", "r1", "cisco_ios",   0, "c", "show run", "hostname r1\n",
+        12,  0,    FN_REDACT_ALL, 2};
     k->on_backup(NULL, &b, k->arg);
 }
 

@@ -111,6 +111,51 @@ def check_vendor(port, name):
     sh.close()
 
 
+# Candidate configurations: (vendor, commands entering config mode, the
+# config prompt, a bad line and its error, commands that throw the
+# candidate away, the prompt after them). Nothing reaches the running
+# configuration until a commit.
+CANDIDATE = [
+    ("juniper_junos", ["configure"], "{u}@{h}# ",
+     ("set foo bar", "syntax error."), ["rollback 0", "exit"], "{u}@{h}> "),
+    ("cisco_iosxr", ["configure"], "RP/0/RSP0/CPU0:{h}(config)#",
+     ("foo bar", "% Invalid input detected at '^' marker."),
+     ["abort"], "RP/0/RSP0/CPU0:{h}#"),
+    ("arista_eos", ["configure session s1"], "{h}(config-s-s1)#",
+     ("foo bar", "% Invalid input"), ["abort"], "{h}#"),
+]
+
+
+def check_candidate(port, name, enter, cfg, bad, discard, back):
+    """Lines typed in a candidate are invisible until committed; a bad
+    line answers the vendor's error; discarding leaves running as it was."""
+    v = VENDORS[name]
+    host = "%s-%d" % (name, port - BASE)
+    sh = Shell(port)
+    prompt = fmt(v["prompt"], host)
+    sh.until(prompt)
+    priv = enter_priv(sh, v, host, prompt)
+    for c in v["pageoff"]:
+        sh.cmd(c, priv)
+    before = sh.cmd(v["running"], priv)
+    cfg, back = fmt(cfg, host), fmt(back, host)
+    for c in enter:
+        sh.cmd(c, cfg)
+    line = "set system domain-name cand.example" if name == "juniper_junos" \
+        else "hostname cand-example"
+    sh.cmd(line, cfg)
+    out = sh.cmd(bad[0], cfg)
+    assert bad[1] in out.split("\r\n"), out
+    for c in discard[:-1]:
+        sh.cmd(c, cfg)
+    sh.cmd(discard[-1], back)
+    after = sh.cmd(v["running"], priv)
+    strip = (lambda t: t.split("\r\n", 1)[1])  # the echoed command
+    assert strip(after) == strip(before), after[-400:]
+    assert "cand" not in after
+    sh.close()
+
+
 def check_inventory(path):
     """flexnet's INI: one [vendor] group, `127.0.0.1:PORT vendor=NAME`."""
     with open(path) as f:
@@ -130,6 +175,9 @@ def main():
         for i, name in enumerate(MIX):
             check_vendor(BASE + i, name)
             print("ok", name)
+        for row in CANDIDATE:
+            check_candidate(BASE + MIX.index(row[0]), *row)
+            print("ok candidate", row[0])
         text = sim.stop()
     assert "commands=" in text
     shutil.rmtree(os.path.dirname(inv))

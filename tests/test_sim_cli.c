@@ -38,6 +38,7 @@ static void setup_vendor(const char *name)
     dev.idx = 3;
     snprintf(dev.host, sizeof(dev.host), "%s-3", name);
     fn_buf_init(&dev.added, 0);
+    fn_buf_init(&dev.cand, 0);
     opts = (sim_opts_t){.enable_password = "enable",
                         .config_lines = 40,
                         .seed = 5,
@@ -47,6 +48,7 @@ static void setup_vendor(const char *name)
 static void teardown_vendor(void)
 {
     fn_buf_cleanup(&dev.added);
+    fn_buf_cleanup(&dev.cand);
     sim_vendor_free(vendor);
 }
 
@@ -257,6 +259,143 @@ START_TEST(faults_parse_and_spread)
 }
 END_TEST
 
+/* ---- candidate configurations (Junos, IOS-XR, EOS sessions) ---------- */
+
+static const char *added(void)
+{
+    return dev.added.data ? dev.added.data : "";
+}
+
+static void setup_junos(void)
+{
+    setup_vendor("juniper_junos");
+}
+
+static void setup_iosxr(void)
+{
+    setup_vendor("cisco_iosxr");
+}
+
+static void setup_eos(void)
+{
+    setup_vendor("arista_eos");
+}
+
+START_TEST(junos_candidate_until_commit)
+{
+    /* an error line: the real text, nothing recorded anywhere */
+    char *out = session_output("configure\rset foo bar\rbogus\r"
+                               "set system host-name r9\rexit\ryes\r",
+                               7, 0);
+    ck_assert_ptr_nonnull(strstr(out, "\r\nsyntax error.\r\n"));
+    ck_assert_ptr_nonnull(strstr(out, "\r\nunknown command.\r\n"));
+    ck_assert_msg(strstr(out, "Exit with uncommitted changes?") != NULL, "%s",
+                  out);
+    ck_assert_str_eq(added(), "");
+    ck_assert_str_eq(dev.cand.data, "set system host-name r9\n");
+    free(out);
+    /* the shared candidate outlives the session; rollback 0 drops it */
+    out =
+        session_output("configure\rshow | compare\rrollback 0\rexit\r", 64, 0);
+    ck_assert_ptr_nonnull(strstr(out, "+set system host-name r9\r\n"));
+    ck_assert_ptr_null(strstr(out, "uncommitted"));
+    ck_assert_uint_eq(dev.cand.len, 0);
+    ck_assert_str_eq(added(), "");
+    free(out);
+    out = session_output("configure\rset system ntp server 192.0.2.1\r"
+                         "commit\rexit\r",
+                         64, 0);
+    ck_assert_ptr_nonnull(strstr(out, "commit complete"));
+    ck_assert_str_eq(added(), "set system ntp server 192.0.2.1\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(junos_failed_commit_applies_nothing)
+{
+    char *out = session_output("configure\rset interfaces ge-0/0/1 "
+                               "description FAIL-AT-COMMIT\rcommit\r",
+                               64, 0);
+    ck_assert_ptr_nonnull(
+        strstr(out, "error: configuration check-out failed\r\n"));
+    ck_assert_ptr_null(strstr(out, "commit complete"));
+    ck_assert_str_eq(added(), "");
+    ck_assert_uint_gt(dev.cand.len, 0);
+    free(out);
+}
+END_TEST
+
+START_TEST(iosxr_end_asks_abort_discards)
+{
+    char *out = session_output("configure\rhostname r1\rend\rno\r", 64, 0);
+    ck_assert_ptr_nonnull(
+        strstr(out, "Uncommitted changes found, commit them before "
+                    "exiting(yes/no/cancel)? [cancel]:no\r\n"
+                    "RP/0/RSP0/CPU0:cisco_iosxr-3#"));
+    ck_assert_str_eq(added(), "");
+    free(out);
+    out = session_output("configure\rhostname r2\rabort\rshow running-config\r",
+                         64, 0);
+    ck_assert_ptr_null(strstr(out, "\r\nhostname r2\r\n"));
+    ck_assert_str_eq(added(), "");
+    free(out);
+    /* cancel stays in configuration mode; a failing commit keeps it all */
+    out = session_output("configure\rhostname FAIL-AT-COMMIT\rend\r\r"
+                         "commit\rend\rno\r",
+                         64, 0);
+    ck_assert_ptr_nonnull(strstr(out, "[cancel]:\r\nRP/0/RSP0/CPU0:"
+                                      "cisco_iosxr-3(config)#"));
+    ck_assert_ptr_nonnull(strstr(out, "% Failed to commit one or more"));
+    ck_assert_str_eq(added(), "");
+    free(out);
+    out = session_output("conf\rinterface Gi0/0/0/1\rdescription up\r"
+                         "end\ryes\r",
+                         3, 0);
+    ck_assert_str_eq(added(), "interface Gi0/0/0/1\n description up\n");
+    free(out);
+    /* the candidate is the session's: a dropped session loses it */
+    out = session_output("configure\rhostname r3\r", 64, 0);
+    free(out);
+    out = session_output("configure\rcommit\rend\r", 64, 0);
+    ck_assert_ptr_null(strstr(out, "Uncommitted"));
+    ck_assert_str_eq(added(), "interface Gi0/0/0/1\n description up\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(eos_session_commit_and_abort)
+{
+    char *out = session_output("enable\renable\rconfigure session s1\r"
+                               "hostname r1\rbogus line\r"
+                               "show session-config diffs\rabort\r",
+                               64, 0);
+    ck_assert_ptr_nonnull(strstr(out, "arista_eos-3(config-s-s1)#"));
+    ck_assert_ptr_nonnull(strstr(out, "\r\n% Invalid input\r\n"));
+    ck_assert_ptr_nonnull(strstr(out, "+hostname r1\r\n"));
+    ck_assert_str_eq(added(), "");
+    free(out);
+    out = session_output("enable\renable\rconfigure session s2\r"
+                         "interface Et1\rmtu 9000\rcommit\r",
+                         64, 0);
+    ck_assert_ptr_nonnull(strstr(out, "(config-s-s2-if-Et1)#"));
+    ck_assert_str_eq(added(), "interface Et1\n   mtu 9000\n");
+    free(out);
+    /* "configure session" alone: a fresh, generated name */
+    out = session_output("enable\renable\rconfigure session\rhostname r6\r"
+                         "abort\rconfigure session\rhostname r7\rcommit\r",
+                         64, 0);
+    ck_assert_ptr_nonnull(strstr(out, "arista_eos-3(config-s-s1)#"));
+    ck_assert_ptr_nonnull(strstr(out, "arista_eos-3(config-s-s2)#"));
+    ck_assert_ptr_null(strstr(added(), "hostname r6"));
+    ck_assert_ptr_nonnull(strstr(added(), "hostname r7\n"));
+    free(out);
+    /* configure terminal still applies line by line */
+    out = session_output("enable\renable\rconf t\rhostname r5\r", 64, 0);
+    ck_assert_ptr_nonnull(strstr(added(), "hostname r5\n"));
+    free(out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sim_cli");
@@ -276,5 +415,18 @@ int main(void)
     tcase_add_test(ios, fault_drop_cuts_output);
     tcase_add_test(ios, fault_hang_and_dropidle);
     suite_add_tcase(s, ios);
+    TCase *junos = tcase_create("juniper_junos");
+    tcase_add_checked_fixture(junos, setup_junos, teardown_vendor);
+    tcase_add_test(junos, junos_candidate_until_commit);
+    tcase_add_test(junos, junos_failed_commit_applies_nothing);
+    suite_add_tcase(s, junos);
+    TCase *xr = tcase_create("cisco_iosxr");
+    tcase_add_checked_fixture(xr, setup_iosxr, teardown_vendor);
+    tcase_add_test(xr, iosxr_end_asks_abort_discards);
+    suite_add_tcase(s, xr);
+    TCase *eos = tcase_create("arista_eos");
+    tcase_add_checked_fixture(eos, setup_eos, teardown_vendor);
+    tcase_add_test(eos, eos_session_commit_and_abort);
+    suite_add_tcase(s, eos);
     return fn_check_run(s);
 }

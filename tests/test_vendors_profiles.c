@@ -367,6 +367,152 @@ START_TEST(test_fn_vendor_backup_clean_file_and_full)
 }
 END_TEST
 
+/* ---- secrets out of backups ----------------------------------------- */
+
+static char *redact(const fn_vendor_t *v, const char *in, int mode, unsigned *n)
+{
+    fn_buf_t b;
+    fn_buf_init(&b, 0);
+    ck_assert_int_eq(fn_vendor_backup_redact(v, in, strlen(in), mode, &b, n),
+                     0);
+    return fn_buf_steal(&b, NULL);
+}
+
+/* A configuration line a pattern describes, with canary as the secret:
+ * '*' -> a word, [N] -> the type 7, KEY={} -> KEY=canary, leading
+ * "..." -> two words first. */
+static void line_of(const char *pat, const char *canary, fn_buf_t *out)
+{
+    char buf[600];
+    snprintf(buf, sizeof(buf), "%s", pat);
+    int first = 1;
+    for (char *w = buf, *next; *w; w = next, first = 0) {
+        next = w + strcspn(w, " ");
+        if (*next)
+            *next++ = '\0';
+        size_t wl = strlen(w);
+        if (!first)
+            fn_buf_append_str(out, " ");
+        if (first && !strcmp(w, "..."))
+            fn_buf_append_str(out, "set foo");
+        else if (!strcmp(w, "*"))
+            fn_buf_append_str(out, "r1");
+        else if (!strcmp(w, "[N]"))
+            fn_buf_append_str(out, "7");
+        else if (!strcmp(w, "{}"))
+            fn_buf_append_str(out, canary);
+        else if (wl > 3 && !strcmp(w + wl - 3, "={}")) {
+            fn_buf_append(out, w, wl - 2);
+            fn_buf_append_str(out, canary);
+        } else
+            fn_buf_append_str(out, w);
+    }
+    fn_buf_append_str(out, " trailing words\n");
+}
+
+/* Every pattern of every built-in profile: its canary is gone in the
+ * modes that must remove it, kept in those that must keep it, and the
+ * rest of the line survives. */
+START_TEST(test_fn_vendor_backup_redact_every_pattern)
+{
+    fn_vendors_t *vs;
+    ck_assert_int_eq(fn_vendors_new(&vs, NULL, NULL, 0), 0);
+    size_t total = 0;
+    for (size_t i = 0; i < fn_vendors_count(vs); i++) {
+        const fn_vendor_t *v = fn_vendors_at(vs, i);
+        for (int hash = 0; hash < 2; hash++) {
+            for (size_t k = 0; k < fn_vendor_secret_count(v, hash); k++) {
+                const char *pat = fn_vendor_secret_at(v, hash, k);
+                fn_buf_t in;
+                fn_buf_init(&in, 0);
+                line_of(pat, "CANARY-s3cr3t", &in);
+                unsigned n = 0;
+                char *rev = redact(v, in.data, FN_REDACT_REVERSIBLE, &n);
+                char *all = redact(v, in.data, FN_REDACT_ALL, NULL);
+                char *none = redact(v, in.data, FN_REDACT_NONE, NULL);
+                ck_assert_msg(!strstr(all, "CANARY"), "%s %s: %s",
+                              fn_vendor_name(v), pat, all);
+                ck_assert_msg(strstr(all, "<removed> trailing words\n"),
+                              "%s %s: %s", fn_vendor_name(v), pat, all);
+                ck_assert_msg((strstr(rev, "CANARY") != NULL) == hash,
+                              "%s %s (hash %d): %s", fn_vendor_name(v), pat,
+                              hash, rev);
+                ck_assert_uint_eq(n, hash ? 0 : 1);
+                ck_assert_str_eq(none, in.data);
+                free(rev);
+                free(all);
+                free(none);
+                fn_buf_cleanup(&in);
+                total++;
+            }
+        }
+    }
+    ck_assert_uint_ge(total, 40);
+    fn_vendors_free(vs);
+}
+END_TEST
+
+/* Real lines: what goes, what stays. */
+START_TEST(test_fn_vendor_backup_redact_real_lines)
+{
+    fn_vendors_t *vs;
+    ck_assert_int_eq(fn_vendors_new(&vs, NULL, NULL, 0), 0);
+    static const struct {
+        const char *vendor, *in, *rev, *all;
+    } cases[] = {
+        {"cisco_ios", "username admin privilege 15 secret 9 $9$abc\n",
+         "username admin privilege 15 secret 9 $9$abc\n",
+         "username admin privilege 15 secret 9 <removed>\n"},
+        {"cisco_ios", "username ops password 7 0822455D0A16\n",
+         "username ops password 7 <removed>\n",
+         "username ops password 7 <removed>\n"},
+        {"cisco_ios", "enable password cleartext\n",
+         "enable password <removed>\n", "enable password <removed>\n"},
+        {"cisco_ios", "snmp-server community public RO\n",
+         "snmp-server community <removed> RO\n",
+         "snmp-server community <removed> RO\n"},
+        {"cisco_ios", " ip ospf message-digest-key 1 md5 7 045802150C2E\n",
+         " ip ospf message-digest-key 1 md5 7 <removed>\n",
+         " ip ospf message-digest-key 1 md5 7 <removed>\n"},
+        {"cisco_ios", "crypto isakmp key K3y address 0.0.0.0\n",
+         "crypto isakmp key <removed> address 0.0.0.0\n",
+         "crypto isakmp key <removed> address 0.0.0.0\n"},
+        {"cisco_ios", "hostname secret\nkey chain KC\n",
+         "hostname secret\nkey chain KC\n", "hostname secret\nkey chain KC\n"},
+        {"juniper_junos",
+         "set system root-authentication encrypted-password \"$6$x$y\"\n",
+         "set system root-authentication encrypted-password \"$6$x$y\"\n",
+         "set system root-authentication encrypted-password \"<removed>\"\n"},
+        {"juniper_junos",
+         "set protocols bgp group g authentication-key \"$9$abc\"\n",
+         "set protocols bgp group g authentication-key \"<removed>\"\n",
+         "set protocols bgp group g authentication-key \"<removed>\"\n"},
+        {"huawei_vrp", " local-user a password irreversible-cipher $1a$x$\n",
+         " local-user a password irreversible-cipher $1a$x$\n",
+         " local-user a password irreversible-cipher <removed>\n"},
+        {"huawei_vrp", " local-user a password cipher %^%#abc\n",
+         " local-user a password cipher <removed>\n",
+         " local-user a password cipher <removed>\n"},
+        {"cisco_ios", "snmp-server community public\r\nend\r\n",
+         "snmp-server community <removed>\r\nend\r\n",
+         "snmp-server community <removed>\r\nend\r\n"},
+        {"mikrotik_routeros", "add name=u password=hunter2 group=full\n",
+         "add name=u password=<removed> group=full\n",
+         "add name=u password=<removed> group=full\n"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const fn_vendor_t *v = fn_vendors_find(vs, cases[i].vendor);
+        char *rev = redact(v, cases[i].in, FN_REDACT_REVERSIBLE, NULL);
+        char *all = redact(v, cases[i].in, FN_REDACT_ALL, NULL);
+        ck_assert_str_eq(rev, cases[i].rev);
+        ck_assert_str_eq(all, cases[i].all);
+        free(rev);
+        free(all);
+    }
+    fn_vendors_free(vs);
+}
+END_TEST
+
 static Suite *profiles_suite(void)
 {
     Suite *s = suite_create("vendors_profiles");
@@ -380,6 +526,8 @@ static Suite *profiles_suite(void)
     tcase_add_test(tc, test_fn_vendor_print_format);
     tcase_add_test(tc, test_fn_vendor_backup_clean_builtins);
     tcase_add_test(tc, test_fn_vendor_backup_clean_file_and_full);
+    tcase_add_test(tc, test_fn_vendor_backup_redact_every_pattern);
+    tcase_add_test(tc, test_fn_vendor_backup_redact_real_lines);
     suite_add_tcase(s, tc);
     return s;
 }

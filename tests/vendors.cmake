@@ -18,6 +18,8 @@ fn_fuzz_target(fuzz_matcher CORPUS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus
           ${PROJECT_SOURCE_DIR}/common/fn_buf.c
           ${PROJECT_SOURCE_DIR}/common/fn_err.c
           ${PROJECT_SOURCE_DIR}/common/fn_lines.c
+          ${PROJECT_SOURCE_DIR}/common/fn_str.c
+          ${PROJECT_SOURCE_DIR}/common/fn_utf8.c
   DEPENDS ${PROJECT_SOURCE_DIR}/vendors/vendors_int.h
           ${PROJECT_SOURCE_DIR}/vendors/fn_matcher.h
           ${PROJECT_SOURCE_DIR}/vendors/fn_vendor.h)

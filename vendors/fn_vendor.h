@@ -46,6 +46,9 @@ void fn_vendors_free(fn_vendors_t *vs);
 const fn_vendor_t *fn_vendors_find(const fn_vendors_t *vs, const char *name);
 size_t fn_vendors_count(const fn_vendors_t *vs);
 const fn_vendor_t *fn_vendors_at(const fn_vendors_t *vs, size_t i);
+/* The profile name `name` is probably a typo of (fn_str_closest), or
+ * NULL: for "did you mean" in messages. Borrowed from vs. */
+const char *fn_vendors_closest(const fn_vendors_t *vs, const char *name);
 
 /* Appends the effective profile to out in the profile file format (what
  * `flexnet vendors show NAME` prints). Returns 0 or -ENOMEM. */
@@ -116,6 +119,30 @@ const char *fn_vendor_backup_strip_at(const fn_vendor_t *v, size_t i);
  * -ENOMEM, as fn_buf_append. */
 int fn_vendor_backup_clean(const fn_vendor_t *v, const char *text, size_t len,
                            fn_buf_t *out);
+
+/* What a backup keeps of the secrets its configuration holds. */
+enum fn_vendor_redact {
+    FN_REDACT_REVERSIBLE = 0, /* default: cleartext and reversible secrets
+                                 (type 0/7, $9$, cipher, communities,
+                                 keys) become "<removed>"; hashes stay */
+    FN_REDACT_ALL = 1,        /* also one-way hashes (secret 5/8/9,
+                                 encrypted-password, irreversible-cipher) */
+    FN_REDACT_NONE = 2,       /* keep everything (a restorable backup) */
+};
+
+/* Secret patterns (list `secret_hash` when hash, else `secret`). */
+size_t fn_vendor_secret_count(const fn_vendor_t *v, int hash);
+const char *fn_vendor_secret_at(const fn_vendor_t *v, int hash, size_t i);
+
+/* Appends text (len bytes, borrowed) to out with the secrets of the
+ * profile's `secret` / `secret_hash` patterns (vendors/README.md)
+ * replaced by "<removed>" as mode (enum fn_vendor_redact) says;
+ * *nredacted (may be NULL) gets how many lines were changed. Pure; the
+ * same text always gives the same output, so redacted backups still diff
+ * and share blobs. Returns 0, FN_EFULL or -ENOMEM as fn_buf_append: on
+ * an error out holds a partial text that must not be stored. */
+int fn_vendor_backup_redact(const fn_vendor_t *v, const char *text, size_t len,
+                            int mode, fn_buf_t *out, unsigned *nredacted);
 
 /* 1 when text (len bytes, borrowed) looks like a configuration: a line
  * starts with one of the profile's backup_marker patterns ("hostname ",

@@ -16,6 +16,8 @@
 #include "vendors_int.h"
 #include "fn_lines.h"
 
+#include "fn_str.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -611,6 +613,15 @@ const fn_vendor_t *fn_vendors_at(const fn_vendors_t *vs, size_t i)
     return i < vs->n ? vs->v[i] : NULL;
 }
 
+const char *fn_vendors_closest(const fn_vendors_t *vs, const char *name)
+{
+    const char *names[64];
+    size_t n = 0;
+    for (size_t i = 0; i < vs->n && n < 64; i++)
+        names[n++] = vs->v[i]->name;
+    return fn_str_closest(name, names, n);
+}
+
 /* ---- print
  * ------------------------------------------------------------------- */
 
@@ -827,4 +838,14 @@ size_t fn_vendor_backup_strip_count(const fn_vendor_t *v)
 const char *fn_vendor_backup_strip_at(const fn_vendor_t *v, size_t i)
 {
     return list_at(v, FN__VL_BACKUP_STRIP, i);
+}
+
+size_t fn_vendor_secret_count(const fn_vendor_t *v, int hash)
+{
+    return v->list[hash ? FN__VL_SECRET_HASH : FN__VL_SECRET].n;
+}
+
+const char *fn_vendor_secret_at(const fn_vendor_t *v, int hash, size_t i)
+{
+    return list_at(v, hash ? FN__VL_SECRET_HASH : FN__VL_SECRET, i);
 }

@@ -39,6 +39,40 @@
     "backup_strip", "! Last configuration change at",                          \
     "backup_strip", "! NVRAM config last updated at"
 
+/* Where Cisco-style configurations (IOS, NX-OS, EOS) keep secrets, as
+ * RANCID and Oxidized find them (vendor_redact.c: the pattern language).
+ * secret_hash patterns are tried first ("secret 5 {}" before
+ * "secret [N] {}"); within a list the first match wins, so the longer
+ * pattern comes first ("enable password level * [N] {}"). */
+#define CISCO_SECRETS                                                         \
+    "secret_hash", "... secret 4 {}",                                          \
+    "secret_hash", "... secret 5 {}",                                          \
+    "secret_hash", "... secret 8 {}",                                          \
+    "secret_hash", "... secret 9 {}",                                          \
+    "secret_hash", "... secret sha512 {}",                                     \
+    "secret_hash", "username * password 5 {}",                                 \
+    "secret", "username * password [N] {}",                                    \
+    "secret", "username * secret [N] {}",                                      \
+    "secret", "username * privilege * password [N] {}",                        \
+    "secret", "username * privilege * secret [N] {}",                          \
+    "secret", "enable password level * [N] {}",                                \
+    "secret", "enable password [N] {}",                                        \
+    "secret", "enable secret level * [N] {}",                                  \
+    "secret", "enable secret [N] {}",                                          \
+    "secret", "snmp-server community {}",                                      \
+    "secret", "tacacs-server key [N] {}",                                      \
+    "secret", "tacacs-server host * key [N] {}",                               \
+    "secret", "radius-server key [N] {}",                                      \
+    "secret", "radius-server host * key [N] {}",                               \
+    "secret", "crypto isakmp key [N] {}",                                      \
+    "secret", "key 0 {}",                                                      \
+    "secret", "key 7 {}",                                                      \
+    "secret", "... key 7 {}",                                                  \
+    "secret", "... password 7 {}",                                             \
+    "secret", "... md5 7 {}",                                                  \
+    "secret", "... key-string [N] {}",                                         \
+    "secret", "... pre-shared-key [N] {}"
+
 static const char *const cisco_ios[] = {
     "description", "Cisco IOS and IOS-XE",
     CISCO_CLI,
@@ -57,6 +91,7 @@ static const char *const cisco_ios[] = {
     "error", "Command authorization failed",
     "error_start", "Translating \"",
     "caret_error", "yes",
+    CISCO_SECRETS,
     NULL,
 };
 
@@ -78,6 +113,7 @@ static const char *const cisco_nxos[] = {
     "error", "% Ambiguous command",
     "error", "Syntax error",
     "caret_error", "yes",
+    CISCO_SECRETS,
     NULL,
 };
 
@@ -115,6 +151,7 @@ static const char *const cisco_iosxr[] = {
     "error", "% This command is not authorized",
     "error", "Failed to commit",
     "caret_error", "yes",
+    CISCO_SECRETS,
     NULL,
 };
 
@@ -148,6 +185,13 @@ static const char *const juniper_junos[] = {
     "strip_line", "[edit]",
     "strip_line", "[edit *]",
     "caret_error", "no",
+    "secret_hash", "... encrypted-password {}",
+    "secret", "... secret {}",
+    "secret", "... authentication-key {}",
+    "secret", "... ascii-text {}",
+    "secret", "... hexadecimal {}",
+    "secret", "... simple-password {}",
+    "secret", "... community {}",
     NULL,
 };
 
@@ -173,6 +217,7 @@ static const char *const arista_eos[] = {
     "error", "% Unavailable command",
     "error", "% Duplicate sequence number",
     "caret_error", "yes",
+    CISCO_SECRETS,
     NULL,
 };
 
@@ -200,6 +245,11 @@ static const char *const huawei_vrp[] = {
     "error_start", "Error:",
     "error_start", "%",
     "caret_error", "yes",
+    "secret_hash", "... irreversible-cipher {}",
+    "secret", "... cipher {}",
+    "secret", "... simple {}",
+    "secret", "snmp-agent community read {}",
+    "secret", "snmp-agent community write {}",
     NULL,
 };
 
@@ -220,6 +270,12 @@ static const char *const mikrotik_routeros[] = {
     "error", "failure:",
     "error", "no such item",
     "caret_error", "no",
+    "secret", "... password={}",
+    "secret", "... secret={}",
+    "secret", "... authentication-key={}",
+    "secret", "... wpa2-pre-shared-key={}",
+    "secret", "... wpa-pre-shared-key={}",
+    "secret", "... community={}",
     NULL,
 };
 

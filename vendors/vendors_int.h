@@ -52,6 +52,8 @@
     X(STRIP_LINE, "strip_line")                                                \
     X(CLEAN, "clean")                                                          \
     X(BACKUP_STRIP, "backup_strip")                                            \
+    X(SECRET, "secret")                                                        \
+    X(SECRET_HASH, "secret_hash")                                              \
     X(BACKUP_MARKER, "backup_marker")                                          \
     X(SAVE_EXPECT, "save_expect")
 
