@@ -1124,9 +1124,10 @@ static int session_on_prepare(fn_dev_t *dev)
         const char *pw = fn__task_password(dev->task, 1);
         const char *enable = fn_vendor_enable_command(dev->vendor);
         int user = fn_matcher_mode(sess->m) == FN_VENDOR_MODE_USER;
-        if (pw && enable && user)
+        int become = fn_host_become(dev->host); /* ansible_become, -1: unset */
+        if (pw && enable && user && become != 0)
             return sess_prepare_submit(dev, enable, FN_CMD_ENABLE, pw);
-        if (enable && user)
+        if (enable && user && become != 0)
             sess->priv_why = "the device is in user mode and no enable "
                              "password was given (--enable-password-env)";
         return 0;

@@ -236,6 +236,39 @@ START_TEST(test_backup_not_a_config)
 }
 END_TEST
 
+/* An inventory that says become=false (Ansible's ansible_become): no
+ * enable even with an enable password, and no "enable failed". */
+START_TEST(test_become_false_skips_enable)
+{
+    pid_t pid = start_sim(1, 26072, "cisco_ios", NULL, NULL);
+    char inv[PATH_MAX];
+    tmp(inv, sizeof(inv), "become.ini");
+    FILE *f = fopen(inv, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("[g]\n127.0.0.1:26072 vendor=cisco_ios become=false\n", f);
+    fclose(f);
+    fn_inventory_t *inventory;
+    const fn_host_t **hosts;
+    size_t n;
+    ck_assert_int_eq(tu_inventory(inv, vs, &inventory, &hosts, &n), 0);
+    static const char *cmds[] = {"show version"};
+    fn_step_t steps[2] = {
+        {.kind = FN_STEP_COMMANDS, .commands = cmds, .ncommands = 1},
+        {.kind = FN_STEP_BACKUP}};
+    fn_task_spec_t spec = tu_spec("become", hosts, n, steps, 2);
+    tu_rec_t rec;
+    tu_run_ok(vs, &spec, &rec);
+    const char *h = fn_host_name(hosts[0]);
+    ck_assert_int_eq(tu_res(&rec, h, 0, 0)->code, 0);
+    ck_assert_int_eq(tu_res(&rec, h, 1, 0)->code, 1); /* user mode */
+    ck_assert_uint_eq(rec.enable_failed, 0);
+    tu_rec_free(&rec);
+    free(hosts);
+    fn_inventory_free(inventory);
+    tu_sim_stop(pid);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
     Suite *s = suite_create("engine_config");
@@ -248,6 +281,7 @@ static Suite *config_suite(void)
     tcase_add_loop_test(tc, test_enable_failed_is_the_reason, 0, 3);
     tcase_add_test(tc, test_vrp_super_success);
     tcase_add_test(tc, test_backup_not_a_config);
+    tcase_add_test(tc, test_become_false_skips_enable);
     suite_add_tcase(s, tc);
     return s;
 }
