@@ -2,7 +2,8 @@
 # core (in process), and end-to-end Python clients (Debian's python3-grpcio
 # under /usr/bin/python3, stubs generated at build time into build/rpc/py)
 # against flexnet-sim. Ports: 30000-31999, one sub-range per test
-# (ops 31600-31699, package 31700-31719, clients 31720-31779).
+# (ops 31600-31699, package 31700-31719, clients 31720-31779, utf8
+# 31800-31809, redact 31810-31819).
 fn_check_test(test_rpc SOURCES test_rpc.c LIBS fn_rpc TIMEOUT 60)
 
 set(FN_RPC_TESTS_ENV "FN_TEST_SRC=${PROJECT_SOURCE_DIR}"

@@ -4,7 +4,8 @@ Starts flexnet-sim (a fleet of SSH devices on loopback) and flexnetd (the
 gRPC server under test) in a temporary directory, waits for their "ready"
 lines, and hands out stubs generated at build time (build/rpc/py). Every
 wait has a deadline; nothing sleeps to synchronise. Each test passes its
-own port range (TEAM.md: rpc tests use 30000-31999, one sub-range each).
+own port range (tests/rpc.cmake: rpc tests use 30000-31999, one
+sub-range each).
 
 Environment: FN_TEST_BIN (build root), FN_TEST_SRC (source root), set by
 ctest. Run under /usr/bin/python3 (Debian's python3-grpcio).

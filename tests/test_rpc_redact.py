@@ -6,11 +6,11 @@ cleartext/reversible secrets ("FnClear-…") and hashes ("FnHash-…").
 RunTask with a BACKUP step: the backup events say REDACT_MODE_REVERSIBLE
 and how many lines; GetBackup's bytes hold no FnClear (hashes stay);
 DiffBackups text neither. TaskSpec.redact = ALL removes the hashes too,
-NONE keeps everything. Ports 31770-31779.
+NONE keeps everything. Ports 31810-31819.
 """
 from test_rpc_lib import Env, check, main, pb, run_task, spec
 
-PORT = 31770
+PORT = 31810
 DEVICES = 7
 
 

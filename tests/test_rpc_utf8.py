@@ -7,7 +7,7 @@ python3-grpcio: the RunTask stream and GetTask (with results) decode,
 every string is valid UTF-8 with U+FFFD for each bad byte, and
 stdout_raw holds the exact bytes; `flexnet run --json` lines are valid
 JSON with the exact bytes in stdout_raw_b64; the store keeps them
-(`tasks show` after the fact). Ports 31760-31769.
+(`tasks show` after the fact). Ports 31800-31809.
 """
 import base64
 import json
@@ -16,7 +16,7 @@ import subprocess
 
 from test_rpc_lib import BIN, Env, check, main, pb, run_task, spec
 
-PORT = 31760
+PORT = 31800
 CLI = os.path.join(BIN, "cli", "flexnet")
 LATIN1 = b"Site: Z\xfcrich, caf\xe9 r\xe9seau (rack \xa7 4)\n"
 
