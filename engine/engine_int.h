@@ -228,10 +228,12 @@ struct fn_session {
     size_t wq_off;
     char *password; /* owned copy for env-resolved passwords */
     enum fn_auth_step auth_step;
-    int auth_offered;        /* SSH_AUTH_METHOD_* the server lists */
-    int auth_tried;          /* SSH_AUTH_METHOD_* tried and refused */
-    char auth_note[120];     /* why the last method did not do */
-    char tail[FN_SESS_TAIL]; /* the last bytes received, for timeouts */
+    unsigned char auth_plan[6]; /* the steps in the host's order */
+    unsigned char auth_at;      /* auth_step == auth_plan[auth_at] */
+    int auth_offered;           /* SSH_AUTH_METHOD_* the server lists */
+    int auth_tried;             /* SSH_AUTH_METHOD_* tried and refused */
+    char auth_note[120];        /* why the last method did not do */
+    char tail[FN_SESS_TAIL];    /* the last bytes received, for timeouts */
     unsigned tail_len;
     fn_cmd_t cmd;                /* the request in the slot */
     fn_cmd_answer_t prep_answer; /* PREPARE's enable password answer */
@@ -283,6 +285,10 @@ void fn__session_free_resources(fn_dev_t *dev);      /* reaper: -> DONE */
 int fn__session_submit(fn_dev_t *dev, const fn_cmd_t *req);
 /* The request in flight (sent or pending), or NULL. Borrowed. */
 const fn_cmd_t *fn__session_cmd(const fn_dev_t *dev);
+/* A host's auth= order as AUTH's steps (FN_AUTH_KEY ...), ending with
+ * FN_AUTH_EXHAUSTED; order NULL: OpenSSH's. Returns the count or
+ * FN_EPARSE (an unknown method name). plan holds at least 6. */
+int fn__session_auth_plan(const char *order, unsigned char *plan);
 /* What went wrong in PREPARE but left the session usable ("" if none). */
 const char *fn__session_warning(const fn_dev_t *dev);
 /* Why this session is not privileged (enable failed, or no enable

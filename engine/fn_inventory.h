@@ -141,6 +141,10 @@ int fn_host_compression(const fn_host_t *h);  /* 0 or 1 */
 /* Explicit algorithm lists (libssh comma syntax) or NULL: which is one of
  * "kex", "hostkeys", "ciphers", "macs". */
 const char *fn_host_algos(const fn_host_t *h, const char *which);
+/* The login methods to try, in order ("keyboard-interactive,password";
+ * names: publickey, password, keyboard-interactive), or NULL: OpenSSH's
+ * order. Checked when a task starts. */
+const char *fn_host_auth(const fn_host_t *h);
 /* -1 when the inventory says nothing, else ansible_become / become. */
 int fn_host_become(const fn_host_t *h);
 /* A setting by its flexnet key ("port", "vendor" ...; see the list

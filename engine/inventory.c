@@ -55,6 +55,7 @@ static const struct inv_field_spec {
     [INV_CIPHERS] = {"ciphers", "", FK_STR},
     [INV_MACS] = {"macs", "", FK_STR},
     [INV_BECOME] = {"become", "|ansible_become|", FK_BOOL},
+    [INV_AUTH] = {"auth", "", FK_STR},
 };
 
 /* Keys that would put a secret in the file, in every format's spelling. */
@@ -1225,6 +1226,11 @@ const char *fn_host_enable_password_env(const fn_host_t *h)
 const char *fn_host_key_file(const fn_host_t *h)
 {
     return h->v.f[INV_KEY_FILE];
+}
+
+const char *fn_host_auth(const fn_host_t *h)
+{
+    return h->v.f[INV_AUTH];
 }
 
 static int host_bool(const fn_host_t *h, int f, int def)

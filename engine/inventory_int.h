@@ -35,6 +35,7 @@ enum inv_field {
     INV_CIPHERS,
     INV_MACS,
     INV_BECOME,
+    INV_AUTH,
     INV_NFIELD
 };
 

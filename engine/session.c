@@ -717,10 +717,43 @@ static int sess_auth_failed(fn_dev_t *dev)
     return FN_EAUTH;
 }
 
+int fn__session_auth_plan(const char *order, unsigned char *plan)
+{
+    static const struct {
+        const char *name;
+        unsigned char steps[2];
+    } names[] = {{"publickey", {FN_AUTH_KEY, FN_AUTH_AGENT}},
+                 {"password", {FN_AUTH_PASSWORD, 0}},
+                 {"keyboard-interactive", {FN_AUTH_KBDINT, 0}}};
+    size_t n = 0;
+    if (!order)
+        order = "publickey,password,keyboard-interactive";
+    for (const char *p = order; *p;) {
+        size_t len = strcspn(p, ", ");
+        size_t i = 0;
+        while (i < 3 &&
+               (strlen(names[i].name) != len || strncmp(p, names[i].name, len)))
+            i++;
+        if (len && (i == 3 || n + 2 > 5))
+            return FN_EPARSE;
+        for (size_t k = 0; len && k < 2 && names[i].steps[k]; k++)
+            plan[n++] = names[i].steps[k];
+        p += len;
+        p += strspn(p, ", ");
+    }
+    plan[n++] = FN_AUTH_EXHAUSTED;
+    return (int)n;
+}
+
+/* The next step of the host's plan. */
+static void sess_auth_next(fn_session_t *sess)
+{
+    sess->auth_step = sess->auth_plan[++sess->auth_at];
+}
+
 /* One method's answer: FN_EAGAIN waits, 0 means logged in, 1 means go
  * on with the next step. */
-static int sess_auth_result(fn_dev_t *dev, int rc, int method,
-                            enum fn_auth_step next)
+static int sess_auth_result(fn_dev_t *dev, int rc, int method)
 {
     fn_session_t *sess = dev->sess;
     if (rc == SSH_AUTH_AGAIN)
@@ -739,7 +772,7 @@ static int sess_auth_result(fn_dev_t *dev, int rc, int method,
         sess->auth_tried |= method;
     else if (sess->auth_note[0] && !sess->auth_tried)
         sess->auth_note[0] = '\0'; /* its refusal says nothing */
-    sess->auth_step = next;
+    sess_auth_next(sess);
     return 1;
 }
 
@@ -752,20 +785,23 @@ static int sess_auth_step(fn_dev_t *dev, const char *key, const char *pw)
     int rc;
     switch (sess->auth_step) {
     case FN_AUTH_QUERY:
+        /* checked at the task's start: cannot fail here */
+        (void)fn__session_auth_plan(fn_host_auth(dev->host), sess->auth_plan);
+        sess->auth_at = 0;
         if (key || pw || fn__task_spec(dev->task)->creds.use_agent) {
             /* something to offer: the first refusal lists the methods
              * (a "none" round trip saved per login) */
             sess->auth_offered = ~0;
-            sess->auth_step = FN_AUTH_KEY;
+            sess->auth_step = sess->auth_plan[0];
             return 1;
         }
         rc = ssh_userauth_none(sess->ssh, NULL); /* to say what was offered */
         if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL) {
             sess->auth_offered = ssh_userauth_list(sess->ssh, NULL);
-            sess->auth_step = FN_AUTH_KEY;
+            sess->auth_step = sess->auth_plan[0];
             return 1;
         }
-        return sess_auth_result(dev, rc, 0, FN_AUTH_KEY);
+        return sess_auth_result(dev, rc, 0); /* AGAIN stays in QUERY */
     case FN_AUTH_KEY:
         if (!key || !(off & SSH_AUTH_METHOD_PUBLICKEY))
             break;
@@ -774,8 +810,7 @@ static int sess_auth_step(fn_dev_t *dev, const char *key, const char *pw)
             return rc;
         snprintf(sess->auth_note, sizeof(sess->auth_note),
                  "key %.80s not accepted", key);
-        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PUBLICKEY,
-                                FN_AUTH_AGENT);
+        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PUBLICKEY);
     case FN_AUTH_AGENT:
         if (!fn__task_spec(dev->task)->creds.use_agent ||
             !getenv("SSH_AUTH_SOCK") || !(off & SSH_AUTH_METHOD_PUBLICKEY))
@@ -783,28 +818,25 @@ static int sess_auth_step(fn_dev_t *dev, const char *key, const char *pw)
         snprintf(sess->auth_note, sizeof(sess->auth_note),
                  "no key of the SSH agent accepted");
         rc = ssh_userauth_agent(sess->ssh, NULL);
-        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PUBLICKEY,
-                                FN_AUTH_PASSWORD);
+        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PUBLICKEY);
     case FN_AUTH_PASSWORD:
         if (!pw || !(off & SSH_AUTH_METHOD_PASSWORD))
             break;
         snprintf(sess->auth_note, sizeof(sess->auth_note),
                  "password not accepted");
         rc = ssh_userauth_password(sess->ssh, NULL, pw);
-        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PASSWORD,
-                                FN_AUTH_KBDINT);
+        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_PASSWORD);
     case FN_AUTH_KBDINT:
         if (!pw || !(off & SSH_AUTH_METHOD_INTERACTIVE))
             break;
         snprintf(sess->auth_note, sizeof(sess->auth_note),
                  "password not accepted");
         rc = sess_auth_kbdint(dev, pw);
-        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_INTERACTIVE,
-                                FN_AUTH_EXHAUSTED);
+        return sess_auth_result(dev, rc, SSH_AUTH_METHOD_INTERACTIVE);
     case FN_AUTH_EXHAUSTED:
         return sess_auth_failed(dev);
     }
-    sess->auth_step++; /* this method cannot run: the next one */
+    sess_auth_next(sess); /* this method cannot run: the next one */
     return 1;
 }
 

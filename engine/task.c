@@ -305,6 +305,12 @@ static int task_devices(fn_task_t *t, char *err, size_t errlen)
             return task_errf(err, errlen, FN_EVENDOR,
                              "host %s: unknown vendor '%s'",
                              fn_host_name(dev->host), vn);
+        unsigned char plan[6];
+        if (fn__session_auth_plan(fn_host_auth(dev->host), plan) < 0)
+            return task_errf(err, errlen, FN_EPARSE,
+                             "host %s: auth '%s': methods are publickey, "
+                             "password, keyboard-interactive",
+                             fn_host_name(dev->host), fn_host_auth(dev->host));
         dev->step_codes = calloc(sp->nsteps + 1, sizeof(int));
         if (!dev->step_codes)
             return -ENOMEM;

@@ -9,6 +9,7 @@ shell (tests/devices/shell_device.py) behind ForceCommand.
   with "password rejected";
 - publickey only and no key: the reason names the methods offered;
   --key-file, and --ssh-agent with the key in a running ssh-agent;
+- auth= in the inventory sets the methods and their order;
 - a wrong password: the reason names what was offered and tried;
 - output that ends without its newline before the prompt: it timed out
   (exit -3 after the command timeout);
@@ -76,6 +77,28 @@ def check_kbdint_only(work):
               "keyboard-interactive" in offers and "password" not in offers
               and "tried keyboard-interactive: password not accepted" in r,
               "wrong password, kbd-int: %r" % r)
+
+
+def check_auth_order(work):
+    """auth= in the inventory: a server offering both password and
+    keyboard-interactive is logged in with keyboard-interactive only when
+    the host says so; a wrong name is refused before connecting."""
+    with Sshd(BASE + 11, password=True, kbdint=True) as d:
+        p, conns, res = run(work, d, "-c", "show version",
+                            env={"FN_T_PW": "wrong"},
+                            inv_extra="auth=keyboard-interactive")
+        r = conns[0]["reason"] if conns else ""
+        check(p.returncode == 3 and "tried keyboard-interactive:" in r and
+              "password," not in r.split("tried")[1],
+              "auth=keyboard-interactive tries only that: %r" % r)
+        p, conns, res = run(work, d, "-c", "show version",
+                            inv_extra="auth=keyboard-interactive")
+        check(p.returncode == 0, "auth=keyboard-interactive logs in: %r"
+              % conns)
+        p, conns, res = run(work, d, "-c", "show version",
+                            inv_extra="auth=passwd")
+        check(p.returncode == 2 and "methods are publickey" in p.stderr,
+              "a wrong method name: %r" % p.stderr[-200:])
 
 
 def check_pubkey_only(work):
@@ -246,6 +269,7 @@ def main():
     check_kbdint_only(work)
     check_pubkey_only(work)
     check_keys(work)
+    check_auth_order(work)
     check_no_newline(work)
     check_banner(work)
     check_slow_prompt(work)
