@@ -22,7 +22,7 @@ shell (tests/devices/shell_device.py) behind ForceCommand.
 - `hostname NEW` in config mode: the prompt changes at once, the
   following lines still finish;
 - ANSI colour codes (stripped), a 5 MB output (complete), an echo the
-  device wraps at 80 columns (not output).
+  device wraps at 80 columns (not output), an echo one byte every 20 ms.
 
 Ports 28600-28619 (the CLI suites' range). Needs root (sshd logs users
 in): skipped with a clear message without /usr/sbin/sshd or root.
@@ -249,6 +249,13 @@ def check_output_quirks(work):
               "5 MB complete: %d bytes" % len(out))
         check(big.get("duration_ms", 1e9) < 15000,
               "5 MB in %.0f ms" % big.get("duration_ms", 0))
+    with Sshd(BASE + 12, scenario="slowecho") as d:
+        p, conns, res = run(work, d, "-c", "show version", "-c",
+                            "show clock")
+        check(p.returncode == 0 and res["show version"]["stdout"] ==
+              "Cisco IOS Software, Version 15.2(4)M7\nr1 uptime is 1 day\n"
+              and res["show clock"]["stdout"].startswith("*10:00"),
+              "a slow echo: %r" % res)
     with Sshd(BASE + 9, scenario="wrap") as d:
         long_cmd = "show " + "interfaces " * 12 + "version"
         p, conns, res = run(work, d, "-c", long_cmd, "-c", "show clock")

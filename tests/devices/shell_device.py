@@ -12,6 +12,7 @@ FN_SCENARIO picks what it does (comma-separated, combinable):
             [startup-config]?" and wants an answer
   ansi      `show color` paints its output with ANSI colour and cursor codes
   big       `show big` prints 5 MB (65,536 lines of 80 bytes)
+  slowecho  echoes what is typed one byte every 20 ms (a loaded device)
   wrap      echoes a typed line longer than 80 columns wrapped at 80
             ("\r\n" inserted), as devices that ignore the pty width do
 Always: `configure terminal` enters config mode ("r1(config)#"), where any
@@ -90,7 +91,7 @@ def echo_off():
 
 
 def main():
-    if "wrap" in SCEN:
+    if "wrap" in SCEN or "slowecho" in SCEN:
         echo_off()
     if "slow" in SCEN:
         time.sleep(3)
@@ -103,6 +104,10 @@ def main():
     out("\n" + prompt())
     for line in sys.stdin:
         line = line.strip()
+        if "slowecho" in SCEN:  # our own echo, byte by byte
+            for ch in line + "\n":
+                out(ch)
+                time.sleep(0.02)
         if "wrap" in SCEN:  # our own echo, wrapped at 80 columns
             shown = prompt() + line
             out("\r\n".join(shown[i:i + 80] for i in
