@@ -227,6 +227,7 @@ struct fn_session {
     fn_buf_t wq;           /* pending channel bytes */
     size_t wq_off;
     char *password; /* owned copy for env-resolved passwords */
+    ssh_key key;    /* owned: the key file, loaded for AUTH only */
     enum fn_auth_step auth_step;
     unsigned char auth_plan[6]; /* the steps in the host's order */
     unsigned char auth_at;      /* auth_step == auth_plan[auth_at] */

@@ -624,8 +624,10 @@ static const char *sess_password(fn_dev_t *dev)
     return fn__task_password(dev->task, 0);
 }
 
-static void sess_wipe_password(fn_dev_t *dev)
+static void sess_wipe_secrets(fn_dev_t *dev)
 {
+    ssh_key_free(dev->sess->key); /* the private key goes with it */
+    dev->sess->key = NULL;
     if (dev->sess->password) {
         fn_memwipe(dev->sess->password, strlen(dev->sess->password));
         free(dev->sess->password);
@@ -633,16 +635,17 @@ static void sess_wipe_password(fn_dev_t *dev)
     }
 }
 
+/* The key file is read once per session: libssh answers SSH_AUTH_AGAIN
+ * and wants the same key on every call until it decides. */
 static int sess_auth_key(fn_dev_t *dev, const char *path)
 {
-    ssh_key key = NULL;
-    if (ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key) != SSH_OK) {
+    fn_session_t *sess = dev->sess;
+    if (!sess->key && ssh_pki_import_privkey_file(path, NULL, NULL, NULL,
+                                                  &sess->key) != SSH_OK) {
         sess_reason(dev, "cannot load key file %s", path);
         return FN_ECREDS;
     }
-    int rc = ssh_userauth_publickey(dev->sess->ssh, NULL, key);
-    ssh_key_free(key);
-    return rc;
+    return ssh_userauth_publickey(sess->ssh, NULL, sess->key);
 }
 
 /* keyboard-interactive: every question whose text holds "assword" gets
@@ -759,7 +762,7 @@ static int sess_auth_result(fn_dev_t *dev, int rc, int method)
     if (rc == SSH_AUTH_AGAIN)
         return FN_EAGAIN;
     if (rc == SSH_AUTH_SUCCESS) {
-        sess_wipe_password(dev);
+        sess_wipe_secrets(dev);
         session_set_state(dev, FN_SS_CHANNEL);
         return 0;
     }
@@ -853,7 +856,7 @@ static int session_on_auth(fn_dev_t *dev)
     while ((rc = sess_auth_step(dev, key, pw)) == 1)
         ;
     if (rc < 0 && rc != FN_EAGAIN)
-        sess_wipe_password(dev);
+        sess_wipe_secrets(dev);
     return rc;
 }
 
@@ -914,38 +917,19 @@ static void sess_keep_tail(fn_session_t *sess, const char *p, size_t n)
     sess->tail_len = (unsigned)(keep + n);
 }
 
-/* The tail, escaped for a reason string: printable ASCII as is, \r \n
- * \t, other bytes \xHH. */
-static void sess_tail_escaped(const fn_session_t *sess, char *out, size_t len)
-{
-    size_t o = 0;
-    for (unsigned i = 0; i < sess->tail_len && o + 5 < len; i++) {
-        unsigned char c = (unsigned char)sess->tail[i];
-        const char *esc = c == '\n'   ? "\\n"
-                          : c == '\r' ? "\\r"
-                          : c == '\t' ? "\\t"
-                          : c == '"'  ? "\\\""
-                          : c == '\\' ? "\\\\"
-                                      : NULL;
-        if (esc)
-            o += (size_t)snprintf(out + o, len - o, "%s", esc);
-        else if (c >= 0x20 && c < 0x7f)
-            out[o++] = (char)c;
-        else
-            o += (size_t)snprintf(out + o, len - o, "\\x%02x", c);
-    }
-    out[o < len ? o : len - 1] = '\0';
-}
-
 /* A wait ran out: the reason says what for, and quotes what the device
  * said last (a question flexnet did not expect, a prompt it did not
  * recognise). */
 static void sess_timeout_reason(fn_dev_t *dev, const char *what)
 {
-    char last[FN_SESS_TAIL * 4 + 8];
-    sess_tail_escaped(dev->sess, last, sizeof(last));
-    sess_reason(dev, "%s; last bytes received: \"%s\"", what,
-                dev->sess->tail_len ? last : "(none)");
+    fn_buf_t last; /* escaped as JSON: one escaper for the project */
+    fn_buf_init(&last, 0);
+    int ok =
+        fn_str_json_escape(&last, dev->sess->tail, dev->sess->tail_len) == 0 &&
+        last.len;
+    sess_reason(dev, "%s; last bytes received: \"%.*s\"", what,
+                ok ? (int)last.len : 6, ok ? last.data : "(none)");
+    fn_buf_cleanup(&last);
 }
 
 /* The timer of the state that waits for a prompt. */
@@ -1557,7 +1541,7 @@ void fn__session_free_resources(fn_dev_t *dev)
     fn_buf_wipe(&sess->wq);
     fn_buf_cleanup(&sess->wq);
     sess->wq_off = 0;
-    sess_wipe_password(dev);
+    sess_wipe_secrets(dev);
     sess_handshake(dev, 0);
     if (sess->counted) {
         sess->counted = 0;

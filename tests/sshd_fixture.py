@@ -28,10 +28,6 @@ PASSWORD = "fnpass"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def available():
-    return os.path.exists(SSHD) and os.geteuid() == 0
-
-
 def skip_unless_available(name):
     if not os.path.exists(SSHD):
         print("%s: SKIPPED: %s is absent (scripts/bootstrap installs "
