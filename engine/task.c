@@ -521,16 +521,16 @@ static fn_parse_t *task_parse(const fn_dev_t *dev, const fn_step_t *st,
                               char *why, size_t len)
 {
     const char *vendor = fn_vendor_name(dev->vendor);
-    const fn_parse_tpl_t *tpl = task_template(dev, st, r->command);
-    fn_parse_t *p = req ? req->parse : NULL;
-    int rc = !tpl ? FN_ENOTFOUND : p ? req->parse_rc : fn_parse_new(tpl, 0, &p);
+    fn_parse_t *p = req ? req->parse : NULL; /* submit found the template */
+    const fn_parse_tpl_t *tpl = p ? NULL : task_template(dev, st, r->command);
+    int rc = p ? req->parse_rc : tpl ? fn_parse_new(tpl, 0, &p) : FN_ENOTFOUND;
     size_t fed = req && req->parse ? req->parse_fed : 0;
     if (rc == 0 && r->out_len > fed)
         rc = fn_parse_feed(p, r->out + fed, r->out_len - fed);
     if (rc == 0)
         rc = fn_parse_finish(p);
     why[0] = '\0';
-    if (!tpl)
+    if (!p && !tpl)
         snprintf(why, len, "no template for %s command '%s'", vendor,
                  r->command);
     else if (rc)
