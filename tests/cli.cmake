@@ -9,6 +9,7 @@
 #   test_cli_metrics  28500-28599 (28599 is never listened on)
 #   test_real_sshd    28600-28619 (Debian's sshd, tests/sshd_fixture.py)
 #   test_cli_trickle  28650 (a paramiko device, tests/devices/)
+#   test_cli_stall    28660 (a paramiko device that stops reading)
 #   test_cli_parse    28700-28799
 #   test_inventory_formats 28800-28899
 #   test_inventory_ansible (no ports: ansible-inventory is the oracle)
@@ -17,6 +18,7 @@
 fn_check_test(test_cli SOURCES test_cli.c LIBS fn_cli_core TIMEOUT 60)
 
 foreach(t cli_run cli_errors cli_secrets cli_tty cli_integrations cli_metrics
+        cli_stall
         cli_trickle cli_parse cli_redact cli_hostkeys inventory_formats
         inventory_ansible)
   add_test(NAME test_${t}
